@@ -1,0 +1,126 @@
+//! Builds the server: the same routing for `serve` and for the tests.
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{App, HttpServer, web};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::demo::{self, DemoCredentials};
+use crate::error::ApiError;
+use crate::middleware::{REQUEST_ID_HEADER, access_log, new_request_id, problem_for_errors};
+use crate::routes::fallback::{KnownRoutes, not_matched};
+use crate::state::AppState;
+
+pub struct Application {
+    server: Server,
+    handle: ServerHandle,
+    port: u16,
+    pool: DbPool,
+    demo_admin: Option<DemoCredentials>,
+}
+
+impl Application {
+    /// Connects, migrates, loads demo data if asked, and binds (port 0 picks a free one).
+    pub fn build(settings: Settings) -> Result<Self, String> {
+        let pool = db::build_pool(
+            &settings.database_url,
+            settings.pool_size,
+            settings.pool_timeout,
+        )?;
+        {
+            let mut conn = pool
+                .get()
+                .map_err(|e| format!("cannot connect to the database: {e}"))?;
+            db::run_migrations(&mut conn)?;
+        }
+        let demo_admin = if settings.demo {
+            let mut conn = pool
+                .get()
+                .map_err(|e| format!("cannot connect to the database: {e}"))?;
+            Some(demo::load(&mut conn).map_err(|e| format!("loading demo data failed: {e}"))?)
+        } else {
+            None
+        };
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let server = serve(listener, &settings, pool.clone())?;
+        Ok(Self {
+            handle: server.handle(),
+            server,
+            port,
+            pool,
+            demo_admin,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server from elsewhere (tests stop theirs when they end).
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    pub fn demo_admin(&self) -> Option<&DemoCredentials> {
+        self.demo_admin.as_ref()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Server, String> {
+    let spec = crate::openapi::build_spec();
+    let known_routes = web::Data::new(KnownRoutes::from_spec(&spec));
+    let state = web::Data::new(AppState::new(settings, pool));
+    let mut server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .configure(crate::routes::configure)
+            .split_for_parts();
+        app.app_data(state.clone())
+            .app_data(known_routes.clone())
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                ApiError::BadRequest(format!("The query string is invalid: {err}.")).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|_, _| {
+                ApiError::NotFound("Nothing was found at this address.".into()).into()
+            }))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .default_service(web::to(not_matched))
+            .wrap(ErrorHandlers::new().default_handler(problem_for_errors))
+            .wrap_fn(|req, srv| {
+                let id = new_request_id(&req);
+                let response = srv.call(req);
+                async move {
+                    let mut response = response.await?;
+                    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
+                        response.headers_mut().insert(
+                            actix_web::http::header::HeaderName::from_static(REQUEST_ID_HEADER),
+                            value,
+                        );
+                    }
+                    Ok(response)
+                }
+            })
+            .wrap(access_log())
+    })
+    .listen(listener)
+    .map_err(|e| format!("cannot serve: {e}"))?;
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,11 @@
+//! Authentication: password hashing, access JWTs, opaque refresh tokens, login
+//! throttling, and the `SignedIn` / `Admin` extractors.
+
+pub mod extractors;
+pub mod jwt;
+pub mod passwords;
+pub mod throttle;
+pub mod tokens;
+
+pub use extractors::{Admin, SignedIn};
+pub use jwt::JwtKeys;

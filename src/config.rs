@@ -1,0 +1,195 @@
+//! Settings from the environment (a `.env` file is read first if present).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use rand::RngCore;
+
+use crate::db::DatabaseUrl;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://llcp-hub.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+const MIN_SECRET_BYTES: usize = 32;
+
+/// The HS256 signing key. Its `Debug` never shows the bytes.
+#[derive(Clone)]
+pub struct JwtSecret(Vec<u8>);
+
+impl JwtSecret {
+    pub fn new(bytes: Vec<u8>) -> Result<Self, String> {
+        if bytes.len() < MIN_SECRET_BYTES {
+            return Err(format!(
+                "JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (it has {})",
+                bytes.len()
+            ));
+        }
+        Ok(Self(bytes))
+    }
+
+    pub fn generate() -> Self {
+        let mut bytes = vec![0u8; 48];
+        rand::rng().fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JwtSecret(<redacted>)")
+    }
+}
+
+/// Failed-login limits within a sliding window, counted in the database.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginThrottle {
+    pub window: Duration,
+    pub per_account: i64,
+    pub per_address: i64,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(15 * 60),
+            per_account: 5,
+            per_address: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    pub jwt_secret: JwtSecret,
+    /// Absolute base for links in responses, feeds and emails, without a trailing slash.
+    pub public_base_url: String,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub login_throttle: LoginThrottle,
+    pub demo: bool,
+    pub workers: Option<usize>,
+    pub pool_size: u32,
+    pub pool_timeout: Duration,
+}
+
+/// Reads an environment variable, treating empty as unset.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+pub fn database_url_from_env() -> Result<DatabaseUrl, String> {
+    DatabaseUrl::parse(&var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()))
+}
+
+impl Settings {
+    /// Settings for `serve`. `bind` from the command line wins over `BIND`.
+    pub fn from_env(bind: Option<String>, demo: bool) -> Result<Self, String> {
+        let database_url = database_url_from_env()?;
+        let bind = bind
+            .or_else(|| var("BIND"))
+            .unwrap_or_else(|| DEFAULT_BIND.into());
+        let jwt_secret = match var("JWT_SECRET") {
+            Some(secret) => JwtSecret::new(secret.into_bytes())?,
+            None if demo => {
+                log::warn!(
+                    "JWT_SECRET is not set: demo mode uses a random one, so tokens end with the process"
+                );
+                JwtSecret::generate()
+            }
+            None => {
+                return Err(
+                    "JWT_SECRET is required (at least 32 bytes); set it, or run with --demo".into(),
+                );
+            }
+        };
+        let public_base_url = match var("PUBLIC_BASE_URL") {
+            Some(url) => parse_base_url(&url)?,
+            None => format!("http://{bind}"),
+        };
+        let trusted_proxies = match var("TRUSTED_PROXIES") {
+            Some(list) => parse_proxies(&list)?,
+            None => Vec::new(),
+        };
+        let pool_size = match var("DATABASE_POOL_SIZE") {
+            Some(n) => n
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=200).contains(n))
+                .ok_or("DATABASE_POOL_SIZE must be a whole number from 1 to 200")?,
+            None => 10,
+        };
+        Ok(Self {
+            database_url,
+            bind,
+            jwt_secret,
+            public_base_url,
+            trusted_proxies,
+            login_throttle: LoginThrottle::default(),
+            demo,
+            workers: None,
+            pool_size,
+            pool_timeout: Duration::from_secs(5),
+        })
+    }
+}
+
+pub fn parse_base_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("PUBLIC_BASE_URL must start with http:// or https://")?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err("PUBLIC_BASE_URL must name a host".into());
+    }
+    Ok(url.to_string())
+}
+
+fn parse_proxies(list: &str) -> Result<Vec<IpAddr>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpAddr>()
+                .map_err(|_| format!("TRUSTED_PROXIES: `{s}` is not an IP address"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(JwtSecret::new(vec![b'x'; 31]).is_err());
+        assert!(JwtSecret::new(vec![b'x'; 32]).is_ok());
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let secret = JwtSecret::new(b"a-very-secret-value-of-32-bytes!!".to_vec()).unwrap();
+        assert!(!format!("{secret:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn base_url_must_be_http_and_loses_trailing_slash() {
+        assert_eq!(
+            parse_base_url("https://hub.example.org/").unwrap(),
+            "https://hub.example.org"
+        );
+        assert!(parse_base_url("hub.example.org").is_err());
+        assert!(parse_base_url("https://").is_err());
+    }
+
+    #[test]
+    fn proxies_parse_as_ip_addresses() {
+        assert_eq!(parse_proxies("127.0.0.1, ::1").unwrap().len(), 2);
+        assert!(parse_proxies("proxy.local").is_err());
+    }
+}

@@ -1,0 +1,74 @@
+// One schema for both backends: only types that SQLite and PostgreSQL share.
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        email -> Text,
+        email_lower -> Text,
+        password_hash -> Text,
+        full_name -> Text,
+        organisation -> Text,
+        borough -> Nullable<Text>,
+        role -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        account_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        scope -> Text,
+        subject -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        kind -> Text,
+        summary -> Nullable<Text>,
+        description -> Nullable<Text>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        timezone -> Text,
+        venue_name -> Nullable<Text>,
+        venue_address -> Nullable<Text>,
+        venue_postcode -> Nullable<Text>,
+        audience -> Text,
+        organiser -> Nullable<Text>,
+        speakers -> Text,
+        capacity -> Nullable<Integer>,
+        seats_taken -> Integer,
+        registration_required -> Bool,
+        registration_opens_at -> Nullable<Timestamp>,
+        registration_closes_at -> Nullable<Timestamp>,
+        status -> Text,
+        cancellation_reason -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        bulletin_number -> Nullable<Integer>,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(accounts, refresh_tokens, login_failures, events);

@@ -1,0 +1,108 @@
+//! Chooses the backend from `DATABASE_URL` explicitly: a guess would let a typo in a
+//! PostgreSQL URL silently create a SQLite file of that name.
+
+use std::fmt;
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path.
+    Sqlite(String),
+    /// The whole `postgres://` URL.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("DATABASE_URL is empty".into());
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres(raw.to_string()));
+        }
+        let path = if let Some(rest) = raw.strip_prefix("sqlite://") {
+            rest
+        } else if let Some(rest) = raw.strip_prefix("sqlite:") {
+            rest
+        } else if let Some((scheme, _)) = raw.split_once("://") {
+            return Err(format!(
+                "DATABASE_URL has the unsupported scheme `{scheme}`; use sqlite://PATH or postgres://…"
+            ));
+        } else {
+            raw
+        };
+        if path.is_empty() {
+            return Err("DATABASE_URL names no SQLite file".into());
+        }
+        if path.contains(":memory:") || path.contains("mode=memory") {
+            return Err(
+                "DATABASE_URL: an in-memory SQLite database is private to one connection; name a file"
+                    .into(),
+            );
+        }
+        Ok(Self::Sqlite(path.to_string()))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+}
+
+// Never print a PostgreSQL URL: it may hold a password.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "Sqlite({path:?})"),
+            Self::Postgres(_) => f.write_str("Postgres(<redacted>)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_scheme_and_bare_paths_are_sqlite() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://llcp-hub.db"),
+            Ok(DatabaseUrl::Sqlite("llcp-hub.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/hub.db"),
+            Ok(DatabaseUrl::Sqlite("/var/lib/hub.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/hub.db"),
+            Ok(DatabaseUrl::Sqlite("data/hub.db".into()))
+        );
+    }
+
+    #[test]
+    fn postgres_schemes_are_postgres() {
+        assert!(
+            DatabaseUrl::parse("postgres://u@h/db")
+                .unwrap()
+                .is_postgres()
+        );
+        assert!(
+            DatabaseUrl::parse("postgresql://u@h/db")
+                .unwrap()
+                .is_postgres()
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_empty_and_memory_are_refused() {
+        assert!(DatabaseUrl::parse("mysql://root@localhost/db").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_a_postgres_password() {
+        let url = DatabaseUrl::parse("postgres://u:secret@h/db").unwrap();
+        assert!(!format!("{url:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,14 @@
+//! Parsed, always-valid values. Constructors enforce the rules; handlers convert
+//! request DTOs into these before anything reaches the database.
+
+pub mod borough;
+pub mod email;
+pub mod event;
+pub mod password;
+pub mod slug;
+pub mod time;
+
+pub use borough::Borough;
+pub use email::Email;
+pub use password::Password;
+pub use slug::Slug;

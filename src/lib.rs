@@ -1,0 +1,15 @@
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod pagination;
+pub mod repo;
+pub mod routes;
+pub mod state;
+pub mod validation;

@@ -1,0 +1,147 @@
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use llcp_hub::app::Application;
+use llcp_hub::config::{Settings, database_url_from_env};
+use llcp_hub::db;
+use llcp_hub::domain::{Email, Password};
+use llcp_hub::routes::accounts::{NewAccountInput, Role, create_account};
+
+/// Events, bulletins and Community of Practice membership for the London Library
+/// Change Programme.
+#[derive(Parser)]
+#[command(name = "llcp-hub", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(clap::Args, Clone, Default)]
+struct ServeArgs {
+    /// Address to listen on (overrides BIND; default 127.0.0.1:8080).
+    #[arg(long)]
+    bind: Option<String>,
+    /// Load bulletin 14's events into an empty database and create a demo admin whose
+    /// password is printed.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations and serve (the default).
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin account; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        #[arg(long, default_value = "London Library Change Programme")]
+        organisation: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Migrate) => migrate(),
+        Some(Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    name,
+                    organisation,
+                },
+        }) => create_admin(&email, &name, &organisation),
+        Some(Command::Openapi) => {
+            print!("{}", llcp_hub::openapi::spec_json());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let settings = Settings::from_env(args.bind, args.demo)?;
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings.clone())?;
+        if let Some(admin) = app.demo_admin() {
+            println!("Demo admin: {} / {}", admin.email, admin.password);
+        }
+        log::info!("llcp-hub listening on {} (docs at /docs)", settings.bind);
+        app.run_until_stopped()
+            .await
+            .map_err(|e| format!("server failed: {e}"))
+    })
+}
+
+fn migrate() -> Result<(), String> {
+    let url = database_url_from_env()?;
+    let pool = db::build_pool(&url, 1, std::time::Duration::from_secs(5))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let applied = db::run_migrations(&mut conn)?;
+    println!("applied {applied} migration(s)");
+    Ok(())
+}
+
+fn create_admin(email: &str, name: &str, organisation: &str) -> Result<(), String> {
+    let email = Email::parse(email).map_err(|m| format!("--email {m}"))?;
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = Password::parse(line.trim_end_matches(['\r', '\n']))
+        .map_err(|m| format!("the password {m}"))?;
+    let url = database_url_from_env()?;
+    let pool = db::build_pool(&url, 1, std::time::Duration::from_secs(5))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    db::run_migrations(&mut conn)?;
+    let input = NewAccountInput {
+        email,
+        password,
+        full_name: name.trim().to_string(),
+        organisation: organisation.trim().to_string(),
+        borough: None,
+    };
+    let account = create_account(&mut conn, &input, Role::Admin).map_err(|e| match e {
+        llcp_hub::error::ApiError::Conflict { .. } => {
+            "an account with this email already exists".to_string()
+        }
+        other => other.to_string(),
+    })?;
+    println!("created admin {} ({})", account.email, account.id);
+    Ok(())
+}

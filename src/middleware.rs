@@ -1,0 +1,127 @@
+//! Cross-cutting HTTP behaviour: a request id on every response, access logs without
+//! personal data, and problem+json for every error actix produces itself.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::{ErrorHandlerResponse, Logger};
+use actix_web::{HttpMessage, HttpResponse};
+
+use crate::error::{PROBLEM_JSON, Problem, problem_response, problem_type};
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+pub fn new_request_id(req: &ServiceRequest) -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    id
+}
+
+/// Request id, method, path (never the query, which may hold an email), status, time.
+pub fn access_log() -> Logger {
+    Logger::new("%{x-request-id}o %{METHOD}xi %U %s %Dms")
+        .custom_request_replace("METHOD", |req| req.method().to_string())
+}
+
+fn is_problem(res: &ServiceResponse<impl MessageBody>) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()))
+}
+
+/// Makes every 4xx/5xx problem+json. 5xx bodies are replaced by an opaque problem with
+/// the request id; the cause goes to the log only.
+pub fn problem_for_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let status = res.status();
+    let request_id = res
+        .request()
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone());
+    if status.is_server_error() {
+        let cause = res.response().error().map(|e| e.to_string());
+        log::error!(
+            "request {} failed with {}: {}",
+            request_id.as_deref().unwrap_or("-"),
+            status.as_u16(),
+            cause.as_deref().unwrap_or("no error attached")
+        );
+    }
+    if is_problem(&res) && status != StatusCode::INTERNAL_SERVER_ERROR {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let problem = generic_problem(status, request_id);
+    let (req, old) = res.into_parts();
+    let mut replacement: HttpResponse<BoxBody> = problem_response(status, &problem);
+    // Keep headers that carry meaning (Allow, Retry-After, WWW-Authenticate).
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = old.headers().get(&name) {
+            replacement.headers_mut().insert(name, value.clone());
+        }
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, replacement).map_into_right_body(),
+    ))
+}
+
+fn generic_problem(status: StatusCode, request_id: Option<String>) -> Problem {
+    let (kind, title, detail) = match status.as_u16() {
+        400 => (
+            "bad-request",
+            "The request is malformed",
+            "The request could not be understood.",
+        ),
+        404 => (
+            "not-found",
+            "The resource was not found",
+            "Nothing was found at this address.",
+        ),
+        405 => (
+            "method-not-allowed",
+            "The method is not allowed here",
+            "This method is not allowed on this path.",
+        ),
+        413 => (
+            "payload-too-large",
+            "The request body is too large",
+            "The request body is too large.",
+        ),
+        415 => (
+            "unsupported-media-type",
+            "The request body has the wrong content type",
+            "Send the body as application/json.",
+        ),
+        500 => (
+            "internal",
+            "An unexpected error occurred",
+            "An unexpected error occurred; it has been logged.",
+        ),
+        503 => (
+            "unavailable",
+            "The service is temporarily unavailable",
+            "Please retry shortly.",
+        ),
+        _ => (
+            "error",
+            status.canonical_reason().unwrap_or("Error"),
+            "The request failed.",
+        ),
+    };
+    Problem {
+        problem_type: problem_type(kind),
+        title: title.into(),
+        status: status.as_u16(),
+        detail: detail.into(),
+        errors: None,
+        request_id: if status.is_server_error() {
+            request_id
+        } else {
+            None
+        },
+    }
+}

@@ -1,0 +1,64 @@
+//! The OpenAPI document: paths come from the same `routes::configure` that builds the
+//! router; this adds the metadata, the shared schemas and the bearer scheme.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "llcp-hub",
+        version = "1.0.0",
+        description = "Events, bulletins and Community of Practice membership for the London Library Change Programme. Errors are RFC 9457 problem details (`application/problem+json`); clients may switch on their `type`.",
+        license(name = "MIT", identifier = "MIT")
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "events", description = "The public event listing"),
+        (name = "accounts", description = "Sign-up and the signed-in account"),
+        (name = "auth", description = "Access and refresh tokens"),
+        (name = "admin", description = "For accounts with the admin role"),
+        (name = "reference", description = "Reference data for forms"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from POST /api/v1/auth/token"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The whole document, built from the real route registrations.
+pub fn build_spec() -> utoipa::openapi::OpenApi {
+    let (_, spec) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    spec
+}
+
+/// The document as committed at `openapi/openapi.json`.
+pub fn spec_json() -> String {
+    let mut json = build_spec().to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}

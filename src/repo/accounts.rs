@@ -1,0 +1,151 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::accounts;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = accounts)]
+pub struct AccountRow {
+    pub id: String,
+    pub email: String,
+    pub email_lower: String,
+    pub password_hash: String,
+    pub full_name: String,
+    pub organisation: String,
+    pub borough: Option<String>,
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl AccountRow {
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = accounts)]
+pub struct NewAccount {
+    pub id: String,
+    pub email: String,
+    pub email_lower: String,
+    pub password_hash: String,
+    pub full_name: String,
+    pub organisation: String,
+    pub borough: Option<String>,
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Inserts; a taken email (any letter case) is 409 `email-taken`.
+pub fn insert(conn: &mut DbConnection, account: &NewAccount) -> Result<(), ApiError> {
+    diesel::insert_into(accounts::table)
+        .values(account)
+        .execute(conn)
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => ApiError::conflict("email-taken", "An account with this email already exists."),
+            other => other.into(),
+        })?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<AccountRow>, ApiError> {
+    Ok(accounts::table
+        .find(id)
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_email(
+    conn: &mut DbConnection,
+    email_lower: &str,
+) -> Result<Option<AccountRow>, ApiError> {
+    Ok(accounts::table
+        .filter(accounts::email_lower.eq(email_lower))
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub struct AccountFilter {
+    pub role: Option<String>,
+    pub email_contains: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+fn filtered(filter: &AccountFilter) -> accounts::BoxedQuery<'static, crate::db::MultiBackend> {
+    let mut query = accounts::table.into_boxed();
+    if let Some(role) = &filter.role {
+        query = query.filter(accounts::role.eq(role.clone()));
+    }
+    if let Some(disabled) = filter.disabled {
+        query = query.filter(accounts::disabled.eq(disabled));
+    }
+    if let Some(text) = &filter.email_contains {
+        let pattern = format!("%{}%", super::like_escape(&text.to_lowercase()));
+        query = query.filter(accounts::email_lower.like(pattern).escape('\\'));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AccountFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AccountRow>, i64), ApiError> {
+    let total = filtered(filter).count().get_result(conn)?;
+    let rows = filtered(filter)
+        .order((accounts::created_at.asc(), accounts::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select(AccountRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn set_role_and_disabled(
+    conn: &mut DbConnection,
+    id: &str,
+    role: &str,
+    disabled: bool,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::role.eq(role),
+            accounts::disabled.eq(disabled),
+            accounts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: &str,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::password_hash.eq(password_hash),
+            accounts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn count(conn: &mut DbConnection) -> Result<i64, ApiError> {
+    Ok(accounts::table.count().get_result(conn)?)
+}

@@ -1,0 +1,358 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::events;
+use crate::db::{DbConnection, MultiBackend};
+use crate::domain::Slug;
+use crate::domain::event::{EventDraft, EventKind};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub kind: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub timezone: String,
+    pub venue_name: Option<String>,
+    pub venue_address: Option<String>,
+    pub venue_postcode: Option<String>,
+    pub audience: String,
+    pub organiser: Option<String>,
+    pub speakers: String,
+    pub capacity: Option<i32>,
+    pub seats_taken: i32,
+    pub registration_required: bool,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
+    pub status: String,
+    pub cancellation_reason: Option<String>,
+    pub published_at: Option<NaiveDateTime>,
+    pub bulletin_number: Option<i32>,
+    pub search_text: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl EventRow {
+    pub fn is_published(&self) -> bool {
+        self.published_at.is_some()
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.status == "cancelled"
+    }
+
+    pub fn audience_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.audience).unwrap_or_default()
+    }
+
+    pub fn speaker_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.speakers).unwrap_or_default()
+    }
+
+    /// Back to the editable form, for applying a partial update.
+    pub fn to_draft(&self) -> EventDraft {
+        EventDraft {
+            title: self.title.clone(),
+            slug: Slug::parse(&self.slug).ok(),
+            kind: EventKind::from_db(&self.kind),
+            summary: self.summary.clone(),
+            description: self.description.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            timezone: self.timezone.clone(),
+            venue: self
+                .venue_name
+                .clone()
+                .map(|name| crate::domain::event::Venue {
+                    name,
+                    address: self.venue_address.clone(),
+                    postcode: self.venue_postcode.clone(),
+                }),
+            audience: self.audience_list(),
+            organiser: self.organiser.clone(),
+            speakers: self.speaker_list(),
+            capacity: self.capacity,
+            registration_required: self.registration_required,
+            registration_opens_at: self.registration_opens_at,
+            registration_closes_at: self.registration_closes_at,
+            bulletin_number: self.bulletin_number,
+        }
+    }
+}
+
+/// The stored columns of a draft; `None` writes NULL, so an update can clear fields.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = events, treat_none_as_null = true)]
+struct EventValues {
+    slug: String,
+    title: String,
+    kind: String,
+    summary: Option<String>,
+    description: Option<String>,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    timezone: String,
+    venue_name: Option<String>,
+    venue_address: Option<String>,
+    venue_postcode: Option<String>,
+    audience: String,
+    organiser: Option<String>,
+    speakers: String,
+    capacity: Option<i32>,
+    registration_required: bool,
+    registration_opens_at: Option<NaiveDateTime>,
+    registration_closes_at: Option<NaiveDateTime>,
+    bulletin_number: Option<i32>,
+    search_text: String,
+    updated_at: NaiveDateTime,
+}
+
+impl EventValues {
+    fn new(draft: &EventDraft, slug: &Slug, now: NaiveDateTime) -> Self {
+        let venue = draft.venue.as_ref();
+        Self {
+            slug: slug.as_str().to_string(),
+            title: draft.title.clone(),
+            kind: draft.kind.as_str().to_string(),
+            summary: draft.summary.clone(),
+            description: draft.description.clone(),
+            starts_at: draft.starts_at,
+            ends_at: draft.ends_at,
+            timezone: draft.timezone.clone(),
+            venue_name: venue.map(|v| v.name.clone()),
+            venue_address: venue.and_then(|v| v.address.clone()),
+            venue_postcode: venue.and_then(|v| v.postcode.clone()),
+            audience: serde_json::to_string(&draft.audience).unwrap_or_else(|_| "[]".into()),
+            organiser: draft.organiser.clone(),
+            speakers: serde_json::to_string(&draft.speakers).unwrap_or_else(|_| "[]".into()),
+            capacity: draft.capacity,
+            registration_required: draft.registration_required,
+            registration_opens_at: draft.registration_opens_at,
+            registration_closes_at: draft.registration_closes_at,
+            bulletin_number: draft.bulletin_number,
+            search_text: draft.search_text(),
+            updated_at: now,
+        }
+    }
+}
+
+fn slug_taken() -> ApiError {
+    ApiError::conflict("slug-taken", "Another event already has this slug.")
+}
+
+fn map_unique(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => slug_taken(),
+        other => other.into(),
+    }
+}
+
+fn slug_exists(
+    conn: &mut DbConnection,
+    slug: &str,
+    except_id: Option<i64>,
+) -> Result<bool, ApiError> {
+    let mut query = events::table
+        .filter(events::slug.eq(slug.to_string()))
+        .into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(events::id.ne(id));
+    }
+    Ok(query
+        .select(events::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
+}
+
+/// The draft's own slug (409 if taken), or one made from the title with a number
+/// appended until it is free.
+fn choose_slug(
+    conn: &mut DbConnection,
+    draft: &EventDraft,
+    except_id: Option<i64>,
+) -> Result<Slug, ApiError> {
+    if let Some(slug) = &draft.slug {
+        if slug_exists(conn, slug.as_str(), except_id)? {
+            return Err(slug_taken());
+        }
+        return Ok(slug.clone());
+    }
+    let base = Slug::from_title(&draft.title);
+    if !slug_exists(conn, base.as_str(), except_id)? {
+        return Ok(base);
+    }
+    for n in 2..1000 {
+        let candidate = base.with_suffix(n);
+        if !slug_exists(conn, candidate.as_str(), except_id)? {
+            return Ok(candidate);
+        }
+    }
+    Err(slug_taken())
+}
+
+/// Inserts a draft (unpublished) and returns it.
+pub fn insert(
+    conn: &mut DbConnection,
+    draft: &EventDraft,
+    now: NaiveDateTime,
+) -> Result<EventRow, ApiError> {
+    let slug = choose_slug(conn, draft, None)?;
+    diesel::insert_into(events::table)
+        .values((
+            EventValues::new(draft, &slug, now),
+            events::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map_err(map_unique)?;
+    find_by_slug(conn, slug.as_str())?.ok_or_else(|| ApiError::internal("inserted event vanished"))
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    draft: &EventDraft,
+    now: NaiveDateTime,
+) -> Result<EventRow, ApiError> {
+    let slug = choose_slug(conn, draft, Some(id))?;
+    diesel::update(events::table.find(id))
+        .set(EventValues::new(draft, &slug, now))
+        .execute(conn)
+        .map_err(map_unique)?;
+    find(conn, id)?.ok_or_else(|| ApiError::NotFound("No event has this id.".into()))
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<EventRow>, ApiError> {
+    Ok(events::table
+        .find(id)
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<EventRow>, ApiError> {
+    Ok(events::table
+        .filter(events::slug.eq(slug.to_string()))
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// An event by numeric id or by slug.
+pub fn find_by_id_or_slug(
+    conn: &mut DbConnection,
+    key: &str,
+) -> Result<Option<EventRow>, ApiError> {
+    match key.parse::<i64>() {
+        Ok(id) => find(conn, id),
+        Err(_) => find_by_slug(conn, key),
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct EventFilter {
+    pub published_only: bool,
+    /// Events that have not ended by this time.
+    pub ends_after: Option<NaiveDateTime>,
+    /// Events that start before this time.
+    pub starts_before: Option<NaiveDateTime>,
+    pub kind: Option<EventKind>,
+    pub audience: Option<String>,
+    /// Lower-cased search text.
+    pub text: Option<String>,
+}
+
+fn filtered(filter: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
+    let mut query = events::table.into_boxed();
+    if filter.published_only {
+        query = query.filter(events::published_at.is_not_null());
+    }
+    if let Some(t) = filter.ends_after {
+        query = query.filter(events::ends_at.ge(t));
+    }
+    if let Some(t) = filter.starts_before {
+        query = query.filter(events::starts_at.lt(t));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(events::kind.eq(kind.as_str()));
+    }
+    if let Some(tag) = &filter.audience {
+        // Audience is a JSON array of validated tags; the quotes anchor a whole tag.
+        let pattern = format!("%\"{}\"%", super::like_escape(tag));
+        query = query.filter(events::audience.like(pattern).escape('\\'));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = format!("%{}%", super::like_escape(text));
+        query = query.filter(events::search_text.like(pattern).escape('\\'));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &EventFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<EventRow>, i64), ApiError> {
+    let total = filtered(filter).count().get_result(conn)?;
+    let rows = filtered(filter)
+        .order((events::starts_at.asc(), events::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select(EventRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn publish(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<usize, ApiError> {
+    Ok(diesel::update(
+        events::table
+            .find(id)
+            .filter(events::published_at.is_null()),
+    )
+    .set((events::published_at.eq(now), events::updated_at.eq(now)))
+    .execute(conn)?)
+}
+
+pub fn cancel(
+    conn: &mut DbConnection,
+    id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    Ok(diesel::update(
+        events::table
+            .find(id)
+            .filter(events::status.eq("scheduled")),
+    )
+    .set((
+        events::status.eq("cancelled"),
+        events::cancellation_reason.eq(reason),
+        events::updated_at.eq(now),
+    ))
+    .execute(conn)?)
+}
+
+/// Deletes an unpublished event; returns rows deleted.
+pub fn delete_draft(conn: &mut DbConnection, id: i64) -> Result<usize, ApiError> {
+    Ok(diesel::delete(
+        events::table
+            .find(id)
+            .filter(events::published_at.is_null()),
+    )
+    .execute(conn)?)
+}
+
+pub fn count(conn: &mut DbConnection) -> Result<i64, ApiError> {
+    Ok(events::table.count().get_result(conn)?)
+}

@@ -1,0 +1,215 @@
+//! Sign-up and the signed-in account.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::{SignedIn, passwords};
+use crate::db;
+use crate::domain::time::{Rfc3339, now, shown_utc};
+use crate::domain::{Borough, Email, Password};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::extract::ApiJson;
+use crate::repo::accounts::{self, AccountRow, NewAccount};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Admin => "admin",
+        }
+    }
+
+    fn from_db(value: &str) -> Self {
+        if value == "admin" {
+            Self::Admin
+        } else {
+            Self::Member
+        }
+    }
+}
+
+/// Community of Practice membership, separate from the account's role.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MembershipStatus {
+    None,
+    Pending,
+    Member,
+    Rejected,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Account {
+    pub id: Uuid,
+    pub email: String,
+    pub full_name: String,
+    pub organisation: String,
+    pub borough: Option<String>,
+    pub role: Role,
+    pub disabled: bool,
+    pub membership_status: MembershipStatus,
+    pub created_at: Rfc3339,
+}
+
+impl From<AccountRow> for Account {
+    fn from(row: AccountRow) -> Self {
+        Self {
+            id: Uuid::parse_str(&row.id).unwrap_or_default(),
+            role: Role::from_db(&row.role),
+            email: row.email,
+            full_name: row.full_name,
+            organisation: row.organisation,
+            borough: row.borough,
+            disabled: row.disabled,
+            membership_status: MembershipStatus::None,
+            created_at: shown_utc(row.created_at),
+        }
+    }
+}
+
+/// Sign-up. The role is always `member`; sending `role` is rejected.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    #[schema(max_length = 254, example = "ada@camden.gov.uk")]
+    pub email: String,
+    #[schema(min_length = 12, max_length = 128, format = Password)]
+    pub password: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200, example = "Ada Lovelace")]
+    pub full_name: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200, example = "London Borough of Camden")]
+    pub organisation: String,
+    /// One of `GET /api/v1/boroughs`, any letter case.
+    #[schema(example = "Camden")]
+    pub borough: Option<String>,
+}
+
+/// A new account with a verified-valid email, password, name and borough.
+pub struct NewAccountInput {
+    pub email: Email,
+    pub password: Password,
+    pub full_name: String,
+    pub organisation: String,
+    pub borough: Option<Borough>,
+}
+
+impl SignupRequest {
+    fn parse(self) -> Result<NewAccountInput, ApiError> {
+        let mut errors = Vec::new();
+        let email = Email::parse(&self.email)
+            .map_err(|m| errors.push(FieldError::new("email", m)))
+            .ok();
+        let password = Password::parse(&self.password)
+            .map_err(|m| errors.push(FieldError::new("password", m)))
+            .ok();
+        let borough = match self.borough.as_deref() {
+            Some(raw) => Borough::parse(raw)
+                .map_err(|m| errors.push(FieldError::new("borough", m)))
+                .ok(),
+            None => None,
+        };
+        let full_name = self.full_name.trim().to_string();
+        if full_name.is_empty() {
+            errors.push(FieldError::new("full_name", "must be 1 to 200 characters"));
+        }
+        let organisation = self.organisation.trim().to_string();
+        if organisation.is_empty() {
+            errors.push(FieldError::new(
+                "organisation",
+                "must be 1 to 200 characters",
+            ));
+        }
+        match (email, password, errors.is_empty()) {
+            (Some(email), Some(password), true) => Ok(NewAccountInput {
+                email,
+                password,
+                full_name,
+                organisation,
+                borough,
+            }),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+}
+
+/// Hashes the password and stores the account (blocking: call inside `db::run`).
+pub fn create_account(
+    conn: &mut db::DbConnection,
+    input: &NewAccountInput,
+    role: Role,
+) -> Result<AccountRow, ApiError> {
+    let id = Uuid::new_v4().to_string();
+    let created = now();
+    accounts::insert(
+        conn,
+        &NewAccount {
+            id: id.clone(),
+            email: input.email.as_str().to_string(),
+            email_lower: input.email.lower().to_string(),
+            password_hash: passwords::hash(input.password.expose())?,
+            full_name: input.full_name.clone(),
+            organisation: input.organisation.clone(),
+            borough: input.borough.map(|b| b.name().to_string()),
+            role: role.as_str().to_string(),
+            disabled: false,
+            created_at: created,
+            updated_at: created,
+        },
+    )?;
+    accounts::find(conn, &id)?.ok_or_else(|| ApiError::internal("created account vanished"))
+}
+
+/// Signs up a member account.
+#[utoipa::path(
+    tag = "accounts",
+    request_body = SignupRequest,
+    responses(
+        (status = 201, body = Account),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`email-taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/accounts")]
+pub async fn sign_up(
+    state: web::Data<AppState>,
+    body: ApiJson<SignupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.0.parse()?;
+    let row = db::run(&state.pool, move |conn| {
+        create_account(conn, &input, Role::Member)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", "/api/v1/me"))
+        .json(Account::from(row)))
+}
+
+/// The signed-in account.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Account),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+pub async fn me(signed_in: SignedIn) -> HttpResponse {
+    HttpResponse::Ok().json(Account::from(signed_in.0))
+}

@@ -1,0 +1,136 @@
+//! Account administration: roles and disabling.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, web};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::Admin;
+use crate::db::{self, write_transaction};
+use crate::domain::time::now;
+use crate::error::{ApiError, Problem};
+use crate::extract::ApiJson;
+use crate::list_envelope;
+use crate::pagination::{PageParams, list_response};
+use crate::repo::accounts::{self, AccountFilter};
+use crate::repo::refresh_tokens;
+use crate::routes::accounts::{Account, Role};
+use crate::state::AppState;
+
+list_envelope!(AccountList, Account);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccountQuery {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    /// Part of an email address.
+    #[param(max_length = 254)]
+    pub email: Option<String>,
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0, default = 0)]
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatch {
+    pub role: Option<Role>,
+    /// A disabled account cannot sign in, and its tokens stop working at once.
+    pub disabled: Option<bool>,
+}
+
+/// Accounts, oldest first.
+#[utoipa::path(
+    tag = "admin",
+    params(AccountQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AccountList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/accounts")]
+pub async fn admin_list_accounts(
+    req: HttpRequest,
+    _admin: Admin,
+    state: web::Data<AppState>,
+    query: web::Query<AccountQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = PageParams {
+        limit: query.limit,
+        offset: query.offset,
+    }
+    .page()?;
+    let filter = AccountFilter {
+        role: query.role.map(|r| r.as_str().to_string()),
+        disabled: query.disabled,
+        email_contains: query.email.filter(|e| !e.trim().is_empty()),
+    };
+    let (rows, total) = db::run(&state.pool, move |conn| {
+        accounts::list(conn, &filter, page.limit, page.offset)
+    })
+    .await?;
+    let body = AccountList {
+        items: rows.into_iter().map(Account::from).collect(),
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    };
+    Ok(list_response(&req, page, total, &body))
+}
+
+/// Changes an account's role or disables it. Admins cannot change their own account
+/// here, so nobody locks the last admin out by accident.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = uuid::Uuid, Path, description = "The account's id")),
+    request_body = AccountPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Account),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`own-account`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/admin/accounts/{id}")]
+pub async fn admin_update_account(
+    admin: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<uuid::Uuid>,
+    body: ApiJson<AccountPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner().to_string();
+    if id == admin.0.id {
+        return Err(ApiError::conflict(
+            "own-account",
+            "Admins cannot change their own role or disable themselves.",
+        ));
+    }
+    let patch = body.0;
+    let row = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let current = accounts::find(conn, &id)?
+                .ok_or_else(|| ApiError::NotFound("No account has this id.".into()))?;
+            let role = patch
+                .role
+                .map_or(current.role.clone(), |r| r.as_str().to_string());
+            let disabled = patch.disabled.unwrap_or(current.disabled);
+            let at = now();
+            accounts::set_role_and_disabled(conn, &id, &role, disabled, at)?;
+            if disabled {
+                refresh_tokens::revoke_all_for_account(conn, &id, at)?;
+            }
+            accounts::find(conn, &id)?.ok_or_else(|| ApiError::internal("account vanished"))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Account::from(row)))
+}

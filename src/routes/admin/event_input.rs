@@ -1,0 +1,290 @@
+//! The body admins send to create or edit an event, and its conversion into a draft.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::domain::Slug;
+use crate::domain::event::{EventDraft, EventKind, Venue, parse_audience_tag};
+use crate::domain::time::{DEFAULT_TIMEZONE, in_zone, parse_timezone, to_utc};
+use crate::error::{ApiError, FieldError};
+use crate::repo::events::EventRow;
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VenueInput {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200, example = "Swiss Cottage Library")]
+    pub name: String,
+    #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
+    pub address: Option<String>,
+    #[validate(length(max = 16))]
+    #[schema(max_length = 16, example = "NW3 3HA")]
+    pub postcode: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationInput {
+    /// Whether people register at all; `false` shows the state `not_required`.
+    #[serde(default = "default_true")]
+    #[schema(default = true)]
+    pub required: bool,
+    /// When registration opens; absent means open once published.
+    pub opens_at: Option<DateTime<FixedOffset>>,
+    /// When registration closes; absent means at the start of the event.
+    pub closes_at: Option<DateTime<FixedOffset>>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A new event. It is created as an unpublished draft.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventInput {
+    #[validate(length(min = 3, max = 200))]
+    #[schema(
+        min_length = 3,
+        max_length = 200,
+        example = "Service specifications for external provision"
+    )]
+    pub title: String,
+    /// Lower-case `a-z`, `0-9` and hyphens; made from the title when absent.
+    #[schema(max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Option<String>,
+    pub kind: EventKind,
+    #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
+    pub summary: Option<String>,
+    #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
+    pub description: Option<String>,
+    /// Any offset; stored in UTC and shown in `timezone`.
+    #[schema(example = "2011-03-15T13:00:00+00:00")]
+    pub starts_at: DateTime<FixedOffset>,
+    /// Must be after `starts_at`.
+    #[schema(example = "2011-03-15T17:00:00+00:00")]
+    pub ends_at: DateTime<FixedOffset>,
+    /// An IANA zone; `Europe/London` when absent.
+    #[schema(example = "Europe/London")]
+    pub timezone: Option<String>,
+    #[validate(nested)]
+    pub venue: Option<VenueInput>,
+    /// Audience tags such as `officers`, `councillors`.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
+    pub audience: Vec<String>,
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub organiser: Option<String>,
+    #[serde(default)]
+    #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
+    pub speakers: Vec<String>,
+    /// Seats; `null` or absent means no limit.
+    #[validate(range(min = 1, max = 100000))]
+    #[schema(minimum = 1, maximum = 100000)]
+    pub capacity: Option<i32>,
+    #[validate(nested)]
+    pub registration: Option<RegistrationInput>,
+    #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
+    pub bulletin_number: Option<i32>,
+}
+
+/// A partial edit (JSON merge patch): send only what changes; `null` clears an
+/// optional field. The result must still be a valid event.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct EventPatch {
+    #[schema(min_length = 3, max_length = 200)]
+    pub title: Option<String>,
+    #[schema(max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Option<String>,
+    pub kind: Option<EventKind>,
+    #[schema(max_length = 500)]
+    pub summary: Option<String>,
+    #[schema(max_length = 20000)]
+    pub description: Option<String>,
+    pub starts_at: Option<DateTime<FixedOffset>>,
+    pub ends_at: Option<DateTime<FixedOffset>>,
+    pub timezone: Option<String>,
+    pub venue: Option<VenueInput>,
+    pub audience: Option<Vec<String>>,
+    #[schema(max_length = 200)]
+    pub organiser: Option<String>,
+    pub speakers: Option<Vec<String>>,
+    #[schema(minimum = 1, maximum = 100000)]
+    pub capacity: Option<i32>,
+    pub registration: Option<RegistrationInput>,
+    #[schema(minimum = 1)]
+    pub bulletin_number: Option<i32>,
+}
+
+/// Trims, and turns blank optional text into absent.
+fn optional_text(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl EventInput {
+    /// The stored event as this body, so a merge patch can be applied to it.
+    pub fn from_row(row: &EventRow) -> Self {
+        let tz = &row.timezone;
+        Self {
+            title: row.title.clone(),
+            slug: Some(row.slug.clone()),
+            kind: EventKind::from_db(&row.kind),
+            summary: row.summary.clone(),
+            description: row.description.clone(),
+            starts_at: in_zone(row.starts_at, tz),
+            ends_at: in_zone(row.ends_at, tz),
+            timezone: Some(row.timezone.clone()),
+            venue: row.venue_name.clone().map(|name| VenueInput {
+                name,
+                address: row.venue_address.clone(),
+                postcode: row.venue_postcode.clone(),
+            }),
+            audience: row.audience_list(),
+            organiser: row.organiser.clone(),
+            speakers: row.speaker_list(),
+            capacity: row.capacity,
+            registration: Some(RegistrationInput {
+                required: row.registration_required,
+                opens_at: row.registration_opens_at.map(|t| in_zone(t, tz)),
+                closes_at: row.registration_closes_at.map(|t| in_zone(t, tz)),
+            }),
+            bulletin_number: row.bulletin_number,
+        }
+    }
+
+    /// Checks what field-level validation cannot, and builds the draft. `seats_taken`
+    /// guards capacity on an event that already has registrations.
+    pub fn into_draft(self, seats_taken: i32) -> Result<EventDraft, ApiError> {
+        let mut errors = Vec::new();
+        let title = self.title.trim().to_string();
+        if title.chars().count() < 3 {
+            errors.push(FieldError::new("title", "must be 3 to 200 characters"));
+        }
+        let slug = match self.slug.as_deref() {
+            Some(raw) => Slug::parse(raw).map(Some).unwrap_or_else(|m| {
+                errors.push(FieldError::new("slug", m));
+                None
+            }),
+            None => None,
+        };
+        let timezone = self.timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.into());
+        if let Err(m) = parse_timezone(&timezone) {
+            errors.push(FieldError::new("timezone", m));
+        }
+        let mut audience = Vec::new();
+        for (i, raw) in self.audience.iter().enumerate() {
+            match parse_audience_tag(raw) {
+                Ok(tag) if !audience.contains(&tag) => audience.push(tag),
+                Ok(_) => {}
+                Err(m) => errors.push(FieldError::new(format!("audience[{i}]"), m)),
+            }
+        }
+        let mut speakers = Vec::new();
+        for (i, raw) in self.speakers.iter().enumerate() {
+            let name = raw.trim();
+            if name.is_empty() || name.chars().count() > 200 {
+                errors.push(FieldError::new(
+                    format!("speakers[{i}]"),
+                    "must be 1 to 200 characters",
+                ));
+            } else {
+                speakers.push(name.to_string());
+            }
+        }
+        let venue = self.venue.and_then(|v| {
+            let name = v.name.trim().to_string();
+            if name.is_empty() {
+                errors.push(FieldError::new("venue.name", "must be 1 to 200 characters"));
+                return None;
+            }
+            Some(Venue {
+                name,
+                address: optional_text(v.address),
+                postcode: optional_text(v.postcode).map(|p| p.to_uppercase()),
+            })
+        });
+        let registration = self.registration.unwrap_or(RegistrationInput {
+            required: true,
+            opens_at: None,
+            closes_at: None,
+        });
+        let draft = EventDraft {
+            title,
+            slug,
+            kind: self.kind,
+            summary: optional_text(self.summary),
+            description: optional_text(self.description),
+            starts_at: to_utc(&self.starts_at),
+            ends_at: to_utc(&self.ends_at),
+            timezone,
+            venue,
+            audience,
+            organiser: optional_text(self.organiser),
+            speakers,
+            capacity: self.capacity,
+            registration_required: registration.required,
+            registration_opens_at: registration.opens_at.as_ref().map(to_utc),
+            registration_closes_at: registration.closes_at.as_ref().map(to_utc),
+            bulletin_number: self.bulletin_number,
+        };
+        errors.extend(draft.check(seats_taken));
+        if errors.is_empty() {
+            Ok(draft)
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+/// RFC 7396: objects merge member by member, `null` removes, anything else replaces.
+pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(patch_members) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    if let Value::Object(target_members) = target {
+        for (key, value) in patch_members {
+            if value.is_null() {
+                target_members.remove(key);
+            } else {
+                merge_patch(
+                    target_members.entry(key.clone()).or_insert(Value::Null),
+                    value,
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_replaces_merges_and_removes() {
+        let mut doc =
+            json!({"title": "Old", "venue": {"name": "A", "postcode": "NW3"}, "capacity": 30});
+        merge_patch(
+            &mut doc,
+            &json!({"title": "New", "venue": {"postcode": null}, "capacity": null}),
+        );
+        assert_eq!(doc, json!({"title": "New", "venue": {"name": "A"}}));
+    }
+}

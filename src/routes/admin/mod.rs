@@ -1,0 +1,5 @@
+//! Endpoints for the `admin` role.
+
+pub mod accounts;
+pub mod event_input;
+pub mod events;

@@ -1,0 +1,264 @@
+//! The public event listing and event pages.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db;
+use crate::domain::event::{
+    EventKind, EventStatus, RegistrationFacts, RegistrationState, parse_audience_tag,
+};
+use crate::domain::time::{DateBound, Rfc3339, now, parse_filter_time, shown_in};
+use crate::error::{ApiError, Problem};
+use crate::list_envelope;
+use crate::pagination::{Page, PageParams, list_response};
+use crate::repo::events::{self, EventFilter, EventRow};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Venue {
+    pub name: String,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registration {
+    pub opens_at: Option<Rfc3339>,
+    pub closes_at: Option<Rfc3339>,
+    pub state: RegistrationState,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventLinks {
+    #[serde(rename = "self")]
+    pub self_: String,
+    pub ics: String,
+    pub register: String,
+}
+
+/// An event; times are shown in its own `timezone`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Event {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub kind: EventKind,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub starts_at: Rfc3339,
+    pub ends_at: Rfc3339,
+    #[schema(example = "Europe/London")]
+    pub timezone: String,
+    pub venue: Option<Venue>,
+    pub audience: Vec<String>,
+    pub organiser: Option<String>,
+    pub speakers: Vec<String>,
+    /// `null` means no limit.
+    pub capacity: Option<i32>,
+    /// `null` when there is no limit.
+    pub seats_remaining: Option<i32>,
+    pub registration: Registration,
+    pub status: EventStatus,
+    /// Why it was cancelled, when it was.
+    pub cancellation_reason: Option<String>,
+    pub bulletin_number: Option<i32>,
+    pub links: EventLinks,
+    /// `null` while the event is a draft (visible to admins only).
+    pub published_at: Option<Rfc3339>,
+    pub updated_at: Rfc3339,
+}
+
+list_envelope!(EventList, Event);
+
+impl Event {
+    pub fn from_row(row: EventRow, state: &AppState) -> Self {
+        let tz = row.timezone.clone();
+        let facts = RegistrationFacts {
+            required: row.registration_required,
+            cancelled: row.is_cancelled(),
+            starts_at: row.starts_at,
+            opens_at: row.registration_opens_at,
+            closes_at: row.registration_closes_at,
+            capacity: row.capacity,
+            seats_taken: row.seats_taken,
+        };
+        let base = format!("/api/v1/events/{}", row.slug);
+        Self {
+            audience: row.audience_list(),
+            speakers: row.speaker_list(),
+            id: row.id,
+            title: row.title,
+            kind: EventKind::from_db(&row.kind),
+            summary: row.summary,
+            description: row.description,
+            starts_at: shown_in(row.starts_at, &tz),
+            ends_at: shown_in(row.ends_at, &tz),
+            venue: row.venue_name.map(|name| Venue {
+                name,
+                address: row.venue_address,
+                postcode: row.venue_postcode,
+            }),
+            organiser: row.organiser,
+            capacity: row.capacity,
+            seats_remaining: facts.seats_remaining(),
+            registration: Registration {
+                opens_at: row.registration_opens_at.map(|t| shown_in(t, &tz)),
+                closes_at: row.registration_closes_at.map(|t| shown_in(t, &tz)),
+                state: facts.state(now()),
+            },
+            status: EventStatus::from_db(&row.status),
+            cancellation_reason: row.cancellation_reason,
+            bulletin_number: row.bulletin_number,
+            links: EventLinks {
+                self_: state.url(&base),
+                ics: state.url(&format!("{base}/ics")),
+                register: state.url(&format!("{base}/registrations")),
+            },
+            published_at: row.published_at.map(|t| shown_in(t, &tz)),
+            updated_at: shown_in(row.updated_at, &tz),
+            slug: row.slug,
+            timezone: tz,
+        }
+    }
+}
+
+/// Filters shared by the public listing, its feeds and the admin listing.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// Events not ended by this time (RFC 3339, or a date read in London time).
+    /// The public listing defaults to now: upcoming events only.
+    #[param(example = "2011-03-01")]
+    pub from: Option<String>,
+    /// Events starting before this time; a date includes that whole day.
+    #[param(example = "2011-04-30")]
+    pub to: Option<String>,
+    pub kind: Option<EventKind>,
+    /// An audience tag such as `officers` or `councillors`.
+    pub audience: Option<String>,
+    /// Words to find in the title, summary or description (any letter case).
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0, default = 0)]
+    pub offset: Option<i64>,
+}
+
+impl EventQuery {
+    pub fn page(&self) -> Result<Page, ApiError> {
+        PageParams {
+            limit: self.limit,
+            offset: self.offset,
+        }
+        .page()
+    }
+
+    /// The filter; `upcoming_by_default` applies `from = now` when `from` is absent.
+    pub fn filter(
+        &self,
+        published_only: bool,
+        upcoming_by_default: bool,
+    ) -> Result<EventFilter, ApiError> {
+        let bad = |name: &str, message: String| {
+            ApiError::BadRequest(format!("Query parameter `{name}` {message}."))
+        };
+        let ends_after = match &self.from {
+            Some(raw) => {
+                Some(parse_filter_time(raw, DateBound::StartOfDay).map_err(|m| bad("from", m))?)
+            }
+            None if upcoming_by_default => Some(now()),
+            None => None,
+        };
+        let starts_before = match &self.to {
+            Some(raw) => {
+                Some(parse_filter_time(raw, DateBound::EndOfDay).map_err(|m| bad("to", m))?)
+            }
+            None => None,
+        };
+        let audience = match &self.audience {
+            Some(raw) => Some(parse_audience_tag(raw).map_err(|m| bad("audience", m))?),
+            None => None,
+        };
+        let text = match self.q.as_deref().map(str::trim) {
+            Some(q) if q.chars().count() > 200 => {
+                return Err(bad("q", "must be at most 200 characters".into()));
+            }
+            Some(q) if !q.is_empty() => Some(q.to_lowercase()),
+            _ => None,
+        };
+        Ok(EventFilter {
+            published_only,
+            ends_after,
+            starts_before,
+            kind: self.kind,
+            audience,
+            text,
+        })
+    }
+}
+
+/// Published events, soonest first; upcoming only unless `from` says otherwise.
+#[utoipa::path(
+    tag = "events",
+    params(EventQuery),
+    responses(
+        (status = 200, description = "A page of events; `Link` names the next and previous pages", body = EventList),
+        (status = 400, description = "A malformed filter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events")]
+pub async fn list_events(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<EventQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.page()?;
+    let filter = query.filter(true, true)?;
+    let (rows, total) = db::run(&state.pool, move |conn| {
+        events::list(conn, &filter, page.limit, page.offset)
+    })
+    .await?;
+    let body = EventList {
+        items: rows
+            .into_iter()
+            .map(|row| Event::from_row(row, &state))
+            .collect(),
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    };
+    Ok(list_response(&req, page, total, &body))
+}
+
+/// One published event, by id or slug.
+#[utoipa::path(
+    tag = "events",
+    params(("id_or_slug" = String, Path, description = "The event's numeric id or its slug")),
+    responses(
+        (status = 200, body = Event),
+        (status = 404, description = "No published event has this id or slug", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events/{id_or_slug}")]
+pub async fn get_event(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = path.into_inner();
+    let row = db::run(&state.pool, move |conn| {
+        events::find_by_id_or_slug(conn, &key)
+    })
+    .await?;
+    match row {
+        Some(row) if row.is_published() => {
+            Ok(HttpResponse::Ok().json(Event::from_row(row, &state)))
+        }
+        _ => Err(ApiError::NotFound(
+            "No published event has this id or slug.".into(),
+        )),
+    }
+}

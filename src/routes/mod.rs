@@ -1,0 +1,38 @@
+//! HTTP handlers. `configure` registers every documented route; the router and the
+//! OpenAPI document are both built from it, so they cannot disagree.
+
+pub mod accounts;
+pub mod admin;
+pub mod auth;
+pub mod boroughs;
+pub mod events;
+pub mod fallback;
+pub mod health;
+
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(
+            scope::scope("/api/v1")
+                .service(events::list_events)
+                .service(events::get_event)
+                .service(boroughs::list_boroughs)
+                .service(accounts::sign_up)
+                .service(accounts::me)
+                .service(auth::issue_token)
+                .service(auth::refresh)
+                .service(auth::logout)
+                .service(admin::events::admin_list_events)
+                .service(admin::events::admin_create_event)
+                .service(admin::events::admin_get_event)
+                .service(admin::events::admin_update_event)
+                .service(admin::events::admin_delete_event)
+                .service(admin::events::admin_publish_event)
+                .service(admin::events::admin_cancel_event)
+                .service(admin::accounts::admin_list_accounts)
+                .service(admin::accounts::admin_update_account),
+        );
+}

@@ -1,0 +1,5 @@
+//! One integration-test binary: every test boots the real app over HTTP.
+
+mod helpers;
+
+mod health;
