@@ -21,9 +21,30 @@ pub const MAX_JSON_BODY: usize = 256 * 1024;
 /// but does not fit the schema 422 with the path of the field at fault.
 pub struct ApiJson<T>(pub T);
 
+/// Like [`ApiJson`] but not validated: for DTOs whose parse into domain types reports
+/// `validator` errors together with its own (see `validation::errors_of`).
+pub struct RawJson<T>(pub T);
+
 impl<T> FromRequest for ApiJson<T>
 where
     T: DeserializeOwned + Validate + 'static,
+{
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let raw = RawJson::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let RawJson(value) = raw.await?;
+            value.validate()?;
+            Ok(ApiJson(value))
+        })
+    }
+}
+
+impl<T> FromRequest for RawJson<T>
+where
+    T: DeserializeOwned + 'static,
 {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
@@ -54,9 +75,7 @@ where
                 }
                 body.extend_from_slice(&chunk);
             }
-            let value = parse_json::<T>(&body)?;
-            value.validate()?;
-            Ok(ApiJson(value))
+            Ok(RawJson(parse_json::<T>(&body)?))
         })
     }
 }
@@ -105,15 +124,14 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     match inner.classify() {
         serde_json::error::Category::Data => {
             let message = strip_position(&inner.to_string());
-            let field = unknown_or_missing_field(&message)
-                .map(|name| {
-                    if path == "." {
-                        name.clone()
-                    } else {
-                        format!("{path}.{name}")
-                    }
-                })
-                .unwrap_or_else(|| if path == "." { "body".into() } else { path });
+            let field = match (unknown_or_missing_field(&message), path.as_str()) {
+                (Some(name), ".") => name,
+                // For an unknown field serde's path already ends with it.
+                (Some(name), p) if p == name || p.ends_with(&format!(".{name}")) => path,
+                (Some(name), _) => format!("{path}.{name}"),
+                (None, ".") => "body".into(),
+                (None, _) => path,
+            };
             ApiError::Validation(vec![FieldError::new(field, message)])
         }
         _ => ApiError::BadRequest(format!(
@@ -130,12 +148,6 @@ impl<'de> serde::Deserialize<'de> for JsonObject {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let map = serde_json::Map::deserialize(d)?;
         Ok(Self(serde_json::Value::Object(map)))
-    }
-}
-
-impl Validate for JsonObject {
-    fn validate(&self) -> Result<(), validator::ValidationErrors> {
-        Ok(())
     }
 }
 

@@ -6,6 +6,14 @@ use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
 use crate::error::FieldError;
 
+/// The `validator` errors of a value, flattened; empty when it is valid.
+pub fn errors_of<T: validator::Validate>(value: &T) -> Vec<FieldError> {
+    match value.validate() {
+        Ok(()) => Vec::new(),
+        Err(errors) => field_errors(&errors),
+    }
+}
+
 pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
     collect(errors, "", &mut out);

@@ -11,7 +11,7 @@ use crate::db;
 use crate::domain::time::{Rfc3339, now, shown_utc};
 use crate::domain::{Borough, Email, Password};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::ApiJson;
+use crate::extract::RawJson;
 use crate::repo::accounts::{self, AccountRow, NewAccount};
 use crate::state::AppState;
 
@@ -108,7 +108,7 @@ pub struct NewAccountInput {
 
 impl SignupRequest {
     fn parse(self) -> Result<NewAccountInput, ApiError> {
-        let mut errors = Vec::new();
+        let mut errors = crate::validation::errors_of(&self);
         let email = Email::parse(&self.email)
             .map_err(|m| errors.push(FieldError::new("email", m)))
             .ok();
@@ -122,11 +122,11 @@ impl SignupRequest {
             None => None,
         };
         let full_name = self.full_name.trim().to_string();
-        if full_name.is_empty() {
+        if full_name.is_empty() && !errors.iter().any(|e| e.field == "full_name") {
             errors.push(FieldError::new("full_name", "must be 1 to 200 characters"));
         }
         let organisation = self.organisation.trim().to_string();
-        if organisation.is_empty() {
+        if organisation.is_empty() && !errors.iter().any(|e| e.field == "organisation") {
             errors.push(FieldError::new(
                 "organisation",
                 "must be 1 to 200 characters",
@@ -188,7 +188,7 @@ pub fn create_account(
 #[post("/accounts")]
 pub async fn sign_up(
     state: web::Data<AppState>,
-    body: ApiJson<SignupRequest>,
+    body: RawJson<SignupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.0.parse()?;
     let row = db::run(&state.pool, move |conn| {

@@ -51,8 +51,12 @@ impl TestDb {
         }
     }
 
-    pub fn is_postgres(&self) -> bool {
-        matches!(self, Self::Postgres { .. })
+    /// The URL as the CLI takes it in DATABASE_URL.
+    pub fn url_for_cli(&self, url: &DatabaseUrl) -> String {
+        match url {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        }
     }
 }
 
@@ -92,18 +96,17 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub address: String,
-    pub port: u16,
     pub client: reqwest::Client,
     pub pool: DbPool,
-    pub database_url: DatabaseUrl,
     handle: ServerHandle,
     // Dropped last: the server's connections go first.
-    pub db: TestDb,
+    _db: TestDb,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let _ = self.handle.stop(false);
+        // Sending the stop command is synchronous; nothing needs to wait for it.
+        drop(self.handle.stop(false));
     }
 }
 
@@ -128,7 +131,16 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (db, database_url) = TestDb::create();
-    let mut settings = test_settings(database_url.clone());
+    spawn_app_on(db, database_url, configure).await
+}
+
+/// Boots the app on a database that a test prepared (for example with the CLI).
+pub async fn spawn_app_on(
+    db: TestDb,
+    database_url: DatabaseUrl,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = test_settings(database_url);
     configure(&mut settings);
     let app = Application::build(settings).expect("the application builds");
     let port = app.port();
@@ -137,15 +149,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        port,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
         pool,
-        database_url,
         handle,
-        db,
+        _db: db,
     }
 }
 

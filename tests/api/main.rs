@@ -2,4 +2,12 @@
 
 mod helpers;
 
+mod accounts;
+mod auth;
+mod cli;
+mod contract;
+mod errors;
+mod events_admin;
+mod events_public;
 mod health;
+mod migrations;

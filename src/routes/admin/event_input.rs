@@ -167,9 +167,9 @@ impl EventInput {
     /// Checks what field-level validation cannot, and builds the draft. `seats_taken`
     /// guards capacity on an event that already has registrations.
     pub fn into_draft(self, seats_taken: i32) -> Result<EventDraft, ApiError> {
-        let mut errors = Vec::new();
+        let mut errors = crate::validation::errors_of(&self);
         let title = self.title.trim().to_string();
-        if title.chars().count() < 3 {
+        if title.chars().count() < 3 && !errors.iter().any(|e| e.field == "title") {
             errors.push(FieldError::new("title", "must be 3 to 200 characters"));
         }
         let slug = match self.slug.as_deref() {
@@ -206,7 +206,9 @@ impl EventInput {
         let venue = self.venue.and_then(|v| {
             let name = v.name.trim().to_string();
             if name.is_empty() {
-                errors.push(FieldError::new("venue.name", "must be 1 to 200 characters"));
+                if !errors.iter().any(|e| e.field == "venue.name") {
+                    errors.push(FieldError::new("venue.name", "must be 1 to 200 characters"));
+                }
                 return None;
             }
             Some(Venue {

@@ -10,7 +10,7 @@ use crate::auth::Admin;
 use crate::db::{self, write_transaction};
 use crate::domain::time::now;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, JsonObject, from_value};
+use crate::extract::{ApiJson, JsonObject, RawJson, from_value};
 use crate::pagination::list_response;
 use crate::repo::events::{self, EventRow};
 use crate::routes::events::{Event, EventList, EventQuery};
@@ -94,7 +94,7 @@ pub async fn admin_list_events(
 pub async fn admin_create_event(
     _admin: Admin,
     state: web::Data<AppState>,
-    body: ApiJson<EventInput>,
+    body: RawJson<EventInput>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.0.into_draft(0)?;
     let row = db::run(&state.pool, move |conn| {
@@ -153,7 +153,7 @@ pub async fn admin_update_event(
     _admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: ApiJson<JsonObject>,
+    body: RawJson<JsonObject>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let patch = body.0.0;
@@ -164,7 +164,6 @@ pub async fn admin_update_event(
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             merge_patch(&mut merged, &patch);
             let input: EventInput = from_value(merged)?;
-            input.validate()?;
             let draft = input.into_draft(current.seats_taken)?;
             events::update(conn, id, &draft, now())
         })

@@ -1,0 +1,258 @@
+use llcp_hub::repo::accounts;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, assert_problem, error_fields, spawn_app};
+
+fn signup(email: &str) -> Value {
+    json!({
+        "email": email,
+        "password": PASSWORD,
+        "full_name": "Ada Lovelace",
+        "organisation": "London Borough of Camden",
+        "borough": "camden",
+    })
+}
+
+#[tokio::test]
+async fn sign_up_creates_a_member_account() {
+    let app = spawn_app().await;
+    let response = app
+        .post("/api/v1/accounts")
+        .json(&signup("Ada@Camden.gov.uk"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["email"], "Ada@Camden.gov.uk");
+    assert_eq!(body["role"], "member");
+    assert_eq!(body["membership_status"], "none");
+    assert_eq!(
+        body["borough"], "Camden",
+        "borough stored in its common spelling"
+    );
+    assert_eq!(body["disabled"], false);
+    assert!(uuid::Uuid::parse_str(body["id"].as_str().unwrap()).is_ok());
+    assert!(body.get("password").is_none() && body.get("password_hash").is_none());
+    assert!(body["created_at"].as_str().unwrap().ends_with("+00:00"));
+}
+
+#[tokio::test]
+async fn passwords_are_stored_as_argon2id_with_owasp_parameters() {
+    let app = spawn_app().await;
+    app.post("/api/v1/accounts")
+        .json(&signup("ada@camden.gov.uk"))
+        .send()
+        .await
+        .unwrap();
+    let mut conn = app.pool.get().unwrap();
+    let row = accounts::find_by_email(&mut conn, "ada@camden.gov.uk")
+        .unwrap()
+        .unwrap();
+    assert!(
+        row.password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{}",
+        row.password_hash
+    );
+    assert!(!row.password_hash.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn an_email_is_unique_ignoring_case() {
+    let app = spawn_app().await;
+    let first = app
+        .post("/api/v1/accounts")
+        .json(&signup("ada@camden.gov.uk"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let second = app
+        .post("/api/v1/accounts")
+        .json(&signup("ADA@Camden.GOV.uk"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(second, StatusCode::CONFLICT, "email-taken").await;
+}
+
+#[tokio::test]
+async fn a_role_in_the_sign_up_body_is_rejected() {
+    let app = spawn_app().await;
+    let mut body = signup("ada@camden.gov.uk");
+    body["role"] = json!("admin");
+    let response = app
+        .post("/api/v1/accounts")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    assert_eq!(error_fields(&problem), vec!["role"]);
+}
+
+#[tokio::test]
+async fn passwords_must_be_12_to_128_characters() {
+    let app = spawn_app().await;
+    for (i, bad) in ["elevenchars".to_string(), "x".repeat(129)]
+        .iter()
+        .enumerate()
+    {
+        let mut body = signup(&format!("short{i}@camden.gov.uk"));
+        body["password"] = json!(bad);
+        let response = app
+            .post("/api/v1/accounts")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let problem =
+            assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        assert_eq!(error_fields(&problem), vec!["password"]);
+    }
+    for (i, good) in ["twelve chars".to_string(), "é".repeat(128)]
+        .iter()
+        .enumerate()
+    {
+        let mut body = signup(&format!("ok{i}@camden.gov.uk"));
+        body["password"] = json!(good);
+        let response = app
+            .post("/api/v1/accounts")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+}
+
+#[tokio::test]
+async fn invalid_fields_are_all_named() {
+    let app = spawn_app().await;
+    let body = json!({
+        "email": "not-an-email",
+        "password": PASSWORD,
+        "full_name": "",
+        "organisation": "Camden",
+        "borough": "Manchester",
+    });
+    let response = app
+        .post("/api/v1/accounts")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let fields = error_fields(&problem);
+    for field in ["email", "full_name", "borough"] {
+        assert!(fields.contains(&field.to_string()), "{field} in {fields:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_field_is_named() {
+    let app = spawn_app().await;
+    let response = app
+        .post("/api/v1/accounts")
+        .json(&json!({"email": "a@b.uk", "password": PASSWORD, "full_name": "A"}))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    assert_eq!(error_fields(&problem), vec!["organisation"]);
+}
+
+#[tokio::test]
+async fn malformed_json_is_400() {
+    let app = spawn_app().await;
+    let response = app
+        .post("/api/v1/accounts")
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+}
+
+#[tokio::test]
+async fn a_non_json_body_is_415() {
+    let app = spawn_app().await;
+    let response = app
+        .post("/api/v1/accounts")
+        .header("content-type", "text/plain")
+        .body(signup("a@b.uk").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_problem(
+        response,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413() {
+    let app = spawn_app().await;
+    let mut body = signup("a@b.uk");
+    body["full_name"] = json!("x".repeat(300 * 1024));
+    let response = app
+        .post("/api/v1/accounts")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large").await;
+}
+
+#[tokio::test]
+async fn me_returns_the_signed_in_account() {
+    let app = spawn_app().await;
+    let token = app.member_token().await;
+    let response = app
+        .get("/api/v1/me")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["email"], "member@example.org");
+    assert_eq!(body["membership_status"], "none");
+}
+
+#[tokio::test]
+async fn me_without_a_token_is_401_with_a_bearer_challenge() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/me").send().await.unwrap();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(challenge.starts_with("Bearer"), "{challenge}");
+    assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn boroughs_lists_londons_33_authorities() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/boroughs").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let items: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(items.len(), 33);
+    assert!(items.contains(&"City of London"));
+    assert!(items.contains(&"Kensington and Chelsea"));
+}

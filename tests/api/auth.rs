@@ -1,0 +1,497 @@
+use std::net::IpAddr;
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use llcp_hub::routes::accounts::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    PASSWORD, TEST_JWT_SECRET, TestApp, assert_problem, spawn_app, spawn_app_with,
+};
+
+async fn tokens(app: &TestApp, email: &str) -> Value {
+    let response = app.login(email, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn refresh(app: &TestApp, refresh_token: &str) -> reqwest::Response {
+    app.post("/api/v1/auth/refresh")
+        .json(&json!({"refresh_token": refresh_token}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn me_status(app: &TestApp, token: &str) -> StatusCode {
+    app.get("/api/v1/me")
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn login_returns_a_bearer_pair_that_works() {
+    let app = spawn_app().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let response = app.login("ADA@camden.gov.uk", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert!(body["refresh_token"].as_str().unwrap().len() >= 43);
+    assert_eq!(
+        me_status(&app, body["access_token"].as_str().unwrap()).await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_answer_alike() {
+    let app = spawn_app().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let wrong_password = app
+        .login("ada@camden.gov.uk", "not the password at all")
+        .await;
+    assert!(wrong_password.headers().get("www-authenticate").is_some());
+    let wrong_password =
+        assert_problem(wrong_password, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let unknown = app.login("nobody@camden.gov.uk", PASSWORD).await;
+    let unknown = assert_problem(unknown, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    assert_eq!(wrong_password, unknown);
+}
+
+fn claims(sub: &str, exp_offset: i64) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"iss": "llcp-hub", "aud": "llcp-hub-api", "sub": sub, "iat": now, "exp": now + exp_offset})
+}
+
+fn sign(header: Header, claims: &Value, secret: &[u8]) -> String {
+    encode(&header, claims, &EncodingKey::from_secret(secret)).unwrap()
+}
+
+fn at_header(alg: Algorithm) -> Header {
+    Header {
+        typ: Some("at+jwt".into()),
+        ..Header::new(alg)
+    }
+}
+
+#[tokio::test]
+async fn a_forged_token_of_our_own_shape_is_accepted_so_the_negative_cases_mean_something() {
+    let app = spawn_app().await;
+    let id = app.insert_account("ada@camden.gov.uk", Role::Member);
+    let token = sign(
+        at_header(Algorithm::HS256),
+        &claims(&id, 60),
+        TEST_JWT_SECRET,
+    );
+    assert_eq!(me_status(&app, &token).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn invalid_access_tokens_are_401() {
+    let app = spawn_app().await;
+    let id = app.insert_account("ada@camden.gov.uk", Role::Member);
+    let mut cases: Vec<(&str, String)> = vec![
+        (
+            "expired",
+            sign(
+                at_header(Algorithm::HS256),
+                &claims(&id, -3600),
+                TEST_JWT_SECRET,
+            ),
+        ),
+        (
+            "other secret",
+            sign(
+                at_header(Algorithm::HS256),
+                &claims(&id, 60),
+                b"another-secret-of-at-least-32-bytes!!",
+            ),
+        ),
+        (
+            "HS512",
+            sign(
+                at_header(Algorithm::HS512),
+                &claims(&id, 60),
+                TEST_JWT_SECRET,
+            ),
+        ),
+        (
+            "typ JWT",
+            sign(
+                Header::new(Algorithm::HS256),
+                &claims(&id, 60),
+                TEST_JWT_SECRET,
+            ),
+        ),
+        ("garbage", "not.a.jwt".into()),
+    ];
+    for (name, field, value) in [
+        ("wrong issuer", "iss", json!("someone-else")),
+        ("wrong audience", "aud", json!("another-api")),
+        (
+            "unknown subject",
+            "sub",
+            json!(uuid::Uuid::new_v4().to_string()),
+        ),
+    ] {
+        let mut c = claims(&id, 60);
+        c[field] = value;
+        cases.push((name, sign(at_header(Algorithm::HS256), &c, TEST_JWT_SECRET)));
+    }
+    for missing in ["iat", "iss", "aud", "exp"] {
+        let mut c = claims(&id, 60);
+        c.as_object_mut().unwrap().remove(missing);
+        let token = sign(at_header(Algorithm::HS256), &c, TEST_JWT_SECRET);
+        assert_eq!(
+            me_status(&app, &token).await,
+            StatusCode::UNAUTHORIZED,
+            "missing {missing}"
+        );
+    }
+    // An unsigned token (alg none) built by hand.
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let none = format!(
+        "{}.{}.",
+        b64.encode(r#"{"alg":"none","typ":"at+jwt"}"#),
+        b64.encode(claims(&id, 60).to_string())
+    );
+    cases.push(("alg none", none));
+    for (name, token) in cases {
+        let response = app
+            .get("/api/v1/me")
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.headers().get("www-authenticate").is_some(),
+            "{name}"
+        );
+        assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+    let basic = app
+        .get("/api/v1/me")
+        .header("authorization", "Basic YTpi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_the_old_token_stops_working() {
+    let app = spawn_app().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let first = tokens(&app, "ada@camden.gov.uk").await;
+    let old = first["refresh_token"].as_str().unwrap();
+    let response = refresh(&app, old).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let second: Value = response.json().await.unwrap();
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    assert_eq!(
+        me_status(&app, second["access_token"].as_str().unwrap()).await,
+        StatusCode::OK
+    );
+    // The rotated token is dead.
+    assert_problem(
+        refresh(&app, old).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn reusing_a_rotated_token_revokes_the_whole_family() {
+    let app = spawn_app().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let stolen = tokens(&app, "ada@camden.gov.uk").await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other_session = tokens(&app, "ada@camden.gov.uk").await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rotated: Value = refresh(&app, &stolen).await.json().await.unwrap();
+    let current = rotated["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        refresh(&app, &stolen).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // The legitimate descendant is revoked too...
+    assert_eq!(
+        refresh(&app, current).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // ...but another sign-in's family is untouched.
+    assert_eq!(refresh(&app, &other_session).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_refresh_tokens_are_401() {
+    let app = spawn_app().await;
+    assert_problem(
+        refresh(&app, "made-up").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn logout_revokes_the_refresh_token() {
+    let app = spawn_app().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let pair = tokens(&app, "ada@camden.gov.uk").await;
+    let refresh_token = pair["refresh_token"].as_str().unwrap();
+    let response = app
+        .post("/api/v1/auth/logout")
+        .json(&json!({"refresh_token": refresh_token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        refresh(&app, refresh_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let unknown = app
+        .post("/api/v1/auth/logout")
+        .json(&json!({"refresh_token": "never-issued"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_disabled_account_stops_working_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let member_id = app.insert_account("ada@camden.gov.uk", Role::Member);
+    let pair = tokens(&app, "ada@camden.gov.uk").await;
+    let access = pair["access_token"].as_str().unwrap();
+    assert_eq!(me_status(&app, access).await, StatusCode::OK);
+
+    let response = app
+        .patch(&format!("/api/v1/admin/accounts/{member_id}"))
+        .bearer_auth(&admin)
+        .json(&json!({"disabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["disabled"], true);
+
+    assert_eq!(me_status(&app, access).await, StatusCode::UNAUTHORIZED);
+    let refreshed = refresh(&app, pair["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(refreshed.status(), StatusCode::UNAUTHORIZED);
+    let login = app.login("ada@camden.gov.uk", PASSWORD).await;
+    assert_problem(login, StatusCode::FORBIDDEN, "account-disabled").await;
+}
+
+#[tokio::test]
+async fn a_role_change_takes_effect_on_the_next_request() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let member_id = app.insert_account("ada@camden.gov.uk", Role::Member);
+    let access = tokens(&app, "ada@camden.gov.uk").await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let forbidden = app
+        .get("/api/v1/admin/accounts")
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(forbidden, StatusCode::FORBIDDEN, "admin-only").await;
+    let response = app
+        .patch(&format!("/api/v1/admin/accounts/{member_id}"))
+        .bearer_auth(&admin)
+        .json(&json!({"role": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let allowed = app
+        .get("/api/v1/admin/accounts")
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn admins_cannot_change_their_own_account() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let me: Value = app
+        .get("/api/v1/me")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let response = app
+        .patch(&format!(
+            "/api/v1/admin/accounts/{}",
+            me["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&admin)
+        .json(&json!({"disabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::CONFLICT, "own-account").await;
+}
+
+#[tokio::test]
+async fn account_admin_validates_and_finds() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let unknown = app
+        .patch(&format!("/api/v1/admin/accounts/{}", uuid::Uuid::new_v4()))
+        .bearer_auth(&admin)
+        .json(&json!({"disabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(unknown, StatusCode::NOT_FOUND, "not-found").await;
+    let bad_role = app
+        .patch(&format!("/api/v1/admin/accounts/{}", uuid::Uuid::new_v4()))
+        .bearer_auth(&admin)
+        .json(&json!({"role": "superuser"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(bad_role, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let list: Value = app
+        .get("/api/v1/admin/accounts?role=member&email=CAMDEN")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["email"], "ada@camden.gov.uk");
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_account() {
+    let app = spawn_app_with(|s| s.login_throttle.per_account = 3).await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    app.insert_account("bob@camden.gov.uk", Role::Member);
+    for _ in 0..3 {
+        assert_eq!(
+            app.login("ada@camden.gov.uk", "wrong password!")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Even the right password waits now.
+    let response = app.login("ada@camden.gov.uk", PASSWORD).await;
+    let retry_after: u64 = response
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "too-many-requests").await;
+    // Another account is unaffected.
+    assert_eq!(
+        app.login("bob@camden.gov.uk", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_successful_login_clears_the_account_count() {
+    let app = spawn_app_with(|s| s.login_throttle.per_account = 3).await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    for _ in 0..2 {
+        app.login("ada@camden.gov.uk", "wrong password!").await;
+    }
+    assert_eq!(
+        app.login("ada@camden.gov.uk", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    for _ in 0..2 {
+        app.login("ada@camden.gov.uk", "wrong password!").await;
+    }
+    assert_eq!(
+        app.login("ada@camden.gov.uk", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_client_address() {
+    let app = spawn_app_with(|s| s.login_throttle.per_address = 3).await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    for i in 0..3 {
+        let response = app
+            .login(&format!("nobody{i}@camden.gov.uk"), PASSWORD)
+            .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Spoofing X-Forwarded-For does not help when the peer is not a trusted proxy.
+    let response = app
+        .post("/api/v1/auth/token")
+        .header("x-forwarded-for", "203.0.113.9")
+        .json(&json!({"email": "ada@camden.gov.uk", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "too-many-requests").await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_counted() {
+    let loopback: IpAddr = "127.0.0.1".parse().unwrap();
+    let app = spawn_app_with(|s| {
+        s.login_throttle.per_address = 2;
+        s.trusted_proxies = vec![loopback];
+    })
+    .await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let login_from = |client: &'static str, email: String, password: &'static str| {
+        app.post("/api/v1/auth/token")
+            .header("x-forwarded-for", format!("{client}, 127.0.0.1"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    for i in 0..2 {
+        let response = login_from("203.0.113.5", format!("nobody{i}@camden.gov.uk"), PASSWORD)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let blocked = login_from("203.0.113.5", "ada@camden.gov.uk".into(), PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let other_client = login_from("203.0.113.6", "ada@camden.gov.uk".into(), PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(other_client.status(), StatusCode::OK);
+}

@@ -1,0 +1,260 @@
+//! The binary as operators run it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{PASSWORD, TestDb, spawn_app_on, spawn_app_with};
+
+/// Runs the binary with only the given environment, in an empty folder (no `.env`).
+fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_llcp-hub"));
+    command
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn error_line(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line in {stderr}"))
+        .to_string()
+}
+
+#[test]
+fn openapi_prints_the_committed_document() {
+    let output = run(&["openapi"], &[], None);
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(printed, llcp_hub::openapi::spec_json());
+    let spec: Value = serde_json::from_str(&printed).unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+}
+
+#[test]
+fn serve_refuses_to_start_without_a_jwt_secret() {
+    let output = run(
+        &["serve", "--bind", "127.0.0.1:0"],
+        &[("DATABASE_URL", "sqlite://hub.db")],
+        None,
+    );
+    assert!(!output.status.success());
+    assert!(error_line(&output).contains("JWT_SECRET"));
+}
+
+#[test]
+fn serve_refuses_a_short_jwt_secret_even_in_demo() {
+    let output = run(
+        &["--demo", "--bind", "127.0.0.1:0"],
+        &[("JWT_SECRET", "too-short")],
+        None,
+    );
+    assert!(!output.status.success());
+    assert!(error_line(&output).contains("at least 32 bytes"));
+}
+
+#[test]
+fn an_unknown_database_scheme_stops_start_up() {
+    let output = run(
+        &["migrate"],
+        &[("DATABASE_URL", "mysql://root@127.0.0.1/llcp")],
+        None,
+    );
+    assert!(!output.status.success());
+    assert!(error_line(&output).contains("unsupported scheme `mysql`"));
+}
+
+#[test]
+fn an_unreachable_database_stops_start_up_with_one_clear_line() {
+    let output = run(
+        &["serve", "--bind", "127.0.0.1:0"],
+        &[
+            (
+                "DATABASE_URL",
+                "postgres://llcp:hunter2-password@127.0.0.1:1/llcp",
+            ),
+            ("JWT_SECRET", "a-secret-that-is-long-enough-for-hs256"),
+        ],
+        None,
+    );
+    assert!(!output.status.success());
+    let line = error_line(&output);
+    assert!(line.contains("cannot connect to the database"), "{line}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("hunter2"),
+        "the password must not be printed: {stderr}"
+    );
+}
+
+#[test]
+fn migrate_applies_the_migrations_and_exits() {
+    let (db, url) = TestDb::create();
+    let cli_url = db.url_for_cli(&url);
+    let output = run(&["migrate"], &[("DATABASE_URL", &cli_url)], None);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("applied 2 migration(s)"));
+    let again = run(&["migrate"], &[("DATABASE_URL", &cli_url)], None);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("applied 0 migration(s)"));
+}
+
+#[tokio::test]
+async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_sign_in() {
+    let (db, url) = TestDb::create();
+    let cli_url = db.url_for_cli(&url);
+    let output = run(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "Officer@Camden.gov.uk",
+            "--name",
+            "Camden Officer",
+        ],
+        &[("DATABASE_URL", &cli_url)],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(PASSWORD));
+    let duplicate = run(
+        &["admin", "create", "--email", "officer@camden.gov.uk"],
+        &[("DATABASE_URL", &cli_url)],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(!duplicate.status.success());
+    assert!(error_line(&duplicate).contains("already exists"));
+
+    let app = spawn_app_on(db, url, |_| {}).await;
+    let response = app.login("officer@camden.gov.uk", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let token: Value = response.json().await.unwrap();
+    let me: Value = app
+        .get("/api/v1/me")
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "admin");
+    assert_eq!(me["full_name"], "Camden Officer");
+}
+
+#[test]
+fn admin_create_refuses_a_short_password() {
+    let (db, url) = TestDb::create();
+    let output = run(
+        &["admin", "create", "--email", "officer@camden.gov.uk"],
+        &[("DATABASE_URL", &db.url_for_cli(&url))],
+        Some("short\n"),
+    );
+    assert!(!output.status.success());
+    assert!(error_line(&output).contains("12 to 128 characters"));
+}
+
+#[tokio::test]
+async fn demo_loads_bulletin_14_with_london_times_and_a_working_admin() {
+    let app = spawn_app_with(|s| s.demo = true).await;
+    let body: Value = app
+        .get("/api/v1/events?from=2011-01-01")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["total"], 4);
+    let times: Vec<(String, String, String)> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["title"].as_str().unwrap().to_string(),
+                e["starts_at"].as_str().unwrap().to_string(),
+                e["ends_at"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(times[0].1, "2011-03-15T13:00:00+00:00");
+    assert_eq!(times[0].2, "2011-03-15T17:00:00+00:00");
+    assert_eq!(times[1].1, "2011-03-21T13:00:00+00:00");
+    assert_eq!(times[2].1, "2011-03-23T10:00:00+00:00");
+    assert_eq!(times[2].2, "2011-03-23T16:00:00+00:00");
+    assert_eq!(
+        times[3].1, "2011-04-15T10:00:00+01:00",
+        "April is British Summer Time"
+    );
+    assert_eq!(body["items"][3]["venue"]["name"], "Swiss Cottage Library");
+    assert_eq!(body["items"][3]["kind"], "seminar");
+    // Upcoming-only by default: the 2011 events are past.
+    let upcoming: Value = app
+        .get("/api/v1/events")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(upcoming["total"], 0);
+}
+
+#[test]
+fn demo_prints_an_admin_password_that_works() {
+    // In-process: the printed password comes from the same loader.
+    let (db, url) = TestDb::create();
+    let pool = llcp_hub::db::build_pool(&url, 1, std::time::Duration::from_secs(5)).unwrap();
+    let mut conn = pool.get().unwrap();
+    llcp_hub::db::run_migrations(&mut conn).unwrap();
+    let first = llcp_hub::demo::load(&mut conn).unwrap();
+    let second = llcp_hub::demo::load(&mut conn).unwrap();
+    assert_ne!(
+        first.password, second.password,
+        "a second run resets the password"
+    );
+    let admin = llcp_hub::repo::accounts::find_by_email(&mut conn, "admin@example.org")
+        .unwrap()
+        .unwrap();
+    assert!(llcp_hub::auth::passwords::verify(
+        &second.password,
+        &admin.password_hash
+    ));
+    assert_eq!(
+        llcp_hub::repo::events::count(&mut conn).unwrap(),
+        4,
+        "events load only once"
+    );
+    drop(conn);
+    drop(db);
+}

@@ -1,0 +1,916 @@
+//! Event drafting and publishing for admins: access, creation and its validation, the
+//! admin listing, merge-patch edits, publishing, cancelling and deleting.
+
+use reqwest::{RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const EVENTS: &str = "/api/v1/admin/events";
+
+fn event_path(id: i64) -> String {
+    format!("{EVENTS}/{id}")
+}
+
+fn id_of(event: &Value) -> i64 {
+    event["id"].as_i64().expect("the event has an id")
+}
+
+async fn create(app: &TestApp, token: &str, body: &Value) -> Response {
+    app.post(EVENTS)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn admin_get(app: &TestApp, token: &str, id: i64) -> Response {
+    app.get(&event_path(id))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The admin JSON of an event (200 asserted).
+async fn admin_event(app: &TestApp, token: &str, id: i64) -> Value {
+    let response = admin_get(app, token, id).await;
+    assert_eq!(response.status(), StatusCode::OK, "GET event {id}");
+    response.json().await.unwrap()
+}
+
+async fn patch(app: &TestApp, token: &str, id: i64, body: &Value) -> Response {
+    app.patch(&event_path(id))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A merge patch that must succeed; returns the edited event.
+async fn patched(app: &TestApp, token: &str, id: i64, body: &Value) -> Value {
+    let response = patch(app, token, id, body).await;
+    let status = response.status();
+    let json: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "patch {body}: {json}");
+    json
+}
+
+async fn publish(app: &TestApp, token: &str, id: i64) -> Response {
+    app.post(&format!("{}/publish", event_path(id)))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn cancel(app: &TestApp, token: &str, id: i64, body: &Value) -> Response {
+    app.post(&format!("{}/cancel", event_path(id)))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn delete(app: &TestApp, token: &str, id: i64) -> Response {
+    app.delete(&event_path(id))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn reason() -> Value {
+    json!({"reason": "The venue is closed for repairs."})
+}
+
+/// Asserts a 422 validation problem that names `field`.
+async fn assert_invalid(response: Response, field: &str) -> Value {
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let fields = error_fields(&problem);
+    assert!(
+        fields.iter().any(|f| f == field),
+        "expected an error for {field:?}, got {fields:?} in {problem}"
+    );
+    problem
+}
+
+/// The event body with one member replaced.
+fn body_with(key: &str, value: Value) -> Value {
+    let mut body = event_body("Community engagement", 10);
+    body[key] = value;
+    body
+}
+
+/// The public listing's titles, past events included.
+async fn public_titles(app: &TestApp) -> Vec<String> {
+    let response = app
+        .get("/api/v1/events?from=2011-01-01")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+// --- access ---------------------------------------------------------------------------
+
+/// One request to each admin event endpoint, with a well-formed body where one is due.
+fn every_admin_request(app: &TestApp, id: i64) -> Vec<(String, RequestBuilder)> {
+    let path = event_path(id);
+    vec![
+        (format!("GET {EVENTS}"), app.get(EVENTS)),
+        (
+            format!("POST {EVENTS}"),
+            app.post(EVENTS).json(&event_body("Sneaky event", 10)),
+        ),
+        (format!("GET {path}"), app.get(&path)),
+        (
+            format!("PATCH {path}"),
+            app.patch(&path).json(&json!({"title": "Hijacked"})),
+        ),
+        (format!("DELETE {path}"), app.delete(&path)),
+        (
+            format!("POST {path}/publish"),
+            app.post(&format!("{path}/publish")),
+        ),
+        (
+            format!("POST {path}/cancel"),
+            app.post(&format!("{path}/cancel")).json(&reason()),
+        ),
+    ]
+}
+
+/// The only event is still the untouched draft.
+async fn assert_untouched(app: &TestApp, token: &str, id: i64) {
+    let event = admin_event(app, token, id).await;
+    assert_eq!(event["title"], "Community engagement");
+    assert_eq!(event["published_at"], Value::Null);
+    assert_eq!(event["status"], "scheduled");
+    let response = app.get(EVENTS).bearer_auth(token).send().await.unwrap();
+    let list: Value = response.json().await.unwrap();
+    assert_eq!(list["total"], 1, "no event was created: {list}");
+}
+
+#[tokio::test]
+async fn admin_endpoints_without_a_token_are_401_with_www_authenticate() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let id = id_of(
+        &app.create_event(&token, &event_body("Community engagement", 10))
+            .await,
+    );
+
+    for (name, request) in every_admin_request(&app, id) {
+        let response = request.send().await.unwrap();
+        let challenge = response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        assert!(
+            challenge.starts_with("Bearer"),
+            "{name}: WWW-Authenticate was {challenge:?}"
+        );
+        assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+    assert_untouched(&app, &token, id).await;
+}
+
+#[tokio::test]
+async fn admin_endpoints_refuse_members_with_403() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let member = app.member_token().await;
+    let id = id_of(
+        &app.create_event(&token, &event_body("Community engagement", 10))
+            .await,
+    );
+
+    for (name, request) in every_admin_request(&app, id) {
+        let response = request.bearer_auth(&member).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
+        assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
+    }
+    assert_untouched(&app, &token, id).await;
+}
+
+// --- create -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn create_is_201_with_location_and_an_unpublished_draft() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let response = create(&app, &token, &event_body("Community engagement", 10)).await;
+
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let location = response
+        .headers()
+        .get("location")
+        .expect("a Location header")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let event: Value = response.json().await.unwrap();
+    assert_eq!(location, event_path(id_of(&event)));
+    assert_eq!(event["published_at"], Value::Null);
+    assert_eq!(event["status"], "scheduled");
+    assert_eq!(event["title"], "Community engagement");
+    // The Location is where the draft can be read back.
+    let response = app.get(&location).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let read_back: Value = response.json().await.unwrap();
+    assert_eq!(read_back, event);
+}
+
+#[tokio::test]
+async fn the_slug_is_made_from_the_title() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let event = app
+        .create_event(
+            &token,
+            &event_body("Community engagement (LCIP workshop)", 10),
+        )
+        .await;
+
+    assert_eq!(event["slug"], "community-engagement-lcip-workshop");
+}
+
+#[tokio::test]
+async fn a_second_event_with_the_same_title_gets_a_numbered_slug() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let body = event_body("Community engagement (LCIP workshop)", 10);
+
+    let first = app.create_event(&token, &body).await;
+    let second = app.create_event(&token, &body).await;
+    let third = app.create_event(&token, &body).await;
+
+    assert_eq!(first["slug"], "community-engagement-lcip-workshop");
+    assert_eq!(second["slug"], "community-engagement-lcip-workshop-2");
+    assert_eq!(third["slug"], "community-engagement-lcip-workshop-3");
+}
+
+#[tokio::test]
+async fn an_explicit_slug_already_taken_is_409_slug_taken() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    app.create_event(&token, &body_with("slug", json!("engagement")))
+        .await;
+
+    let response = create(&app, &token, &body_with("slug", json!("engagement"))).await;
+
+    assert_problem(response, StatusCode::CONFLICT, "slug-taken").await;
+}
+
+#[tokio::test]
+async fn an_explicit_slug_is_used_as_given() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let event = app
+        .create_event(&token, &body_with("slug", json!("engagement-2031")))
+        .await;
+
+    assert_eq!(event["slug"], "engagement-2031");
+}
+
+#[tokio::test]
+async fn an_invalid_slug_is_422_naming_slug() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let response = create(&app, &token, &body_with("slug", json!("Bad Slug"))).await;
+
+    assert_invalid(response, "slug").await;
+}
+
+// --- create: validation -----------------------------------------------------------------
+
+#[tokio::test]
+async fn the_title_must_be_3_to_200_characters() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    for title in ["ab".to_string(), "a".repeat(201), "   ab   ".to_string()] {
+        let response = create(&app, &token, &body_with("title", json!(title))).await;
+        assert_invalid(response, "title").await;
+    }
+    for title in ["abc".to_string(), "a".repeat(200)] {
+        app.create_event(&token, &body_with("title", json!(title)))
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn ends_at_must_be_after_starts_at() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let starts_at = "2031-03-15T13:00:00+00:00";
+
+    for ends_at in [starts_at, "2031-03-15T12:59:59+00:00"] {
+        let mut body = event_body("Backwards workshop", 10);
+        body["starts_at"] = json!(starts_at);
+        body["ends_at"] = json!(ends_at);
+        let response = create(&app, &token, &body).await;
+        assert_invalid(response, "ends_at").await;
+    }
+}
+
+#[tokio::test]
+async fn a_capacity_of_zero_is_rejected() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let response = create(&app, &token, &body_with("capacity", json!(0))).await;
+
+    assert_invalid(response, "capacity").await;
+}
+
+#[tokio::test]
+async fn a_null_capacity_means_no_limit() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let event = app
+        .create_event(&token, &body_with("capacity", Value::Null))
+        .await;
+
+    assert_eq!(event["capacity"], Value::Null);
+    assert_eq!(event["seats_remaining"], Value::Null);
+}
+
+#[tokio::test]
+async fn an_unknown_timezone_is_rejected() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let response = create(&app, &token, &body_with("timezone", json!("Mars/Olympus"))).await;
+
+    assert_invalid(response, "timezone").await;
+}
+
+#[tokio::test]
+async fn the_venue_name_must_be_1_to_200_characters() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    for name in [String::new(), "   ".to_string(), "v".repeat(201)] {
+        let body = body_with("venue", json!({"name": name, "postcode": "NW3 3HA"}));
+        let response = create(&app, &token, &body).await;
+        assert_invalid(response, "venue.name").await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_fields_are_422_naming_them() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    for (field, value) in [("role", json!("admin")), ("published", json!(true))] {
+        let response = create(&app, &token, &body_with(field, value)).await;
+        assert_invalid(response, field).await;
+    }
+    let nested = body_with("venue", json!({"name": "Library", "colour": "red"}));
+    assert_invalid(create(&app, &token, &nested).await, "venue.colour").await;
+}
+
+#[tokio::test]
+async fn a_wrong_type_is_422_naming_the_field() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let response = create(&app, &token, &body_with("capacity", json!("many"))).await;
+
+    assert_invalid(response, "capacity").await;
+}
+
+#[tokio::test]
+async fn a_missing_required_field_is_422_naming_it() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let mut body = event_body("Community engagement", 10);
+    body.as_object_mut().unwrap().remove("kind");
+
+    let response = create(&app, &token, &body).await;
+
+    assert_invalid(response, "kind").await;
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_bad_request() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let response = app
+        .post(EVENTS)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(r#"{"title": "Community engagement", "kind": "#)
+        .send()
+        .await
+        .unwrap();
+
+    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+}
+
+#[tokio::test]
+async fn a_non_json_content_type_is_415() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let response = app
+        .post(EVENTS)
+        .bearer_auth(&token)
+        .header("content-type", "text/plain")
+        .body(event_body("Community engagement", 10).to_string())
+        .send()
+        .await
+        .unwrap();
+
+    assert_problem(
+        response,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_body_over_256_kib_is_413() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let body = body_with("description", json!("x".repeat(256 * 1024)));
+
+    let response = create(&app, &token, &body).await;
+
+    assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large").await;
+}
+
+// --- admin listing and reading ----------------------------------------------------------
+
+#[tokio::test]
+async fn the_admin_listing_includes_drafts_and_past_events() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    app.published_event(&token, &event_body("Past published", -30))
+        .await;
+    app.create_event(&token, &event_body("Past draft", -20))
+        .await;
+    app.create_event(&token, &event_body("Future draft", 10))
+        .await;
+    app.published_event(&token, &event_body("Future published", 20))
+        .await;
+
+    let response = app.get(EVENTS).bearer_auth(&token).send().await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let titles: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Past published",
+            "Past draft",
+            "Future draft",
+            "Future published"
+        ]
+    );
+    assert_eq!(body["total"], 4);
+}
+
+#[tokio::test]
+async fn an_unknown_event_id_is_404() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let response = admin_get(&app, &token, 424242).await;
+
+    assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+}
+
+#[tokio::test]
+async fn a_non_numeric_event_id_is_404() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    app.create_event(&token, &event_body("Community engagement", 10))
+        .await;
+
+    for path in ["community-engagement", "1.5", "99999999999999999999"] {
+        let response = app
+            .get(&format!("{EVENTS}/{path}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+    }
+}
+
+// --- patch --------------------------------------------------------------------------------
+
+/// An event with every optional field set.
+fn full_body() -> Value {
+    let mut body = event_body("Community engagement", 10);
+    body["description"] = json!("A longer description.");
+    body["organiser"] = json!("LLCP programme team");
+    body["speakers"] = json!(["Ann Example"]);
+    body["bulletin_number"] = json!(14);
+    body
+}
+
+/// The event without the members an edit is expected to change.
+fn without(event: &Value, keys: &[&str]) -> Value {
+    let mut event = event.clone();
+    for key in keys {
+        event.as_object_mut().unwrap().remove(*key);
+    }
+    event
+}
+
+#[tokio::test]
+async fn patch_changes_only_the_fields_sent() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let before = app.create_event(&token, &full_body()).await;
+    let id = id_of(&before);
+
+    let after = patched(
+        &app,
+        &token,
+        id,
+        &json!({"title": "Community engagement, revised"}),
+    )
+    .await;
+
+    assert_eq!(after["title"], "Community engagement, revised");
+    // The slug is not regenerated: links stay stable.
+    assert_eq!(after["slug"], before["slug"]);
+    assert_eq!(
+        without(&after, &["title", "updated_at"]),
+        without(&before, &["title", "updated_at"])
+    );
+    assert_eq!(admin_event(&app, &token, id).await, after);
+}
+
+#[tokio::test]
+async fn patch_with_null_clears_optional_fields() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let before = app.create_event(&token, &full_body()).await;
+    let id = id_of(&before);
+
+    let after = patched(
+        &app,
+        &token,
+        id,
+        &json!({"summary": null, "venue": null, "capacity": null, "organiser": null}),
+    )
+    .await;
+
+    assert_eq!(after["summary"], Value::Null);
+    assert_eq!(after["venue"], Value::Null);
+    assert_eq!(after["capacity"], Value::Null);
+    assert_eq!(after["seats_remaining"], Value::Null);
+    assert_eq!(after["organiser"], Value::Null);
+    assert_eq!(after["title"], before["title"]);
+    assert_eq!(after["description"], before["description"]);
+    assert_eq!(admin_event(&app, &token, id).await, after);
+}
+
+#[tokio::test]
+async fn patch_merges_nested_objects_member_by_member() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let id = id_of(&app.create_event(&token, &full_body()).await);
+
+    let after = patched(
+        &app,
+        &token,
+        id,
+        &json!({"venue": {"postcode": null, "address": "1 New Road, London"}}),
+    )
+    .await;
+
+    assert_eq!(
+        after["venue"],
+        json!({"name": "Swiss Cottage Library", "address": "1 New Road, London", "postcode": null})
+    );
+}
+
+#[tokio::test]
+async fn patch_accepts_the_merge_patch_content_type() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let id = id_of(&app.create_event(&token, &full_body()).await);
+
+    let response = app
+        .patch(&event_path(id))
+        .bearer_auth(&token)
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"kind": "seminar"}"#)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let after: Value = response.json().await.unwrap();
+    assert_eq!(after["kind"], "seminar");
+}
+
+#[tokio::test]
+async fn a_patched_event_is_validated_again() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let before = app.create_event(&token, &full_body()).await;
+    let id = id_of(&before);
+
+    let backwards = json!({"ends_at": "2011-03-15T17:00:00+00:00"});
+    assert_invalid(patch(&app, &token, id, &backwards).await, "ends_at").await;
+    assert_invalid(
+        patch(&app, &token, id, &json!({"title": "ab"})).await,
+        "title",
+    )
+    .await;
+    assert_invalid(
+        patch(&app, &token, id, &json!({"capacity": 0})).await,
+        "capacity",
+    )
+    .await;
+    assert_invalid(
+        patch(&app, &token, id, &json!({"kind": null})).await,
+        "kind",
+    )
+    .await;
+    assert_invalid(
+        patch(&app, &token, id, &json!({"slug": "Bad Slug"})).await,
+        "slug",
+    )
+    .await;
+
+    assert_eq!(admin_event(&app, &token, id).await, before);
+}
+
+#[tokio::test]
+async fn patch_rejects_unknown_fields_by_name() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let before = app.create_event(&token, &full_body()).await;
+    let id = id_of(&before);
+
+    let response = patch(&app, &token, id, &json!({"published": true})).await;
+
+    assert_invalid(response, "published").await;
+    assert_eq!(admin_event(&app, &token, id).await, before);
+}
+
+#[tokio::test]
+async fn patch_of_an_unknown_event_is_404() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let response = patch(&app, &token, 424242, &json!({"title": "Anything"})).await;
+
+    assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+}
+
+#[tokio::test]
+async fn patch_to_another_event_s_slug_is_409_slug_taken() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    app.create_event(&token, &event_body("First workshop", 10))
+        .await;
+    let second = app
+        .create_event(&token, &event_body("Second workshop", 11))
+        .await;
+
+    let response = patch(
+        &app,
+        &token,
+        id_of(&second),
+        &json!({"slug": "first-workshop"}),
+    )
+    .await;
+
+    assert_problem(response, StatusCode::CONFLICT, "slug-taken").await;
+    // Re-sending its own slug is not a conflict.
+    let same = patched(
+        &app,
+        &token,
+        id_of(&second),
+        &json!({"slug": "second-workshop"}),
+    )
+    .await;
+    assert_eq!(same["slug"], "second-workshop");
+}
+
+// --- publish ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn publishing_makes_the_event_public() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let id = id_of(
+        &app.create_event(&token, &event_body("Community engagement", 10))
+            .await,
+    );
+    assert!(public_titles(&app).await.is_empty());
+
+    let response = publish(&app, &token, id).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let event: Value = response.json().await.unwrap();
+    assert!(event["published_at"].is_string(), "{event}");
+    assert_eq!(public_titles(&app).await, ["Community engagement"]);
+    let public = app
+        .get(&format!("/api/v1/events/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn publishing_twice_is_409_event_already_published() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let id = id_of(
+        &app.published_event(&token, &event_body("Community engagement", 10))
+            .await,
+    );
+
+    let response = publish(&app, &token, id).await;
+
+    assert_problem(response, StatusCode::CONFLICT, "event-already-published").await;
+}
+
+#[tokio::test]
+async fn publishing_an_unknown_event_is_404() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let response = publish(&app, &token, 424242).await;
+
+    assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+}
+
+// --- cancel -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn cancelling_needs_a_reason_of_at_least_3_characters() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let id = id_of(
+        &app.published_event(&token, &event_body("Community engagement", 10))
+            .await,
+    );
+
+    for body in [
+        json!({}),
+        json!({"reason": "no"}),
+        json!({"reason": "   no   "}),
+    ] {
+        assert_invalid(cancel(&app, &token, id, &body).await, "reason").await;
+    }
+    assert_eq!(admin_event(&app, &token, id).await["status"], "scheduled");
+}
+
+#[tokio::test]
+async fn cancelling_a_draft_is_409_event_not_published() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let id = id_of(
+        &app.create_event(&token, &event_body("Community engagement", 10))
+            .await,
+    );
+
+    let response = cancel(&app, &token, id, &reason()).await;
+
+    assert_problem(response, StatusCode::CONFLICT, "event-not-published").await;
+    assert_eq!(admin_event(&app, &token, id).await["status"], "scheduled");
+}
+
+#[tokio::test]
+async fn cancelling_twice_is_409_event_cancelled() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let id = id_of(
+        &app.published_event(&token, &event_body("Community engagement", 10))
+            .await,
+    );
+    assert_eq!(
+        cancel(&app, &token, id, &reason()).await.status(),
+        StatusCode::OK
+    );
+
+    let response = cancel(&app, &token, id, &json!({"reason": "Another reason"})).await;
+
+    assert_problem(response, StatusCode::CONFLICT, "event-cancelled").await;
+    assert_eq!(
+        admin_event(&app, &token, id).await["cancellation_reason"],
+        "The venue is closed for repairs."
+    );
+}
+
+#[tokio::test]
+async fn cancelling_an_unknown_event_is_404() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+
+    let response = cancel(&app, &token, 424242, &reason()).await;
+
+    assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+}
+
+#[tokio::test]
+async fn a_cancelled_event_stays_public_marked_cancelled() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let event = app
+        .published_event(&token, &event_body("Community engagement", 10))
+        .await;
+    let id = id_of(&event);
+
+    let response = cancel(&app, &token, id, &reason()).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let cancelled: Value = response.json().await.unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    let public = app
+        .get(&format!(
+            "/api/v1/events/{}",
+            event["slug"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), StatusCode::OK);
+    let public: Value = public.json().await.unwrap();
+    assert_eq!(public["status"], "cancelled");
+    assert_eq!(
+        public["cancellation_reason"],
+        "The venue is closed for repairs."
+    );
+    assert_eq!(public["registration"]["state"], "closed");
+    assert_eq!(public_titles(&app).await, ["Community engagement"]);
+}
+
+// --- delete -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn deleting_a_draft_is_204_and_then_404() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let id = id_of(
+        &app.create_event(&token, &event_body("Community engagement", 10))
+            .await,
+    );
+
+    let response = delete(&app, &token, id).await;
+
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_problem(
+        admin_get(&app, &token, id).await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    )
+    .await;
+    assert_problem(
+        delete(&app, &token, id).await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn deleting_a_published_event_is_409_event_published() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let id = id_of(
+        &app.published_event(&token, &event_body("Community engagement", 10))
+            .await,
+    );
+
+    let response = delete(&app, &token, id).await;
+
+    assert_problem(response, StatusCode::CONFLICT, "event-published").await;
+    assert_eq!(public_titles(&app).await, ["Community engagement"]);
+}
