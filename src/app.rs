@@ -13,6 +13,7 @@ use crate::db::{self, DbPool};
 use crate::demo::{self, DemoCredentials};
 use crate::error::ApiError;
 use crate::middleware::{REQUEST_ID_HEADER, access_log, new_request_id, problem_for_errors};
+use crate::notify::sender::{self, SenderConfig};
 use crate::routes::fallback::{KnownRoutes, not_matched};
 use crate::state::AppState;
 
@@ -49,6 +50,21 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        if let Some(smtp) = &settings.smtp {
+            let from = smtp
+                .from
+                .parse()
+                .map_err(|_| format!("SMTP_FROM `{}` is not a valid mailbox", smtp.from))?;
+            let config = SenderConfig {
+                smtp_url: smtp.url.clone(),
+                from,
+                poll_interval: smtp.poll_interval,
+                retry_base: chrono::Duration::from_std(smtp.retry_base)
+                    .unwrap_or(chrono::Duration::seconds(30)),
+                max_attempts: smtp.max_attempts,
+            };
+            sender::start(pool.clone(), config)?;
+        }
         let server = serve(listener, &settings, pool.clone())?;
         Ok(Self {
             handle: server.handle(),

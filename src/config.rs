@@ -62,6 +62,27 @@ impl Default for LoginThrottle {
     }
 }
 
+/// Outgoing mail. `SMTP_URL` may hold a password, so `Debug` hides it.
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub url: String,
+    pub from: String,
+    pub poll_interval: Duration,
+    pub retry_base: Duration,
+    pub max_attempts: i32,
+}
+
+impl fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("url", &"<redacted>")
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+pub const DEFAULT_SMTP_FROM: &str = "London Library Change Programme <no-reply@localhost>";
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: DatabaseUrl,
@@ -71,6 +92,8 @@ pub struct Settings {
     pub public_base_url: String,
     pub trusted_proxies: Vec<IpAddr>,
     pub login_throttle: LoginThrottle,
+    /// Notifications are sent only when set; otherwise they stay queued.
+    pub smtp: Option<SmtpSettings>,
     pub demo: bool,
     pub workers: Option<usize>,
     pub pool_size: u32,
@@ -123,7 +146,15 @@ impl Settings {
                 .ok_or("DATABASE_POOL_SIZE must be a whole number from 1 to 200")?,
             None => 10,
         };
+        let smtp = var("SMTP_URL").map(|url| SmtpSettings {
+            url,
+            from: var("SMTP_FROM").unwrap_or_else(|| DEFAULT_SMTP_FROM.into()),
+            poll_interval: Duration::from_secs(1),
+            retry_base: Duration::from_secs(30),
+            max_attempts: 8,
+        });
         Ok(Self {
+            smtp,
             database_url,
             bind,
             jwt_secret,

@@ -16,36 +16,40 @@ use crate::error::{ApiError, FieldError};
 /// Largest JSON body accepted; bulletins with long sections stay well inside it.
 pub const MAX_JSON_BODY: usize = 256 * 1024;
 
-/// A JSON body, deserialised (unknown fields rejected by the DTO) and validated.
-/// Malformed JSON is 400, wrong content type 415, too large 413, and a body that parses
-/// but does not fit the schema 422 with the path of the field at fault.
-pub struct ApiJson<T>(pub T);
+/// A request body read for JSON but not yet parsed. Extraction never fails: the handler
+/// parses once its other extractors (authentication first) have succeeded, so a client
+/// without the right token learns nothing from how its body would have been judged.
+/// `parse` answers 415 for a wrong content type, 413 for a body too large, 400 for
+/// malformed JSON and 422 naming the field at fault.
+pub struct JsonBody {
+    content_type_ok: bool,
+    too_large: bool,
+    bytes: web::Bytes,
+}
 
-/// Like [`ApiJson`] but not validated: for DTOs whose parse into domain types reports
-/// `validator` errors together with its own (see `validation::errors_of`).
-pub struct RawJson<T>(pub T);
+impl JsonBody {
+    /// Deserialises (unknown fields are rejected by the DTO).
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if !self.content_type_ok {
+            return Err(ApiError::UnsupportedMediaType(
+                "Send the body as application/json.".into(),
+            ));
+        }
+        if self.too_large {
+            return Err(too_large());
+        }
+        parse_json(&self.bytes)
+    }
 
-impl<T> FromRequest for ApiJson<T>
-where
-    T: DeserializeOwned + Validate + 'static,
-{
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let raw = RawJson::<T>::from_request(req, payload);
-        Box::pin(async move {
-            let RawJson(value) = raw.await?;
-            value.validate()?;
-            Ok(ApiJson(value))
-        })
+    /// Deserialises and applies the DTO's `validator` rules.
+    pub fn parse_valid<T: DeserializeOwned + Validate>(&self) -> Result<T, ApiError> {
+        let value: T = self.parse()?;
+        value.validate()?;
+        Ok(value)
     }
 }
 
-impl<T> FromRequest for RawJson<T>
-where
-    T: DeserializeOwned + 'static,
-{
+impl FromRequest for JsonBody {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -58,24 +62,26 @@ where
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         Box::pin(async move {
-            if !content_type_ok {
-                return Err(ApiError::UnsupportedMediaType(
-                    "Send the body as application/json.".into(),
-                ));
+            let mut body = JsonBody {
+                content_type_ok,
+                too_large: declared_length.is_some_and(|n| n > MAX_JSON_BODY),
+                bytes: web::Bytes::new(),
+            };
+            if body.too_large || !content_type_ok {
+                return Ok(body);
             }
-            if declared_length.is_some_and(|n| n > MAX_JSON_BODY) {
-                return Err(too_large());
-            }
-            let mut body = web::BytesMut::new();
+            let mut buffer = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk
                     .map_err(|_| ApiError::BadRequest("The body could not be read.".into()))?;
-                if body.len() + chunk.len() > MAX_JSON_BODY {
-                    return Err(too_large());
+                if buffer.len() + chunk.len() > MAX_JSON_BODY {
+                    body.too_large = true;
+                    return Ok(body);
                 }
-                body.extend_from_slice(&chunk);
+                buffer.extend_from_slice(&chunk);
             }
-            Ok(RawJson(parse_json::<T>(&body)?))
+            body.bytes = buffer.freeze();
+            Ok(body)
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod middleware;
+pub mod notify;
 pub mod openapi;
 pub mod pagination;
 pub mod repo;

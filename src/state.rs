@@ -3,13 +3,15 @@
 use std::net::IpAddr;
 
 use crate::auth::JwtKeys;
+use crate::auth::tokens::ManageTokens;
 use crate::config::{LoginThrottle, Settings};
 use crate::db::DbPool;
+use crate::notify::Links;
 
 pub struct AppState {
     pub pool: DbPool,
     pub jwt: JwtKeys,
-    pub public_base_url: String,
+    pub links: Links,
     pub trusted_proxies: Vec<IpAddr>,
     pub login_throttle: LoginThrottle,
 }
@@ -19,7 +21,10 @@ impl AppState {
         Self {
             pool,
             jwt: JwtKeys::new(&settings.jwt_secret),
-            public_base_url: settings.public_base_url.clone(),
+            links: Links {
+                base_url: settings.public_base_url.clone(),
+                manage_tokens: ManageTokens::new(settings.jwt_secret.bytes()),
+            },
             trusted_proxies: settings.trusted_proxies.clone(),
             login_throttle: settings.login_throttle,
         }
@@ -27,6 +32,6 @@ impl AppState {
 
     /// An absolute URL for a path of this service.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.public_base_url)
+        self.links.url(path)
     }
 }

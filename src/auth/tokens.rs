@@ -45,3 +45,74 @@ mod tests {
         assert!(!secret_matches(&new_secret(), &stored));
     }
 }
+
+/// Registration manage tokens: 256 bits derived with HMAC from a server key and the
+/// registration id. Nothing reversible is stored (only a hash), yet the service can put
+/// the link in a later email (a promotion) and an idempotent retry can return the same
+/// token as the original response.
+#[derive(Clone)]
+pub struct ManageTokens {
+    key: [u8; 32],
+}
+
+impl ManageTokens {
+    pub fn new(server_secret: &[u8]) -> Self {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(server_secret).expect("HMAC takes any key length");
+        mac.update(b"llcp-hub registration manage tokens v1");
+        Self {
+            key: mac.finalize().into_bytes().into(),
+        }
+    }
+
+    pub fn token_for(&self, registration_id: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(registration_id.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// Constant time. The stored hash still admits a token issued under an earlier key.
+    pub fn verify(&self, registration_id: &str, presented: &str, stored_hash: &str) -> bool {
+        let derived: bool = self
+            .token_for(registration_id)
+            .as_bytes()
+            .ct_eq(presented.as_bytes())
+            .into();
+        derived | secret_matches(presented, stored_hash)
+    }
+}
+
+#[cfg(test)]
+mod manage_token_tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_per_registration_and_per_key() {
+        let tokens = ManageTokens::new(b"server secret of enough length!!");
+        let a = tokens.token_for("a");
+        assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 32);
+        assert_eq!(a, tokens.token_for("a"));
+        assert_ne!(a, tokens.token_for("b"));
+        assert_ne!(
+            a,
+            ManageTokens::new(b"another secret of enough length!").token_for("a")
+        );
+    }
+
+    #[test]
+    fn verification_accepts_only_the_registrations_token() {
+        let tokens = ManageTokens::new(b"server secret of enough length!!");
+        let token = tokens.token_for("a");
+        let stored = hash_secret(&token);
+        assert!(tokens.verify("a", &token, &stored));
+        assert!(!tokens.verify("a", &tokens.token_for("b"), &stored));
+        assert!(!tokens.verify("a", "", &stored));
+        let rotated = ManageTokens::new(b"a rotated secret of enough length");
+        assert!(
+            rotated.verify("a", &token, &stored),
+            "old links keep working after rotation"
+        );
+    }
+}

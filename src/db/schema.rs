@@ -70,5 +70,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    registrations (id) {
+        id -> Text,
+        event_id -> BigInt,
+        seq -> BigInt,
+        full_name -> Text,
+        email -> Text,
+        organisation -> Text,
+        borough -> Nullable<Text>,
+        job_title -> Nullable<Text>,
+        accessibility_needs -> Nullable<Text>,
+        status -> Text,
+        attended -> Bool,
+        active_email -> Nullable<Text>,
+        manage_token_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        promoted_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (idempotency_key, event_id) {
+        idempotency_key -> Text,
+        event_id -> BigInt,
+        request_hash -> Text,
+        registration_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        recipient -> Text,
+        template -> Text,
+        subject -> Text,
+        body -> Text,
+        registration_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> accounts (account_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, refresh_tokens, login_failures, events);
+diesel::joinable!(registrations -> events (event_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    refresh_tokens,
+    login_failures,
+    events,
+    registrations,
+    idempotency_keys,
+    notifications,
+);

@@ -1,4 +1,5 @@
-/// A URL slug: lower-case ASCII letters and digits in hyphen-separated words.
+/// A URL slug: lower-case ASCII letters and digits in hyphen-separated words, with at
+/// least one letter, so that a slug can never be mistaken for a numeric event id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slug(String);
 
@@ -8,6 +9,7 @@ impl Slug {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let valid = !raw.is_empty()
             && raw.len() <= MAX_SLUG_LEN
+            && raw.bytes().any(|b| b.is_ascii_lowercase())
             && raw.split('-').all(|word| {
                 !word.is_empty()
                     && word
@@ -18,7 +20,7 @@ impl Slug {
             Ok(Self(raw.to_string()))
         } else {
             Err(format!(
-                "must be 1 to {MAX_SLUG_LEN} characters of a-z, 0-9 and single hyphens between words"
+                "must be 1 to {MAX_SLUG_LEN} characters of a-z, 0-9 and single hyphens between words, with at least one letter"
             ))
         }
     }
@@ -39,8 +41,13 @@ impl Slug {
         while slug.ends_with('-') {
             slug.pop();
         }
-        if slug.is_empty() {
-            slug.push_str("event");
+        if !slug.bytes().any(|b| b.is_ascii_lowercase()) {
+            // Empty or all digits ("2031"): a word keeps it apart from numeric ids.
+            slug = if slug.is_empty() {
+                "event".into()
+            } else {
+                format!("event-{slug}")
+            };
         }
         Self(slug)
     }
@@ -79,6 +86,8 @@ mod tests {
         for bad in [
             "",
             "Upper",
+            "2031",
+            "1-2",
             "double--hyphen",
             "-lead",
             "trail-",
@@ -98,6 +107,7 @@ mod tests {
         );
         assert_eq!(Slug::from_title("Café Société!").as_str(), "cafe-societe");
         assert_eq!(Slug::from_title("!!!").as_str(), "event");
+        assert_eq!(Slug::from_title("2031").as_str(), "event-2031");
         let long = Slug::from_title(&"word ".repeat(40));
         assert!(Slug::parse(long.as_str()).is_ok());
     }

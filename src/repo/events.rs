@@ -248,6 +248,43 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<EventR
         .optional()?)
 }
 
+/// Reads the event and, on PostgreSQL, locks its row until the transaction ends, so
+/// that everything touching its seats and waiting list is serialised per event. On
+/// SQLite the immediate write transaction already holds the database's write lock.
+pub fn lock(conn: &mut DbConnection, id: i64) -> Result<Option<EventRow>, ApiError> {
+    Ok(match conn {
+        DbConnection::Pg(pg) => events::table
+            .find(id)
+            .select(EventRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(sqlite) => events::table
+            .find(id)
+            .select(EventRow::as_select())
+            .first(sqlite)
+            .optional()?,
+    })
+}
+
+/// Takes a seat if one is free; false when the event is full.
+pub fn take_seat(conn: &mut DbConnection, id: i64) -> Result<bool, ApiError> {
+    let free = events::capacity
+        .is_null()
+        .or(events::seats_taken.nullable().lt(events::capacity));
+    let taken = diesel::update(events::table.find(id).filter(free))
+        .set(events::seats_taken.eq(events::seats_taken + 1))
+        .execute(conn)?;
+    Ok(taken == 1)
+}
+
+pub fn release_seat(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
+    diesel::update(events::table.find(id).filter(events::seats_taken.gt(0)))
+        .set(events::seats_taken.eq(events::seats_taken - 1))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// An event by numeric id or by slug.
 pub fn find_by_id_or_slug(
     conn: &mut DbConnection,

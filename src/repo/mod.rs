@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod events;
 pub mod refresh_tokens;
+pub mod registrations;
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
 pub fn like_escape(text: &str) -> String {

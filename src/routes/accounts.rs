@@ -11,7 +11,7 @@ use crate::db;
 use crate::domain::time::{Rfc3339, now, shown_utc};
 use crate::domain::{Borough, Email, Password};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::RawJson;
+use crate::extract::JsonBody;
 use crate::repo::accounts::{self, AccountRow, NewAccount};
 use crate::state::AppState;
 
@@ -186,11 +186,8 @@ pub fn create_account(
     )
 )]
 #[post("/accounts")]
-pub async fn sign_up(
-    state: web::Data<AppState>,
-    body: RawJson<SignupRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let input = body.0.parse()?;
+pub async fn sign_up(state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
+    let input = body.parse::<SignupRequest>()?.parse()?;
     let row = db::run(&state.pool, move |conn| {
         create_account(conn, &input, Role::Member)
     })

@@ -11,7 +11,7 @@ use crate::auth::throttle::{self, Subjects};
 use crate::db::{self, DbConnection};
 use crate::domain::time::now;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, client_ip};
+use crate::extract::{JsonBody, client_ip};
 use crate::repo::refresh_tokens::Rotation;
 use crate::repo::{accounts, refresh_tokens};
 use crate::state::AppState;
@@ -128,9 +128,9 @@ fn attempt_login(
 pub async fn issue_token(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: ApiJson<LoginRequest>,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { email, password } = body.0;
+    let LoginRequest { email, password } = body.parse_valid()?;
     let email = email.trim().to_lowercase();
     let subjects = Subjects::new(&email, client_ip(&req, &state.trusted_proxies));
     let shared = state.clone();
@@ -163,11 +163,8 @@ pub async fn issue_token(
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(
-    state: web::Data<AppState>,
-    body: ApiJson<RefreshRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let secret = body.0.refresh_token;
+pub async fn refresh(state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
+    let secret = body.parse_valid::<RefreshRequest>()?.refresh_token;
     let rotation = db::run(&state.pool, move |conn| {
         let at = now();
         let rotation = refresh_tokens::rotate(conn, &secret, at)?;
@@ -202,11 +199,8 @@ pub async fn refresh(
     )
 )]
 #[post("/auth/logout")]
-pub async fn logout(
-    state: web::Data<AppState>,
-    body: ApiJson<RefreshRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let secret = body.0.refresh_token;
+pub async fn logout(state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
+    let secret = body.parse_valid::<RefreshRequest>()?.refresh_token;
     db::run(&state.pool, move |conn| {
         refresh_tokens::revoke(conn, &secret, now())
     })

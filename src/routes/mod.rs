@@ -8,6 +8,7 @@ pub mod boroughs;
 pub mod events;
 pub mod fallback;
 pub mod health;
+pub mod registrations;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -19,6 +20,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             scope::scope("/api/v1")
                 .service(events::list_events)
                 .service(events::get_event)
+                .service(registrations::register)
+                .service(registrations::get_registration)
+                .service(registrations::cancel_registration)
                 .service(boroughs::list_boroughs)
                 .service(accounts::sign_up)
                 .service(accounts::me)
@@ -32,6 +36,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(admin::events::admin_delete_event)
                 .service(admin::events::admin_publish_event)
                 .service(admin::events::admin_cancel_event)
+                .service(admin::registrations::admin_list_registrations)
+                .service(admin::registrations::admin_update_registration)
+                .service(admin::registrations::admin_cancel_registration)
+                .service(admin::notifications::admin_list_notifications)
                 .service(admin::accounts::admin_list_accounts)
                 .service(admin::accounts::admin_update_account),
         );

@@ -64,7 +64,7 @@ async fn an_unexpected_error_is_an_opaque_500_with_the_request_id() {
     let app = spawn_app().await;
     // Break the database under the running service.
     let mut conn = app.pool.get().unwrap();
-    diesel::sql_query("DROP TABLE events")
+    diesel::sql_query("ALTER TABLE events RENAME TO events_gone")
         .execute(&mut conn)
         .unwrap();
     drop(conn);

@@ -187,6 +187,23 @@ async fn admin_endpoints_without_a_token_are_401_with_www_authenticate() {
 }
 
 #[tokio::test]
+async fn admin_endpoints_with_an_invalid_token_are_401() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let id = id_of(
+        &app.create_event(&token, &event_body("Community engagement", 10))
+            .await,
+    );
+
+    for (name, request) in every_admin_request(&app, id) {
+        let response = request.bearer_auth("not-a-token").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
+        assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+    assert_untouched(&app, &token, id).await;
+}
+
+#[tokio::test]
 async fn admin_endpoints_refuse_members_with_403() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
@@ -202,6 +219,46 @@ async fn admin_endpoints_refuse_members_with_403() {
         assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
     }
     assert_untouched(&app, &token, id).await;
+}
+
+#[tokio::test]
+async fn members_get_403_before_their_body_is_looked_at() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let member = app.member_token().await;
+    let id = id_of(
+        &app.create_event(&token, &event_body("Community engagement", 10))
+            .await,
+    );
+
+    // Whatever is wrong with the body, a member learns only that the endpoint is not
+    // theirs (and never which fields it wants).
+    let bodies = [
+        ("text/plain", "hello"),
+        ("application/json", r#"{"title": "#),
+        ("application/json", r#"{"title": "x"}"#),
+    ];
+    for (path, method) in [(EVENTS.to_string(), "POST"), (event_path(id), "PATCH")] {
+        for (content_type, body) in bodies {
+            let request = if method == "POST" {
+                app.post(&path)
+            } else {
+                app.patch(&path)
+            };
+            let response = request
+                .bearer_auth(&member)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::FORBIDDEN,
+                "{method} {path} as a member with {content_type} {body:?}"
+            );
+        }
+    }
 }
 
 // --- create -------------------------------------------------------------------------------
@@ -533,6 +590,11 @@ fn full_body() -> Value {
     body["organiser"] = json!("LLCP programme team");
     body["speakers"] = json!(["Ann Example"]);
     body["bulletin_number"] = json!(14);
+    let now = chrono::Utc::now();
+    body["registration"] = json!({
+        "opens_at": (now + chrono::Duration::days(1)).to_rfc3339(),
+        "closes_at": (now + chrono::Duration::days(9)).to_rfc3339(),
+    });
     body
 }
 
@@ -581,7 +643,13 @@ async fn patch_with_null_clears_optional_fields() {
         &app,
         &token,
         id,
-        &json!({"summary": null, "venue": null, "capacity": null, "organiser": null}),
+        &json!({
+            "summary": null,
+            "venue": null,
+            "capacity": null,
+            "organiser": null,
+            "registration": {"opens_at": null},
+        }),
     )
     .await;
 
@@ -590,6 +658,11 @@ async fn patch_with_null_clears_optional_fields() {
     assert_eq!(after["capacity"], Value::Null);
     assert_eq!(after["seats_remaining"], Value::Null);
     assert_eq!(after["organiser"], Value::Null);
+    assert_eq!(after["registration"]["opens_at"], Value::Null);
+    assert_eq!(
+        after["registration"]["closes_at"],
+        before["registration"]["closes_at"]
+    );
     assert_eq!(after["title"], before["title"]);
     assert_eq!(after["description"], before["description"]);
     assert_eq!(admin_event(&app, &token, id).await, after);

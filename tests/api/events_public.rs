@@ -235,6 +235,34 @@ async fn to_with_a_plain_date_includes_that_whole_london_day() {
 }
 
 #[tokio::test]
+async fn from_with_a_plain_date_starts_at_london_midnight() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    // 15 July is in BST: its London day starts at 14 July 23:00Z.
+    let cases = [
+        (
+            "Ends at 23:30 BST on the 14th",
+            "2031-07-14T21:00:00Z",
+            "2031-07-14T22:30:00Z",
+        ),
+        (
+            "Ends at 00:30 BST on the 15th",
+            "2031-07-14T22:00:00Z",
+            "2031-07-14T23:30:00Z",
+        ),
+    ];
+    for (title, starts, ends) in cases {
+        app.published_event(&token, &event_at(title, starts, ends))
+            .await;
+    }
+
+    assert_eq!(
+        listed_titles(&app, &[("from", "2031-07-15")]).await,
+        ["Ends at 00:30 BST on the 15th"]
+    );
+}
+
+#[tokio::test]
 async fn from_and_to_accept_rfc3339_times_with_any_offset() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
@@ -356,6 +384,18 @@ async fn audience_matches_whole_tags_only() {
 }
 
 #[tokio::test]
+async fn a_malformed_audience_is_a_bad_request() {
+    let app = spawn_app().await;
+    let response = app
+        .get("/api/v1/events")
+        .query(&[("audience", "chief executives")])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+}
+
+#[tokio::test]
 async fn q_searches_title_summary_and_description_ignoring_case() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
@@ -462,6 +502,26 @@ async fn a_limit_outside_1_to_100_is_a_bad_request() {
 }
 
 #[tokio::test]
+async fn a_negative_offset_is_a_bad_request() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/events?offset=-1").send().await.unwrap();
+    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+}
+
+#[tokio::test]
+async fn a_q_over_200_characters_is_a_bad_request() {
+    let app = spawn_app().await;
+    let q = "a".repeat(201);
+    let response = app
+        .get("/api/v1/events")
+        .query(&[("q", q.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+}
+
+#[tokio::test]
 async fn the_default_limit_is_20() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
@@ -561,6 +621,63 @@ async fn an_event_is_found_by_id_and_by_slug() {
     assert_eq!(by_id["id"], id);
     assert_eq!(by_slug["id"], id);
     assert_eq!(by_id, by_slug);
+}
+
+#[tokio::test]
+async fn an_event_with_a_numeric_title_is_found_by_its_self_link() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let event = app.published_event(&token, &event_body("2031", 5)).await;
+    let self_link = Url::parse(event["links"]["self"].as_str().unwrap()).unwrap();
+
+    let response = get_event(&app, self_link.path().trim_start_matches("/api/v1/events/")).await;
+
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "GET {self_link} (slug {})",
+        event["slug"]
+    );
+    let found: Value = response.json().await.unwrap();
+    assert_eq!(found["id"], event["id"]);
+}
+
+#[tokio::test]
+async fn a_numeric_slug_never_leads_to_another_event() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let first = app
+        .published_event(&token, &event_body("First workshop", 5))
+        .await;
+    let mut body = event_body("Second workshop", 6);
+    body["slug"] = json!(first["id"].as_i64().unwrap().to_string());
+
+    let response = app
+        .post("/api/v1/admin/events")
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+
+    // Either such a slug is refused, or the event's own link leads to it.
+    if response.status() == StatusCode::UNPROCESSABLE_ENTITY {
+        let problem =
+            assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        assert_eq!(error_fields(&problem), ["slug"]);
+        return;
+    }
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let second: Value = response.json().await.unwrap();
+    let second = app
+        .publish_event(&token, second["id"].as_i64().unwrap())
+        .await;
+    let self_link = Url::parse(second["links"]["self"].as_str().unwrap()).unwrap();
+    let found = public_event(&app, self_link.path().trim_start_matches("/api/v1/events/")).await;
+    assert_eq!(
+        found["title"], "Second workshop",
+        "GET {self_link} gave another event"
+    );
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ async fn readyz_is_ok_when_the_database_answers() {
 async fn readyz_is_503_with_retry_after_when_no_connection_can_be_had() {
     let app = spawn_app_with(|s| {
         s.pool_size = 1;
-        s.pool_timeout = std::time::Duration::from_millis(300);
+        s.pool_timeout = std::time::Duration::from_secs(2);
     })
     .await;
     // Hold the only connection: the pool times out like an unreachable database.

@@ -118,6 +118,7 @@ pub fn test_settings(database_url: DatabaseUrl) -> Settings {
         public_base_url: BASE_URL.into(),
         trusted_proxies: vec![],
         login_throttle: LoginThrottle::default(),
+        smtp: None,
         demo: false,
         workers: Some(2),
         pool_size: 8,

@@ -9,7 +9,7 @@ use crate::auth::Admin;
 use crate::db::{self, write_transaction};
 use crate::domain::time::now;
 use crate::error::{ApiError, Problem};
-use crate::extract::ApiJson;
+use crate::extract::JsonBody;
 use crate::list_envelope;
 use crate::pagination::{PageParams, list_response};
 use crate::repo::accounts::{self, AccountFilter};
@@ -105,7 +105,7 @@ pub async fn admin_update_account(
     admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<uuid::Uuid>,
-    body: ApiJson<AccountPatch>,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     if id == admin.0.id {
@@ -114,7 +114,7 @@ pub async fn admin_update_account(
             "Admins cannot change their own role or disable themselves.",
         ));
     }
-    let patch = body.0;
+    let patch: AccountPatch = body.parse_valid()?;
     let row = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let current = accounts::find(conn, &id)?

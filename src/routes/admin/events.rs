@@ -10,10 +10,13 @@ use crate::auth::Admin;
 use crate::db::{self, write_transaction};
 use crate::domain::time::now;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, JsonObject, RawJson, from_value};
+use crate::extract::{JsonBody, JsonObject, from_value};
+use crate::list_envelope;
 use crate::pagination::list_response;
 use crate::repo::events::{self, EventRow};
-use crate::routes::events::{Event, EventList, EventQuery};
+use crate::repo::registrations;
+use crate::routes::admin::registrations::RegistrationCounts;
+use crate::routes::events::{Event, EventQuery};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
@@ -27,6 +30,45 @@ pub struct CancelRequest {
         example = "The venue is closed for repairs."
     )]
     pub reason: String,
+}
+
+/// An event as admins see it: drafts too, and its registration counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminEvent {
+    #[serde(flatten)]
+    pub event: Event,
+    pub registrations: RegistrationCounts,
+}
+
+list_envelope!(AdminEventList, AdminEvent);
+
+/// Loads the counts of each row, for the admin view.
+fn with_counts(
+    conn: &mut db::DbConnection,
+    rows: Vec<EventRow>,
+) -> Result<Vec<(EventRow, registrations::Counts)>, ApiError> {
+    rows.into_iter()
+        .map(|row| {
+            let counts = registrations::counts(conn, row.id)?;
+            Ok((row, counts))
+        })
+        .collect()
+}
+
+fn admin_view(state: &AppState, row: EventRow, counts: registrations::Counts) -> AdminEvent {
+    AdminEvent {
+        event: Event::from_row(row, state),
+        registrations: counts.into(),
+    }
+}
+
+fn load_with_counts(
+    conn: &mut db::DbConnection,
+    id: i64,
+) -> Result<(EventRow, registrations::Counts), ApiError> {
+    let row = load(conn, id)?;
+    let counts = registrations::counts(conn, id)?;
+    Ok((row, counts))
 }
 
 fn not_found() -> ApiError {
@@ -43,7 +85,7 @@ fn load(conn: &mut db::DbConnection, id: i64) -> Result<EventRow, ApiError> {
     params(EventQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = EventList),
+        (status = 200, body = AdminEventList),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -59,13 +101,14 @@ pub async fn admin_list_events(
     let page = query.page()?;
     let filter = query.filter(false, false)?;
     let (rows, total) = db::run(&state.pool, move |conn| {
-        events::list(conn, &filter, page.limit, page.offset)
+        let (rows, total) = events::list(conn, &filter, page.limit, page.offset)?;
+        Ok((with_counts(conn, rows)?, total))
     })
     .await?;
-    let body = EventList {
+    let body = AdminEventList {
         items: rows
             .into_iter()
-            .map(|row| Event::from_row(row, &state))
+            .map(|(row, counts)| admin_view(&state, row, counts))
             .collect(),
         total,
         limit: page.limit,
@@ -80,7 +123,7 @@ pub async fn admin_list_events(
     request_body = EventInput,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The draft; `Location` is its admin URL", body = Event),
+        (status = 201, description = "The draft; `Location` is its admin URL", body = AdminEvent),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -94,9 +137,9 @@ pub async fn admin_list_events(
 pub async fn admin_create_event(
     _admin: Admin,
     state: web::Data<AppState>,
-    body: RawJson<EventInput>,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let draft = body.0.into_draft(0)?;
+    let draft = body.parse::<EventInput>()?.into_draft(0)?;
     let row = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| events::insert(conn, &draft, now()))
     })
@@ -104,7 +147,7 @@ pub async fn admin_create_event(
     let location = format!("/api/v1/admin/events/{}", row.id);
     Ok(HttpResponse::Created()
         .insert_header(("Location", location))
-        .json(Event::from_row(row, &state)))
+        .json(admin_view(&state, row, registrations::Counts::default())))
 }
 
 /// One event, draft or published.
@@ -113,7 +156,7 @@ pub async fn admin_create_event(
     params(("id" = i64, Path, description = "The event's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Event),
+        (status = 200, body = AdminEvent),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -126,8 +169,8 @@ pub async fn admin_get_event(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let row = db::run(&state.pool, move |conn| load(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(Event::from_row(row, &state)))
+    let (row, counts) = db::run(&state.pool, move |conn| load_with_counts(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
 }
 
 /// Edits an event with a JSON merge patch (`application/json` or
@@ -138,7 +181,7 @@ pub async fn admin_get_event(
     request_body = EventPatch,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Event),
+        (status = 200, body = AdminEvent),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -153,23 +196,27 @@ pub async fn admin_update_event(
     _admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: RawJson<JsonObject>,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let patch = body.0.0;
-    let row = db::run(&state.pool, move |conn| {
+    let JsonObject(patch) = body.parse()?;
+    let links = state.links.clone();
+    let (row, counts) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            let current = load(conn, id)?;
+            let current = events::lock(conn, id)?.ok_or_else(not_found)?;
             let mut merged = serde_json::to_value(EventInput::from_row(&current))
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             merge_patch(&mut merged, &patch);
             let input: EventInput = from_value(merged)?;
             let draft = input.into_draft(current.seats_taken)?;
-            events::update(conn, id, &draft, now())
+            events::update(conn, id, &draft, now())?;
+            // A larger capacity gives waiting seats to the waiting list at once.
+            registrations::fill_seats(conn, &links, id, now())?;
+            load_with_counts(conn, id)
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Event::from_row(row, &state)))
+    Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
 }
 
 /// Deletes a draft. A published event is cancelled instead (409).
@@ -214,7 +261,7 @@ pub async fn admin_delete_event(
     params(("id" = i64, Path, description = "The event's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Event),
+        (status = 200, body = AdminEvent),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -228,7 +275,7 @@ pub async fn admin_publish_event(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let row = db::run(&state.pool, move |conn| {
+    let (row, counts) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             load(conn, id)?;
             if events::publish(conn, id, now())? != 1 {
@@ -237,21 +284,22 @@ pub async fn admin_publish_event(
                     "This event is already published.",
                 ));
             }
-            load(conn, id)
+            load_with_counts(conn, id)
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Event::from_row(row, &state)))
+    Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
 }
 
-/// Cancels a published event with a reason. It stays listed, marked cancelled.
+/// Cancels a published event with a reason. It stays listed, marked cancelled, and
+/// every active registrant is notified.
 #[utoipa::path(
     tag = "admin",
     params(("id" = i64, Path, description = "The event's id")),
     request_body = CancelRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Event),
+        (status = 200, body = AdminEvent),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -264,16 +312,21 @@ pub async fn admin_cancel_event(
     _admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: ApiJson<CancelRequest>,
+    body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let reason = body.0.reason.trim().to_string();
+    let reason = body
+        .parse_valid::<CancelRequest>()?
+        .reason
+        .trim()
+        .to_string();
     if reason.chars().count() < 3 {
         return Err(ApiError::invalid("reason", "must be 3 to 1000 characters"));
     }
-    let row = db::run(&state.pool, move |conn| {
+    let links = state.links.clone();
+    let (row, counts) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            let row = load(conn, id)?;
+            let row = events::lock(conn, id)?.ok_or_else(not_found)?;
             if !row.is_published() {
                 return Err(ApiError::conflict(
                     "event-not-published",
@@ -286,9 +339,11 @@ pub async fn admin_cancel_event(
                     "This event is already cancelled.",
                 ));
             }
-            load(conn, id)
+            let (row, counts) = load_with_counts(conn, id)?;
+            registrations::notify_event_cancelled(conn, &links, &row, now())?;
+            Ok((row, counts))
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Event::from_row(row, &state)))
+    Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
 }

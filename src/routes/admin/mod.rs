@@ -3,3 +3,5 @@
 pub mod accounts;
 pub mod event_input;
 pub mod events;
+pub mod notifications;
+pub mod registrations;

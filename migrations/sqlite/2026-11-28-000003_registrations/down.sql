@@ -1,0 +1,3 @@
+DROP TABLE notifications;
+DROP TABLE idempotency_keys;
+DROP TABLE registrations;

@@ -1,0 +1,110 @@
+//! The wording of each notification. Plain text: it reads the same in every client.
+
+use crate::domain::time::in_zone;
+use crate::repo::events::EventRow;
+
+pub struct Message {
+    pub template: &'static str,
+    pub subject: String,
+    pub body: String,
+}
+
+pub enum Notice<'a> {
+    Confirmed,
+    Waitlisted { position: i64 },
+    Promoted,
+    Cancelled,
+    EventCancelled { reason: &'a str },
+}
+
+/// "Tuesday 15 March 2011, 13:00 to 17:00 (London time)".
+pub fn when(event: &EventRow) -> String {
+    let starts = in_zone(event.starts_at, &event.timezone);
+    let ends = in_zone(event.ends_at, &event.timezone);
+    let zone = if event.timezone == "Europe/London" {
+        "London time".to_string()
+    } else {
+        event.timezone.clone()
+    };
+    if starts.date_naive() == ends.date_naive() {
+        format!(
+            "{}, {} to {} ({zone})",
+            starts.format("%A %-d %B %Y"),
+            starts.format("%H:%M"),
+            ends.format("%H:%M")
+        )
+    } else {
+        format!(
+            "{} to {} ({zone})",
+            starts.format("%A %-d %B %Y, %H:%M"),
+            ends.format("%A %-d %B %Y, %H:%M")
+        )
+    }
+}
+
+fn venue(event: &EventRow) -> String {
+    match (
+        &event.venue_name,
+        &event.venue_address,
+        &event.venue_postcode,
+    ) {
+        (Some(name), address, postcode) => {
+            let parts: Vec<&str> = [Some(name.as_str()), address.as_deref(), postcode.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            parts.join(", ")
+        }
+        _ => "to be confirmed".into(),
+    }
+}
+
+pub fn render(notice: &Notice, full_name: &str, event: &EventRow, manage_link: &str) -> Message {
+    let title = &event.title;
+    let details = format!("{title}\nWhen: {}\nWhere: {}", when(event), venue(event));
+    let manage = format!("To see or cancel your registration, open:\n{manage_link}");
+    let (template, subject, lead, show_manage) = match notice {
+        Notice::Confirmed => (
+            "registration_confirmed",
+            format!("Your place is confirmed: {title}"),
+            "Your place is confirmed.".to_string(),
+            true,
+        ),
+        Notice::Waitlisted { position } => (
+            "registration_waitlisted",
+            format!("You are on the waiting list: {title}"),
+            format!(
+                "The event is full, so you are number {position} on the waiting list. If a place frees up, it is yours automatically and we will email you."
+            ),
+            true,
+        ),
+        Notice::Promoted => (
+            "registration_promoted",
+            format!("A place has come up for you: {title}"),
+            "A place has come up and it is now yours: your registration is confirmed.".to_string(),
+            true,
+        ),
+        Notice::Cancelled => (
+            "registration_cancelled",
+            format!("Your registration is cancelled: {title}"),
+            "Your registration has been cancelled. If this was a mistake, you are welcome to register again while places are open.".to_string(),
+            false,
+        ),
+        Notice::EventCancelled { reason } => (
+            "event_cancelled",
+            format!("Cancelled: {title}"),
+            format!("We are sorry: this event has been cancelled.\nReason: {reason}"),
+            false,
+        ),
+    };
+    let mut body = format!("Dear {full_name},\n\n{lead}\n\n{details}\n");
+    if show_manage {
+        body.push_str(&format!("\n{manage}\n"));
+    }
+    body.push_str("\nLondon Library Change Programme\n");
+    Message {
+        template,
+        subject,
+        body,
+    }
+}

@@ -1,0 +1,121 @@
+//! The notification outbox, for admins: what was queued, sent or given up on.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Admin;
+use crate::db;
+use crate::domain::time::{Rfc3339, shown_utc};
+use crate::error::{ApiError, Problem};
+use crate::list_envelope;
+use crate::notify::outbox::{self, NotificationRow};
+use crate::pagination::{PageParams, list_response};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationStatus {
+    Queued,
+    Sent,
+    Failed,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Notification {
+    pub id: String,
+    pub status: NotificationStatus,
+    pub recipient: String,
+    /// `registration_confirmed`, `registration_waitlisted`, `registration_promoted`,
+    /// `registration_cancelled` or `event_cancelled`.
+    pub template: String,
+    pub subject: String,
+    pub body: String,
+    pub registration_id: Option<String>,
+    pub attempts: i32,
+    pub created_at: Rfc3339,
+    pub next_attempt_at: Option<Rfc3339>,
+    pub sent_at: Option<Rfc3339>,
+    pub failed_at: Option<Rfc3339>,
+    pub last_error: Option<String>,
+}
+
+impl From<NotificationRow> for Notification {
+    fn from(row: NotificationRow) -> Self {
+        let status = match row.status() {
+            "sent" => NotificationStatus::Sent,
+            "failed" => NotificationStatus::Failed,
+            _ => NotificationStatus::Queued,
+        };
+        Self {
+            next_attempt_at: matches!(status, NotificationStatus::Queued)
+                .then(|| shown_utc(row.next_attempt_at)),
+            status,
+            id: row.id,
+            recipient: row.recipient,
+            template: row.template,
+            subject: row.subject,
+            body: row.body,
+            registration_id: row.registration_id,
+            attempts: row.attempts,
+            created_at: shown_utc(row.created_at),
+            sent_at: row.sent_at.map(shown_utc),
+            failed_at: row.failed_at.map(shown_utc),
+            last_error: row.last_error,
+        }
+    }
+}
+
+list_envelope!(NotificationList, Notification);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    pub status: Option<NotificationStatus>,
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0, default = 0)]
+    pub offset: Option<i64>,
+}
+
+/// The outbox, newest first.
+#[utoipa::path(
+    tag = "admin",
+    params(NotificationQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = NotificationList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/notifications")]
+pub async fn admin_list_notifications(
+    req: HttpRequest,
+    _admin: Admin,
+    state: web::Data<AppState>,
+    query: web::Query<NotificationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageParams {
+        limit: query.limit,
+        offset: query.offset,
+    }
+    .page()?;
+    let status = query.status.map(|s| match s {
+        NotificationStatus::Queued => "queued",
+        NotificationStatus::Sent => "sent",
+        NotificationStatus::Failed => "failed",
+    });
+    let (rows, total) = db::run(&state.pool, move |conn| {
+        outbox::list(conn, status, page.limit, page.offset)
+    })
+    .await?;
+    let body = NotificationList {
+        items: rows.into_iter().map(Notification::from).collect(),
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    };
+    Ok(list_response(&req, page, total, &body))
+}

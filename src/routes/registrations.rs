@@ -1,0 +1,344 @@
+//! Registering for an event, and managing a registration with its manage token.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::db::{self, write_transaction};
+use crate::domain::time::{Rfc3339, now, shown_in};
+use crate::domain::{Borough, Email};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::extract::JsonBody;
+use crate::repo::events::EventRow;
+use crate::repo::registrations::{self, CancelledBy, Idempotency, Registrant, RegistrationRow};
+use crate::state::AppState;
+
+pub const MANAGE_TOKEN_HEADER: &str = "x-manage-token";
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+impl RegistrationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmed => registrations::CONFIRMED,
+            Self::Waitlisted => registrations::WAITLISTED,
+            Self::Cancelled => registrations::CANCELLED,
+        }
+    }
+
+    fn from_db(value: &str) -> Self {
+        match value {
+            registrations::CONFIRMED => Self::Confirmed,
+            registrations::WAITLISTED => Self::Waitlisted,
+            _ => Self::Cancelled,
+        }
+    }
+}
+
+/// A registration for an event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registration {
+    pub id: Uuid,
+    pub event_id: i64,
+    pub event_slug: String,
+    pub event_title: String,
+    pub status: RegistrationStatus,
+    /// Place on the waiting list (1 is next), while `waitlisted`.
+    pub waitlist_position: Option<i64>,
+    pub full_name: String,
+    pub email: String,
+    pub organisation: String,
+    pub borough: Option<String>,
+    pub job_title: Option<String>,
+    pub accessibility_needs: Option<String>,
+    /// Marked by an admin at the event.
+    pub attended: bool,
+    pub created_at: Rfc3339,
+    pub updated_at: Rfc3339,
+}
+
+impl Registration {
+    pub fn new(row: RegistrationRow, position: Option<i64>, event: &EventRow) -> Self {
+        let tz = &event.timezone;
+        Self {
+            id: Uuid::parse_str(&row.id).unwrap_or_default(),
+            event_id: event.id,
+            event_slug: event.slug.clone(),
+            event_title: event.title.clone(),
+            status: RegistrationStatus::from_db(&row.status),
+            waitlist_position: position,
+            created_at: shown_in(row.created_at, tz),
+            updated_at: shown_in(row.updated_at, tz),
+            full_name: row.full_name,
+            email: row.email,
+            organisation: row.organisation,
+            borough: row.borough,
+            job_title: row.job_title,
+            accessibility_needs: row.accessibility_needs,
+            attended: row.attended,
+        }
+    }
+}
+
+/// The registration as created, with the token that manages it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationCreated {
+    #[serde(flatten)]
+    pub registration: Registration,
+    /// Shown only here (and in the confirmation email's link): send it as
+    /// `X-Manage-Token` to read or cancel this registration.
+    pub manage_token: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationRequest {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200, example = "Ada Lovelace")]
+    pub full_name: String,
+    #[schema(max_length = 254, example = "ada@camden.gov.uk")]
+    pub email: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200, example = "London Borough of Camden")]
+    pub organisation: String,
+    /// One of `GET /api/v1/boroughs`, any letter case.
+    #[schema(example = "Camden")]
+    pub borough: Option<String>,
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub job_title: Option<String>,
+    #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
+    pub accessibility_needs: Option<String>,
+    /// Must be `true`: consent to store these details to run the event.
+    pub consent: bool,
+}
+
+fn optional_text(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+impl RegistrationRequest {
+    fn parse(&self) -> Result<Registrant, ApiError> {
+        let mut errors = crate::validation::errors_of(self);
+        let mut require = |field: &str, value: &str| {
+            if value.trim().is_empty() && !errors.iter().any(|e| e.field == field) {
+                errors.push(FieldError::new(field, "must be 1 to 200 characters"));
+            }
+        };
+        require("full_name", &self.full_name);
+        require("organisation", &self.organisation);
+        let email = Email::parse(&self.email)
+            .map_err(|m| errors.push(FieldError::new("email", m)))
+            .ok();
+        let borough = match self.borough.as_deref() {
+            Some(raw) => Borough::parse(raw)
+                .map_err(|m| errors.push(FieldError::new("borough", m)))
+                .ok(),
+            None => None,
+        };
+        if !self.consent {
+            errors.push(FieldError::new(
+                "consent",
+                "must be true: we need your consent to keep these details for the event",
+            ));
+        }
+        match email {
+            Some(email) if errors.is_empty() => Ok(Registrant {
+                full_name: self.full_name.trim().to_string(),
+                email: email.lower().to_string(),
+                organisation: self.organisation.trim().to_string(),
+                borough: borough.map(|b| b.name().to_string()),
+                job_title: optional_text(&self.job_title),
+                accessibility_needs: optional_text(&self.accessibility_needs),
+            }),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+
+    /// What an `Idempotency-Key` is bound to.
+    fn fingerprint(&self) -> String {
+        hex::encode(Sha256::digest(serde_json::to_vec(self).unwrap_or_default()))
+    }
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or("").trim();
+    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::BadRequest(
+            "Idempotency-Key must be 1 to 200 visible ASCII characters.".into(),
+        ));
+    }
+    Ok(Some(key.to_string()))
+}
+
+/// Registers for a published event: `confirmed` while seats last, then `waitlisted`.
+/// Retrying with the same `Idempotency-Key` and body returns the original 201.
+#[utoipa::path(
+    tag = "registrations",
+    params(
+        ("id_or_slug" = String, Path, description = "The event's numeric id or its slug"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request return the original 201 (kept 24 hours, bound to the body)"),
+    ),
+    request_body = RegistrationRequest,
+    responses(
+        (status = 201, description = "Registered; `Location` is the registration", body = RegistrationCreated),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No published event", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`event-cancelled`, `event-past`, `registration-closed`, `registration-not-required`, `already-registered` or `idempotency-key-reused`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/events/{id_or_slug}/registrations")]
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let request: RegistrationRequest = body.parse()?;
+    let registrant = request.parse()?;
+    let key = idempotency_key(&req)?;
+    let fingerprint = request.fingerprint();
+    let event_key = path.into_inner();
+    let links = state.links.clone();
+    let registered = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let idempotency = key.as_deref().map(|key| Idempotency {
+                key,
+                request_hash: &fingerprint,
+            });
+            registrations::register(conn, &links, &event_key, &registrant, idempotency, now())
+        })
+    })
+    .await?;
+    let id = registered.registration.id.clone();
+    let created = RegistrationCreated {
+        manage_token: state.links.manage_tokens.token_for(&id),
+        registration: Registration::new(
+            registered.registration,
+            registered.position,
+            &registered.event,
+        ),
+    };
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/registrations/{id}")))
+        .insert_header(("Cache-Control", "no-store"))
+        .json(created))
+}
+
+fn unknown_registration() -> ApiError {
+    ApiError::NotFound("No registration matches this id and manage token.".into())
+}
+
+/// The registration if the presented manage token is its own; otherwise 404, whether
+/// the id exists or not.
+fn authorised(
+    conn: &mut db::DbConnection,
+    state: &AppState,
+    id: &str,
+    token: &str,
+) -> Result<(RegistrationRow, EventRow), ApiError> {
+    let row = registrations::find(conn, id)?.ok_or_else(unknown_registration)?;
+    if !state
+        .links
+        .manage_tokens
+        .verify(id, token, &row.manage_token_hash)
+    {
+        return Err(unknown_registration());
+    }
+    let event = crate::repo::events::find(conn, row.event_id)?.ok_or_else(unknown_registration)?;
+    Ok((row, event))
+}
+
+fn manage_token(req: &HttpRequest) -> String {
+    req.headers()
+        .get(MANAGE_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A registration, for its holder.
+#[utoipa::path(
+    tag = "registrations",
+    params(
+        ("id" = Uuid, Path, description = "The registration's id"),
+        ("X-Manage-Token" = String, Header, description = "The token from the 201 response or the email link"),
+    ),
+    responses(
+        (status = 200, body = Registration),
+        (status = 404, description = "Unknown id, or a wrong or missing token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/registrations/{id}")]
+pub async fn get_registration(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner().to_string();
+    let token = manage_token(&req);
+    let shared = state.clone();
+    let registration = db::run(&state.pool, move |conn| {
+        let (row, event) = authorised(conn, &shared, &id, &token)?;
+        let position = registrations::position(conn, &row)?;
+        Ok(Registration::new(row, position, &event))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(registration))
+}
+
+/// Cancels a registration; the first person on the waiting list takes the seat.
+#[utoipa::path(
+    tag = "registrations",
+    params(
+        ("id" = Uuid, Path, description = "The registration's id"),
+        ("X-Manage-Token" = String, Header, description = "The token from the 201 response or the email link"),
+    ),
+    responses(
+        (status = 204, description = "Cancelled"),
+        (status = 404, description = "Unknown id, or a wrong or missing token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`registration-cancelled` (already) or `event-past`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/registrations/{id}")]
+pub async fn cancel_registration(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner().to_string();
+    let token = manage_token(&req);
+    let shared = state.clone();
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let (row, _) = authorised(conn, &shared, &id, &token)?;
+            registrations::cancel(conn, &shared.links, &row, CancelledBy::Registrant, now())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
