@@ -30,6 +30,15 @@ impl TestDb {
             .filter(|v| !v.is_empty())
         {
             Some(server_url) => {
+                // Loopback needs no TLS; without it libpq's OpenSSL state cannot race
+                // with the process's exit while pools of finished tests still reconnect.
+                let server_url = if server_url.contains("sslmode=") {
+                    server_url
+                } else if server_url.contains('?') {
+                    format!("{server_url}&sslmode=disable")
+                } else {
+                    format!("{server_url}?sslmode=disable")
+                };
                 let name = format!("llcp_test_{}", uuid::Uuid::new_v4().simple());
                 let mut conn =
                     PgConnection::establish(&server_url).expect("connect to TEST_DATABASE_URL");
@@ -99,14 +108,19 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub pool: DbPool,
     handle: ServerHandle,
+    server_thread: Option<std::thread::JoinHandle<()>>,
     // Dropped last: the server's connections go first.
     _db: TestDb,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Sending the stop command is synchronous; nothing needs to wait for it.
+        // The server runs on its own thread, so it can stop (closing its database
+        // connections) even while the test's runtime is shutting down.
         drop(self.handle.stop(false));
+        if let Some(thread) = self.server_thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -147,7 +161,9 @@ pub async fn spawn_app_on(
     let port = app.port();
     let pool = app.pool().clone();
     let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    let server_thread = std::thread::spawn(move || {
+        let _ = actix_web::rt::System::new().block_on(app.run_until_stopped());
+    });
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::builder()
@@ -156,6 +172,7 @@ pub async fn spawn_app_on(
             .unwrap(),
         pool,
         handle,
+        server_thread: Some(server_thread),
         _db: db,
     }
 }

@@ -11,3 +11,7 @@ mod events_admin;
 mod events_public;
 mod health;
 mod migrations;
+mod notifications;
+mod registrations;
+mod registrations_admin;
+mod registrations_concurrency;

@@ -1,0 +1,1124 @@
+//! Registrations for admins: access, the list and its CSV export, check-in, cancelling,
+//! the counts on the admin event, capacity changes, and the notification outbox that
+//! every registration change writes to.
+
+use reqwest::{RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const NOTIFICATIONS: &str = "/api/v1/admin/notifications";
+
+fn list_path(event_id: i64) -> String {
+    format!("/api/v1/admin/events/{event_id}/registrations")
+}
+
+fn admin_registration_path(id: &str) -> String {
+    format!("/api/v1/admin/registrations/{id}")
+}
+
+fn reg_body(full_name: &str, email: &str) -> Value {
+    json!({
+        "full_name": full_name,
+        "email": email,
+        "organisation": "London Borough of Camden",
+        "consent": true,
+    })
+}
+
+async fn register_with(app: &TestApp, event_id: i64, body: &Value) -> Value {
+    let response = app
+        .post(&format!("/api/v1/events/{event_id}/registrations"))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let json: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "register: {json}");
+    json
+}
+
+/// Registers `email` (named after it); 201 asserted.
+async fn register(app: &TestApp, event_id: i64, email: &str) -> Value {
+    let name = email.split('@').next().unwrap();
+    register_with(app, event_id, &reg_body(name, email)).await
+}
+
+/// A published event with the capacity (`None`: no limit), 10 days ahead.
+async fn open_event(app: &TestApp, token: &str, capacity: Option<i64>) -> i64 {
+    let mut body = event_body("Service specifications", 10);
+    body["capacity"] = json!(capacity);
+    app.published_event(token, &body).await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+fn id_of(registration: &Value) -> String {
+    registration["id"].as_str().expect("an id").to_string()
+}
+
+fn token_of(registration: &Value) -> String {
+    registration["manage_token"]
+        .as_str()
+        .expect("a manage_token")
+        .to_string()
+}
+
+/// The registration as its holder sees it (200 asserted).
+async fn fetch(app: &TestApp, registration: &Value) -> Value {
+    let response = app
+        .get(&format!("/api/v1/registrations/{}", id_of(registration)))
+        .header("X-Manage-Token", token_of(registration))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let json: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "GET registration: {json}");
+    json
+}
+
+/// Cancels with the registration's own token (204 asserted).
+async fn self_cancel(app: &TestApp, registration: &Value) {
+    let response = app
+        .delete(&format!("/api/v1/registrations/{}", id_of(registration)))
+        .header("X-Manage-Token", token_of(registration))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT, "self-cancel");
+}
+
+/// The admin list of an event's registrations with the query (200 asserted).
+async fn list(app: &TestApp, token: &str, event_id: i64, query: &[(&str, &str)]) -> Value {
+    let response = app
+        .get(&list_path(event_id))
+        .query(query)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let json: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "admin list {query:?}: {json}");
+    json
+}
+
+/// (email, status, waitlist_position) of each item, in order.
+fn rows(list: &Value) -> Vec<(String, String, Value)> {
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| {
+            (
+                r["email"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+                r["waitlist_position"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn row(email: &str, status: &str, position: Value) -> (String, String, Value) {
+    (email.to_string(), status.to_string(), position)
+}
+
+async fn csv_response(app: &TestApp, token: &str, event_id: i64, query: &str) -> Response {
+    app.get(&format!("{}{query}", list_path(event_id)))
+        .header("Accept", "text/csv")
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The CSV export parsed: the header row and the records (200 asserted).
+async fn csv_export(
+    app: &TestApp,
+    token: &str,
+    event_id: i64,
+    query: &str,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let response = csv_response(app, token, event_id, query).await;
+    assert_eq!(response.status(), StatusCode::OK, "CSV export");
+    let text = response.text().await.unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .expect("a header row")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let records = reader
+        .records()
+        .map(|r| {
+            r.expect("a CSV record")
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    (headers, records)
+}
+
+fn column(headers: &[String], name: &str) -> usize {
+    headers
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no {name:?} column in {headers:?}"))
+}
+
+async fn patch_registration(app: &TestApp, token: &str, id: &str, body: &Value) -> Response {
+    app.patch(&admin_registration_path(id))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn admin_cancel(app: &TestApp, token: &str, id: &str) -> Response {
+    app.delete(&admin_registration_path(id))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The admin JSON of an event (200 asserted).
+async fn admin_event(app: &TestApp, token: &str, id: i64) -> Value {
+    let response = app
+        .get(&format!("/api/v1/admin/events/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "GET admin event {id}");
+    response.json().await.unwrap()
+}
+
+async fn patch_event(app: &TestApp, token: &str, id: i64, body: &Value) -> Response {
+    app.patch(&format!("/api/v1/admin/events/{id}"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn cancel_event(app: &TestApp, token: &str, id: i64, reason: &str) {
+    let response = app
+        .post(&format!("/api/v1/admin/events/{id}/cancel"))
+        .bearer_auth(token)
+        .json(&json!({"reason": reason}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "cancel event");
+}
+
+/// The outbox with the query, newest first (200 asserted).
+async fn outbox(app: &TestApp, token: &str, query: &str) -> Value {
+    let response = app
+        .get(&format!("{NOTIFICATIONS}{query}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let json: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "notifications{query}: {json}");
+    json
+}
+
+/// Every message in the outbox, newest first.
+async fn messages(app: &TestApp, token: &str) -> Vec<Value> {
+    outbox(app, token, "?limit=100").await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// The messages of one template, newest first.
+async fn messages_of(app: &TestApp, token: &str, template: &str) -> Vec<Value> {
+    messages(app, token)
+        .await
+        .into_iter()
+        .filter(|m| m["template"] == template)
+        .collect()
+}
+
+fn manage_link(registration: &Value) -> String {
+    format!(
+        "{BASE_URL}/registrations/{}/manage#token={}",
+        id_of(registration),
+        token_of(registration)
+    )
+}
+
+/// The one message of `template` for `registration`, with the fields every message has.
+fn message_for<'a>(messages: &'a [Value], template: &str, registration: &Value) -> &'a Value {
+    let found: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["template"] == template && m["registration_id"] == registration["id"])
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one {template} message for {}: {messages:?}",
+        registration["id"]
+    );
+    let message = found[0];
+    assert_eq!(message["recipient"], registration["email"]);
+    assert_eq!(message["status"], "queued");
+    assert!(
+        message["subject"].as_str().is_some_and(|s| !s.is_empty()),
+        "a subject in {message}"
+    );
+    assert!(message["body"].is_string(), "a body in {message}");
+    message
+}
+
+async fn assert_invalid(response: Response, field: &str) -> Value {
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let fields = error_fields(&problem);
+    assert!(
+        fields.iter().any(|f| f == field),
+        "expected an error for {field:?}, got {fields:?} in {problem}"
+    );
+    problem
+}
+
+// --- access ---------------------------------------------------------------------------
+
+/// One request to each admin registration endpoint, and to the outbox.
+fn every_admin_request(app: &TestApp, event_id: i64, id: &str) -> Vec<(String, RequestBuilder)> {
+    let list = list_path(event_id);
+    let one = admin_registration_path(id);
+    vec![
+        (format!("GET {list}"), app.get(&list)),
+        (
+            format!("GET {list} as CSV"),
+            app.get(&list).header("Accept", "text/csv"),
+        ),
+        (
+            format!("PATCH {one}"),
+            app.patch(&one).json(&json!({"attended": true})),
+        ),
+        (format!("DELETE {one}"), app.delete(&one)),
+        (format!("GET {NOTIFICATIONS}"), app.get(NOTIFICATIONS)),
+    ]
+}
+
+#[tokio::test]
+async fn admin_registration_endpoints_without_a_token_are_401() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(30)).await;
+    let registration = register(&app, event, "ada@camden.gov.uk").await;
+
+    for (name, request) in every_admin_request(&app, event, &id_of(&registration)) {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
+        assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+    let own = fetch(&app, &registration).await;
+    assert_eq!(own["status"], "confirmed");
+    assert_eq!(own["attended"], false);
+}
+
+#[tokio::test]
+async fn admin_registration_endpoints_refuse_members_with_403() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let member = app.member_token().await;
+    let event = open_event(&app, &admin, Some(30)).await;
+    let registration = register(&app, event, "ada@camden.gov.uk").await;
+
+    for (name, request) in every_admin_request(&app, event, &id_of(&registration)) {
+        let response = request.bearer_auth(&member).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
+        assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
+    }
+    let own = fetch(&app, &registration).await;
+    assert_eq!(own["status"], "confirmed");
+    assert_eq!(own["attended"], false);
+}
+
+// --- the list -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_list_is_a_paging_envelope_in_arrival_order_with_positions() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(2)).await;
+    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk"] {
+        register(&app, event, email).await;
+    }
+
+    let all = list(&app, &admin, event, &[]).await;
+
+    assert_eq!(all["total"], 4);
+    assert_eq!(all["limit"], 20);
+    assert_eq!(all["offset"], 0);
+    assert_eq!(
+        rows(&all),
+        vec![
+            row("a@x.gov.uk", "confirmed", Value::Null),
+            row("b@x.gov.uk", "confirmed", Value::Null),
+            row("c@x.gov.uk", "waitlisted", json!(1)),
+            row("d@x.gov.uk", "waitlisted", json!(2)),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_later_page_shows_the_true_waitlist_positions() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    for email in [
+        "a@x.gov.uk",
+        "b@x.gov.uk",
+        "c@x.gov.uk",
+        "d@x.gov.uk",
+        "e@x.gov.uk",
+    ] {
+        register(&app, event, email).await;
+    }
+
+    let page = list(&app, &admin, event, &[("limit", "2"), ("offset", "2")]).await;
+
+    assert_eq!(page["total"], 5);
+    assert_eq!(page["limit"], 2);
+    assert_eq!(page["offset"], 2);
+    assert_eq!(
+        rows(&page),
+        vec![
+            row("c@x.gov.uk", "waitlisted", json!(2)),
+            row("d@x.gov.uk", "waitlisted", json!(3)),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_list_filters_by_status() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(2)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+    for email in ["b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk", "e@x.gov.uk"] {
+        register(&app, event, email).await;
+    }
+    // a cancels: c takes the seat; d and e wait.
+    self_cancel(&app, &a).await;
+
+    let confirmed = list(&app, &admin, event, &[("status", "confirmed")]).await;
+    assert_eq!(confirmed["total"], 2);
+    assert_eq!(
+        rows(&confirmed),
+        vec![
+            row("b@x.gov.uk", "confirmed", Value::Null),
+            row("c@x.gov.uk", "confirmed", Value::Null),
+        ]
+    );
+    let waitlisted = list(&app, &admin, event, &[("status", "waitlisted")]).await;
+    assert_eq!(waitlisted["total"], 2);
+    assert_eq!(
+        rows(&waitlisted),
+        vec![
+            row("d@x.gov.uk", "waitlisted", json!(1)),
+            row("e@x.gov.uk", "waitlisted", json!(2)),
+        ]
+    );
+    let cancelled = list(&app, &admin, event, &[("status", "cancelled")]).await;
+    assert_eq!(cancelled["total"], 1);
+    assert_eq!(
+        rows(&cancelled),
+        vec![row("a@x.gov.uk", "cancelled", Value::Null)]
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_status_filter_is_400() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(2)).await;
+
+    let response = app
+        .get(&list_path(event))
+        .query(&[("status", "maybe")])
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+
+    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+}
+
+#[tokio::test]
+async fn the_list_of_an_unknown_event_is_404() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+
+    let response = app
+        .get(&list_path(999_999))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+
+    assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+}
+
+// --- CSV export -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_csv_export_is_an_attachment_with_a_header_row_and_one_row_per_registration() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+    let b = register(&app, event, "b@x.gov.uk").await;
+    let c = register(&app, event, "c@x.gov.uk").await;
+    self_cancel(&app, &c).await;
+
+    let response = csv_response(&app, &admin, event, "").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert!(
+        header("content-type").starts_with("text/csv"),
+        "content type {:?}",
+        header("content-type")
+    );
+    let disposition = header("content-disposition");
+    assert!(
+        disposition.starts_with("attachment"),
+        "Content-Disposition was {disposition:?}"
+    );
+    let (headers, records) = csv_export(&app, &admin, event, "").await;
+
+    for name in [
+        "id",
+        "status",
+        "waitlist_position",
+        "full_name",
+        "email",
+        "organisation",
+    ] {
+        column(&headers, name);
+    }
+    assert_eq!(records.len(), 3, "one row per registration: {records:?}");
+    let (id, status, position, email) = (
+        column(&headers, "id"),
+        column(&headers, "status"),
+        column(&headers, "waitlist_position"),
+        column(&headers, "email"),
+    );
+    let got: Vec<[&str; 4]> = records
+        .iter()
+        .map(|r| [&*r[id], &*r[status], &*r[position], &*r[email]])
+        .collect();
+    let (a, b, c) = (id_of(&a), id_of(&b), id_of(&c));
+    assert_eq!(
+        got,
+        vec![
+            [a.as_str(), "confirmed", "", "a@x.gov.uk"],
+            [b.as_str(), "waitlisted", "1", "b@x.gov.uk"],
+            [c.as_str(), "cancelled", "", "c@x.gov.uk"],
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_csv_export_ignores_paging_and_applies_the_status_filter() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"] {
+        register(&app, event, email).await;
+    }
+
+    let (_, all) = csv_export(&app, &admin, event, "?limit=1&offset=1").await;
+    assert_eq!(all.len(), 3, "paging does not apply: {all:?}");
+
+    let (headers, waiting) = csv_export(&app, &admin, event, "?status=waitlisted").await;
+    let email = column(&headers, "email");
+    let emails: Vec<&str> = waiting.iter().map(|r| r[email].as_str()).collect();
+    assert_eq!(emails, vec!["b@x.gov.uk", "c@x.gov.uk"]);
+}
+
+#[tokio::test]
+async fn the_csv_export_neutralises_cells_that_a_spreadsheet_would_run() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(30)).await;
+    let mut body = reg_body(r#"=HYPERLINK("http://evil")"#, "mallory@x.gov.uk");
+    body["organisation"] = json!("+SUM(A1)");
+    body["job_title"] = json!("-2+3");
+    body["accessibility_needs"] = json!("@cmd|' /C calc'!A0");
+    register_with(&app, event, &body).await;
+    let mut tabbed = reg_body("\tTabbed Name", "tab@x.gov.uk");
+    tabbed["organisation"] = json!("\rReturned Org");
+    tabbed["job_title"] = json!("Harmless = title");
+    register_with(&app, event, &tabbed).await;
+
+    let (headers, records) = csv_export(&app, &admin, event, "").await;
+    let cell = |row: usize, name: &str| records[row][column(&headers, name)].clone();
+
+    assert_eq!(cell(0, "full_name"), r#"'=HYPERLINK("http://evil")"#);
+    assert_eq!(cell(0, "organisation"), "'+SUM(A1)");
+    assert_eq!(cell(0, "job_title"), "'-2+3");
+    assert_eq!(cell(0, "accessibility_needs"), "'@cmd|' /C calc'!A0");
+    assert_eq!(cell(1, "job_title"), "Harmless = title");
+    // Leading tab and carriage return: trimmed away on input, or neutralised.
+    for name in ["full_name", "organisation"] {
+        let value = cell(1, name);
+        assert!(
+            !value.starts_with(['\t', '\r']),
+            "{name} starts with a control character: {value:?}"
+        );
+    }
+    // The JSON list keeps the values as given.
+    let listed = list(&app, &admin, event, &[]).await;
+    assert_eq!(
+        listed["items"][0]["full_name"],
+        r#"=HYPERLINK("http://evil")"#
+    );
+    assert_eq!(listed["items"][0]["organisation"], "+SUM(A1)");
+}
+
+// --- check-in -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn marking_attended_is_200_and_counts_it() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(30)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+    register(&app, event, "b@x.gov.uk").await;
+    assert_eq!(
+        admin_event(&app, &admin, event).await["registrations"]["attended"],
+        0
+    );
+
+    let response = patch_registration(&app, &admin, &id_of(&a), &json!({"attended": true})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let updated: Value = response.json().await.unwrap();
+
+    assert_eq!(updated["id"], a["id"]);
+    assert_eq!(updated["attended"], true);
+    assert_eq!(updated["status"], "confirmed");
+    assert_eq!(fetch(&app, &a).await["attended"], true);
+    assert_eq!(
+        admin_event(&app, &admin, event).await["registrations"]["attended"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn marking_attended_false_undoes_the_check_in() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(30)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+    let response = patch_registration(&app, &admin, &id_of(&a), &json!({"attended": true})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let response = patch_registration(&app, &admin, &id_of(&a), &json!({"attended": false})).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        admin_event(&app, &admin, event).await["registrations"]["attended"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn marking_a_waitlisted_registration_attended_is_409_registration_not_confirmed() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    register(&app, event, "a@x.gov.uk").await;
+    let waiting = register(&app, event, "b@x.gov.uk").await;
+
+    let response =
+        patch_registration(&app, &admin, &id_of(&waiting), &json!({"attended": true})).await;
+
+    assert_problem(response, StatusCode::CONFLICT, "registration-not-confirmed").await;
+    assert_eq!(fetch(&app, &waiting).await["attended"], false);
+    assert_eq!(
+        admin_event(&app, &admin, event).await["registrations"]["attended"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn marking_a_cancelled_registration_attended_is_409_registration_not_confirmed() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(30)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+    self_cancel(&app, &a).await;
+
+    let response = patch_registration(&app, &admin, &id_of(&a), &json!({"attended": true})).await;
+
+    assert_problem(response, StatusCode::CONFLICT, "registration-not-confirmed").await;
+    assert_eq!(
+        admin_event(&app, &admin, event).await["registrations"]["attended"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn patching_a_registration_with_an_unknown_field_is_422_naming_it() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(30)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+
+    let response = patch_registration(
+        &app,
+        &admin,
+        &id_of(&a),
+        &json!({"attended": true, "status": "cancelled"}),
+    )
+    .await;
+
+    assert_invalid(response, "status").await;
+    let own = fetch(&app, &a).await;
+    assert_eq!(own["status"], "confirmed");
+    assert_eq!(own["attended"], false);
+}
+
+#[tokio::test]
+async fn patching_or_cancelling_an_unknown_registration_is_404() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+
+    for id in [uuid::Uuid::new_v4().to_string(), "not-a-uuid".to_string()] {
+        let response = patch_registration(&app, &admin, &id, &json!({"attended": true})).await;
+        assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+        let response = admin_cancel(&app, &admin, &id).await;
+        assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+    }
+}
+
+// --- admin cancellation ---------------------------------------------------------------
+
+#[tokio::test]
+async fn admin_cancelling_is_204_and_promotes_the_waiting_list() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+    let b = register(&app, event, "b@x.gov.uk").await;
+    let c = register(&app, event, "c@x.gov.uk").await;
+
+    let response = admin_cancel(&app, &admin, &id_of(&a)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    assert_eq!(fetch(&app, &a).await["status"], "cancelled");
+    let b = fetch(&app, &b).await;
+    assert_eq!(b["status"], "confirmed");
+    assert_eq!(b["waitlist_position"], Value::Null);
+    let c = fetch(&app, &c).await;
+    assert_eq!(c["status"], "waitlisted");
+    assert_eq!(c["waitlist_position"], 1);
+}
+
+#[tokio::test]
+async fn admin_cancelling_twice_is_409_registration_cancelled() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(30)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+    let response = admin_cancel(&app, &admin, &id_of(&a)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    let response = admin_cancel(&app, &admin, &id_of(&a)).await;
+
+    assert_problem(response, StatusCode::CONFLICT, "registration-cancelled").await;
+}
+
+// --- counts on the admin event --------------------------------------------------------
+
+#[tokio::test]
+async fn the_admin_event_shows_registration_counts() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(3)).await;
+    let counts = |e: &Value| e["registrations"].clone();
+    assert_eq!(
+        counts(&admin_event(&app, &admin, event).await),
+        json!({"confirmed": 0, "waitlisted": 0, "cancelled": 0, "attended": 0})
+    );
+
+    let mut people = Vec::new();
+    for email in [
+        "a@x.gov.uk",
+        "b@x.gov.uk",
+        "c@x.gov.uk",
+        "d@x.gov.uk",
+        "e@x.gov.uk",
+        "f@x.gov.uk",
+    ] {
+        people.push(register(&app, event, email).await);
+    }
+    // a and b attend; f (waitlisted) and then c (confirmed, d takes the seat) cancel.
+    for p in &people[..2] {
+        let response =
+            patch_registration(&app, &admin, &id_of(p), &json!({"attended": true})).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    self_cancel(&app, &people[5]).await;
+    let response = admin_cancel(&app, &admin, &id_of(&people[2])).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    assert_eq!(
+        counts(&admin_event(&app, &admin, event).await),
+        json!({"confirmed": 3, "waitlisted": 1, "cancelled": 2, "attended": 2})
+    );
+    let listed = admin_listing_counts(&app, &admin, event).await;
+    assert_eq!(
+        listed,
+        json!({"confirmed": 3, "waitlisted": 1, "cancelled": 2, "attended": 2}),
+        "the admin listing agrees"
+    );
+}
+
+/// The counts of the event in the admin event listing.
+async fn admin_listing_counts(app: &TestApp, token: &str, event_id: i64) -> Value {
+    let response = app
+        .get("/api/v1/admin/events?limit=100")
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == event_id)
+        .expect("the event is listed")["registrations"]
+        .clone()
+}
+
+// --- capacity changes -----------------------------------------------------------------
+
+#[tokio::test]
+async fn raising_the_capacity_promotes_waitlisted_people_in_order_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    let mut people = Vec::new();
+    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk"] {
+        people.push(register(&app, event, email).await);
+    }
+
+    let response = patch_event(&app, &admin, event, &json!({"capacity": 3})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let edited: Value = response.json().await.unwrap();
+
+    assert_eq!(edited["capacity"], 3);
+    assert_eq!(edited["seats_remaining"], 0);
+    assert_eq!(
+        edited["registrations"],
+        json!({"confirmed": 3, "waitlisted": 1, "cancelled": 0, "attended": 0})
+    );
+    assert_eq!(
+        rows(&list(&app, &admin, event, &[]).await),
+        vec![
+            row("a@x.gov.uk", "confirmed", Value::Null),
+            row("b@x.gov.uk", "confirmed", Value::Null),
+            row("c@x.gov.uk", "confirmed", Value::Null),
+            row("d@x.gov.uk", "waitlisted", json!(1)),
+        ]
+    );
+    let promoted = messages_of(&app, &admin, "registration_promoted").await;
+    let mut recipients: Vec<&str> = promoted
+        .iter()
+        .map(|m| m["recipient"].as_str().unwrap())
+        .collect();
+    recipients.sort();
+    assert_eq!(recipients, vec!["b@x.gov.uk", "c@x.gov.uk"]);
+}
+
+#[tokio::test]
+async fn removing_the_capacity_confirms_the_whole_waiting_list() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"] {
+        register(&app, event, email).await;
+    }
+
+    let response = patch_event(&app, &admin, event, &json!({"capacity": null})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let edited: Value = response.json().await.unwrap();
+
+    assert_eq!(edited["capacity"], Value::Null);
+    assert_eq!(
+        edited["registrations"],
+        json!({"confirmed": 3, "waitlisted": 0, "cancelled": 0, "attended": 0})
+    );
+}
+
+#[tokio::test]
+async fn lowering_the_capacity_below_the_confirmed_seats_is_422_naming_capacity() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(3)).await;
+    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"] {
+        register(&app, event, email).await;
+    }
+
+    let response = patch_event(&app, &admin, event, &json!({"capacity": 2})).await;
+
+    assert_invalid(response, "capacity").await;
+    let after = admin_event(&app, &admin, event).await;
+    assert_eq!(after["capacity"], 3);
+    assert_eq!(after["registrations"]["confirmed"], 3);
+}
+
+#[tokio::test]
+async fn lowering_the_capacity_to_the_confirmed_seats_is_allowed() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(5)).await;
+    for email in ["a@x.gov.uk", "b@x.gov.uk"] {
+        register(&app, event, email).await;
+    }
+
+    let response = patch_event(&app, &admin, event, &json!({"capacity": 2})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let next = register(&app, event, "c@x.gov.uk").await;
+    assert_eq!(next["status"], "waitlisted");
+    assert_eq!(next["waitlist_position"], 1);
+}
+
+// --- notifications --------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_confirmation_is_queued_with_the_manage_link() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(30)).await;
+    let registration = register_with(
+        &app,
+        event,
+        &reg_body("Ada Lovelace", "Ada.Lovelace@Camden.gov.uk"),
+    )
+    .await;
+
+    let all = messages(&app, &admin).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    let message = message_for(&all, "registration_confirmed", &registration);
+
+    assert_eq!(message["recipient"], "ada.lovelace@camden.gov.uk");
+    let body = message["body"].as_str().unwrap();
+    assert!(
+        body.contains(&manage_link(&registration)),
+        "the manage link in {body:?}"
+    );
+    assert!(body.contains("Ada Lovelace"), "addressed by name: {body:?}");
+}
+
+#[tokio::test]
+async fn the_manage_link_s_token_manages_the_registration() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(30)).await;
+    let registration = register(&app, event, "ada@camden.gov.uk").await;
+    let all = messages(&app, &admin).await;
+    let body = message_for(&all, "registration_confirmed", &registration)["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let prefix = format!(
+        "{BASE_URL}/registrations/{}/manage#token=",
+        id_of(&registration)
+    );
+    let start = body.find(&prefix).expect("a manage link") + prefix.len();
+    let token: String = body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let response = app
+        .get(&format!("/api/v1/registrations/{}", id_of(&registration)))
+        .header("X-Manage-Token", &token)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn waitlisting_is_queued_with_the_position_and_the_manage_link() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    register(&app, event, "a@x.gov.uk").await;
+    register(&app, event, "b@x.gov.uk").await;
+    let c = register(&app, event, "c@x.gov.uk").await;
+
+    let all = messages(&app, &admin).await;
+    let message = message_for(&all, "registration_waitlisted", &c);
+
+    let body = message["body"].as_str().unwrap();
+    assert!(
+        body.contains(&manage_link(&c)),
+        "the manage link in {body:?}"
+    );
+    assert!(body.contains("number 2"), "the position in {body:?}");
+}
+
+#[tokio::test]
+async fn a_promotion_is_queued_with_the_manage_link() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+    let b = register(&app, event, "b@x.gov.uk").await;
+
+    self_cancel(&app, &a).await;
+
+    let all = messages(&app, &admin).await;
+    let message = message_for(&all, "registration_promoted", &b);
+    let body = message["body"].as_str().unwrap();
+    assert!(
+        body.contains(&manage_link(&b)),
+        "the manage link in {body:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_cancellation_is_queued_without_a_manage_link() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(30)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+
+    self_cancel(&app, &a).await;
+
+    let all = messages(&app, &admin).await;
+    let message = message_for(&all, "registration_cancelled", &a);
+    let body = message["body"].as_str().unwrap();
+    assert!(!body.contains(&token_of(&a)), "no token in {body:?}");
+    assert!(!body.contains("/manage"), "no manage link in {body:?}");
+    assert_eq!(all[0]["template"], "registration_cancelled", "newest first");
+}
+
+#[tokio::test]
+async fn an_admin_cancellation_queues_the_cancellation_and_the_promotion() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+    let b = register(&app, event, "b@x.gov.uk").await;
+
+    let response = admin_cancel(&app, &admin, &id_of(&a)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    let all = messages(&app, &admin).await;
+    assert_eq!(all.len(), 4, "{all:?}");
+    message_for(&all, "registration_cancelled", &a);
+    message_for(&all, "registration_promoted", &b);
+}
+
+#[tokio::test]
+async fn the_outbox_is_newest_first() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+    let b = register(&app, event, "b@x.gov.uk").await;
+    let c = register(&app, event, "c@x.gov.uk").await;
+
+    let all = outbox(&app, &admin, "").await;
+
+    assert_eq!(all["total"], 3);
+    let order: Vec<(Value, Value)> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["registration_id"].clone(), m["template"].clone()))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            (c["id"].clone(), json!("registration_waitlisted")),
+            (b["id"].clone(), json!("registration_waitlisted")),
+            (a["id"].clone(), json!("registration_confirmed")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn messages_stay_queued_without_smtp_and_the_queued_filter_lists_them() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    let a = register(&app, event, "a@x.gov.uk").await;
+    register(&app, event, "b@x.gov.uk").await;
+    self_cancel(&app, &a).await;
+
+    let queued = outbox(&app, &admin, "?status=queued").await;
+    assert_eq!(queued["total"], 4);
+    assert!(
+        queued["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["status"] == "queued"),
+        "{queued}"
+    );
+    for other in ["sent", "failed"] {
+        let list = outbox(&app, &admin, &format!("?status={other}")).await;
+        assert_eq!(list["total"], 0, "{other}: {list}");
+    }
+}
+
+#[tokio::test]
+async fn cancelling_an_event_notifies_every_active_registrant_only() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = open_event(&app, &admin, Some(1)).await;
+    register(&app, event, "a@x.gov.uk").await;
+    register(&app, event, "b@x.gov.uk").await;
+    let c = register(&app, event, "c@x.gov.uk").await;
+    self_cancel(&app, &c).await;
+
+    cancel_event(&app, &admin, event, "The venue is closed for repairs.").await;
+
+    let notices = messages_of(&app, &admin, "event_cancelled").await;
+    let mut recipients: Vec<&str> = notices
+        .iter()
+        .map(|m| m["recipient"].as_str().unwrap())
+        .collect();
+    recipients.sort();
+    assert_eq!(recipients, vec!["a@x.gov.uk", "b@x.gov.uk"]);
+    for notice in &notices {
+        assert_eq!(notice["status"], "queued");
+        let body = notice["body"].as_str().unwrap();
+        assert!(
+            body.contains("The venue is closed for repairs."),
+            "the reason in {body:?}"
+        );
+    }
+}
