@@ -114,6 +114,7 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
             .app_data(web::PathConfig::default().error_handler(|_, _| {
                 ApiError::NotFound("Nothing was found at this address.".into()).into()
             }))
+            .configure(crate::pages::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(not_matched))
             .wrap(ErrorHandlers::new().default_handler(problem_for_errors))

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod middleware;
 pub mod notify;
 pub mod openapi;
+pub mod pages;
 pub mod pagination;
 pub mod repo;
 pub mod routes;

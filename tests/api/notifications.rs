@@ -280,3 +280,42 @@ async fn without_smtp_messages_stay_queued() {
     assert_eq!(items[0]["status"], "queued");
     assert_eq!(items[0]["attempts"], 0);
 }
+
+#[tokio::test]
+async fn the_manage_link_opens_a_page_that_uses_the_api_with_a_strict_policy() {
+    let (db, url) = TestDb::create();
+    let app = spawn_app_on(db, url, |_| {}).await;
+    let admin = app.admin_token().await;
+    let event_id = published(&app, &admin).await;
+    let created = register(&app, event_id, "ada@camden.gov.uk").await;
+    let items = outbox(&app, &admin).await;
+    let body = items[0]["body"].as_str().unwrap();
+    let link = body.lines().find(|l| l.contains("/manage#token=")).unwrap();
+    let path = link.trim_start_matches(BASE_URL).split('#').next().unwrap();
+    assert_eq!(
+        path,
+        format!("/registrations/{}/manage", created["id"].as_str().unwrap())
+    );
+
+    let page = app.get(path).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<script src=\"/assets/manage.js\">"));
+    let script = app
+        .get("/assets/manage.js")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(script.contains("X-Manage-Token") && script.contains("location.hash"));
+}

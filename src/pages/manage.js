@@ -1,0 +1,51 @@
+// Reads the manage token from the URL fragment (never sent to the server) and uses it
+// as the X-Manage-Token header of the registration API.
+(function () {
+  "use strict";
+  var id = location.pathname.split("/")[2];
+  var token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
+  var api = "/api/v1/registrations/" + encodeURIComponent(id);
+  var message = document.getElementById("message");
+  var cancel = document.getElementById("cancel");
+
+  function say(text) { message.textContent = text; }
+
+  function describe(r) {
+    if (r.status === "confirmed") return "Confirmed: your place is booked.";
+    if (r.status === "waitlisted") return "On the waiting list, number " + r.waitlist_position + ".";
+    return "Cancelled.";
+  }
+
+  function show(r) {
+    document.getElementById("event").textContent = r.event_title;
+    document.getElementById("name").textContent = r.full_name;
+    document.getElementById("status").textContent = describe(r);
+    document.getElementById("details").hidden = false;
+    cancel.hidden = r.status === "cancelled";
+    say("");
+  }
+
+  function load() {
+    fetch(api, { headers: { "X-Manage-Token": token } })
+      .then(function (res) {
+        if (!res.ok) throw new Error(res.status === 404 ? "This link is not valid. Please use the link from your latest email." : "Something went wrong. Please try again later.");
+        return res.json();
+      })
+      .then(show)
+      .catch(function (e) { say(e.message); });
+  }
+
+  cancel.addEventListener("click", function () {
+    if (!confirm("Cancel your registration? Your place goes to the next person on the waiting list.")) return;
+    cancel.disabled = true;
+    fetch(api, { method: "DELETE", headers: { "X-Manage-Token": token } })
+      .then(function (res) {
+        cancel.disabled = false;
+        if (res.status === 204) { load(); say("Your registration is cancelled."); return; }
+        return res.json().then(function (p) { say(p.detail || "Could not cancel."); });
+      })
+      .catch(function () { cancel.disabled = false; say("Something went wrong. Please try again later."); });
+  });
+
+  load();
+})();
