@@ -48,7 +48,8 @@ pub fn queue(
 ) -> Result<(), ApiError> {
     diesel::insert_into(n::table)
         .values((
-            n::id.eq(Uuid::new_v4().to_string()),
+            // Time-ordered, so messages queued by one change keep their order.
+            n::id.eq(Uuid::now_v7().to_string()),
             n::recipient.eq(recipient),
             n::template.eq(message.template),
             n::subject.eq(&message.subject),
@@ -169,7 +170,7 @@ pub fn list(
     };
     let total = filtered().count().get_result(conn)?;
     let rows = filtered()
-        .order((n::created_at.desc(), n::id.asc()))
+        .order((n::created_at.desc(), n::id.desc()))
         .limit(limit)
         .offset(offset)
         .select(NotificationRow::as_select())

@@ -9,8 +9,16 @@ const MANAGE_JS: &str = include_str!("manage.js");
 const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/registrations/{id}/manage", web::get().to(manage_page))
+    cfg.route("/docs", web::get().to(docs_redirect))
+        .route("/registrations/{id}/manage", web::get().to(manage_page))
         .route("/assets/manage.js", web::get().to(manage_script));
+}
+
+/// Swagger UI lives under `/docs/`; the bare path is what people type.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/docs/"))
+        .finish()
 }
 
 async fn manage_page() -> HttpResponse {

@@ -35,6 +35,9 @@ async fn openapi_json_is_served_as_openapi_3_1_with_bearer_auth() {
 #[tokio::test]
 async fn the_docs_are_served_without_the_internet() {
     let app = spawn_app().await;
+    let bare = app.get("/docs").send().await.unwrap();
+    assert_eq!(bare.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(bare.headers()["location"], "/docs/");
     let page = app.get("/docs/").send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();

@@ -319,3 +319,42 @@ async fn the_manage_link_opens_a_page_that_uses_the_api_with_a_strict_policy() {
         .unwrap();
     assert!(script.contains("X-Manage-Token") && script.contains("location.hash"));
 }
+
+#[tokio::test]
+async fn messages_queued_by_one_change_are_listed_in_the_order_they_were_written() {
+    let (db, url) = TestDb::create();
+    let app = spawn_app_on(db, url, |_| {}).await;
+    let admin = app.admin_token().await;
+    let mut body = event_body("Small workshop", 7);
+    body["capacity"] = json!(1);
+    let event_id = app.published_event(&admin, &body).await["id"]
+        .as_i64()
+        .unwrap();
+    let first = register(&app, event_id, "ada@camden.gov.uk").await;
+    register(&app, event_id, "bob@camden.gov.uk").await;
+    let response = app
+        .delete(&format!(
+            "/api/v1/admin/registrations/{}",
+            first["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let templates: Vec<String> = outbox(&app, &admin)
+        .await
+        .iter()
+        .map(|n| n["template"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        templates,
+        [
+            "registration_promoted",
+            "registration_cancelled",
+            "registration_waitlisted",
+            "registration_confirmed"
+        ],
+        "newest first, and the cancellation before the promotion it caused"
+    );
+}
