@@ -11,8 +11,9 @@ export JWT_SECRET=bench-secret-bench-secret-bench-secret
 PASSWORD='bench admin password'
 
 cargo build --release --quiet --bin llcp-hub --example register_load
-BIN=target/release/llcp-hub
-LOAD=target/release/examples/register_load
+TARGET=${CARGO_TARGET_DIR:-target}
+BIN=$TARGET/release/llcp-hub
+LOAD=$TARGET/release/examples/register_load
 WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 

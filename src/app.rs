@@ -65,6 +65,11 @@ impl Application {
             };
             sender::start(pool.clone(), config)?;
         }
+        start_reminders(
+            pool.clone(),
+            settings.public_base_url.clone(),
+            settings.reminder_interval,
+        );
         let server = serve(listener, &settings, pool.clone())?;
         Ok(Self {
             handle: server.handle(),
@@ -95,6 +100,29 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Hourly (by default): one reminder to admins about newly overdue applications.
+fn start_reminders(pool: DbPool, base_url: String, interval: std::time::Duration) {
+    tokio::spawn(async move {
+        loop {
+            let base_url = base_url.clone();
+            let result = db::run(&pool, move |conn| {
+                db::write_transaction(conn, |conn| {
+                    crate::repo::membership::remind_overdue(
+                        conn,
+                        &base_url,
+                        crate::domain::time::now(),
+                    )
+                })
+            })
+            .await;
+            if let Err(e) = result {
+                log::warn!("membership reminders: {e}");
+            }
+            tokio::time::sleep(interval).await;
+        }
+    });
 }
 
 fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Server, String> {

@@ -92,6 +92,10 @@ pub struct Settings {
     pub public_base_url: String,
     pub trusted_proxies: Vec<IpAddr>,
     pub login_throttle: LoginThrottle,
+    /// How long an admin has to decide a membership application (the promise).
+    pub membership_sla: Duration,
+    /// How often overdue applications are looked for, to remind admins.
+    pub reminder_interval: Duration,
     /// Notifications are sent only when set; otherwise they stay queued.
     pub smtp: Option<SmtpSettings>,
     pub demo: bool,
@@ -153,7 +157,18 @@ impl Settings {
             retry_base: Duration::from_secs(30),
             max_attempts: 8,
         });
+        let membership_sla = match var("MEMBERSHIP_SLA_HOURS") {
+            Some(h) => h
+                .parse::<u64>()
+                .ok()
+                .filter(|h| (1..=720).contains(h))
+                .map(|h| Duration::from_secs(h * 3600))
+                .ok_or("MEMBERSHIP_SLA_HOURS must be a whole number of hours from 1 to 720")?,
+            None => Duration::from_secs(24 * 3600),
+        };
         Ok(Self {
+            membership_sla,
+            reminder_interval: Duration::from_secs(3600),
             smtp,
             database_url,
             bind,

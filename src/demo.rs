@@ -153,7 +153,8 @@ pub fn load(conn: &mut DbConnection) -> Result<DemoCredentials, ApiError> {
             None => {
                 let input = NewAccountInput {
                     email: Email::parse(DEMO_ADMIN_EMAIL).map_err(ApiError::internal)?,
-                    password: Password::parse(&password).map_err(ApiError::internal)?,
+                    password: Password::parse(&password, None)
+                        .map_err(|r| ApiError::internal(r.join("; ")))?,
                     full_name: "Demo Admin".into(),
                     organisation: "London Library Change Programme".into(),
                     borough: None,

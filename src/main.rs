@@ -121,8 +121,8 @@ fn create_admin(email: &str, name: &str, organisation: &str) -> Result<(), Strin
         .lock()
         .read_line(&mut line)
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-    let password = Password::parse(line.trim_end_matches(['\r', '\n']))
-        .map_err(|m| format!("the password {m}"))?;
+    let password = Password::parse(line.trim_end_matches(['\r', '\n']), Some(&email))
+        .map_err(|reasons| format!("the password {}", reasons.join("; it ")))?;
     let url = database_url_from_env()?;
     let pool = db::build_pool(&url, 1, std::time::Duration::from_secs(5))?;
     let mut conn = pool

@@ -20,6 +20,7 @@ use crate::error::{FieldError, Problem};
     tags(
         (name = "events", description = "The public event listing"),
         (name = "registrations", description = "Registering for events and managing a registration"),
+        (name = "membership", description = "Joining the Community of Practice"),
         (name = "accounts", description = "Sign-up and the signed-in account"),
         (name = "auth", description = "Access and refresh tokens"),
         (name = "admin", description = "For accounts with the admin role"),

@@ -14,6 +14,7 @@ pub struct AppState {
     pub links: Links,
     pub trusted_proxies: Vec<IpAddr>,
     pub login_throttle: LoginThrottle,
+    pub membership_sla: chrono::Duration,
 }
 
 impl AppState {
@@ -27,6 +28,8 @@ impl AppState {
             },
             trusted_proxies: settings.trusted_proxies.clone(),
             login_throttle: settings.login_throttle,
+            membership_sla: chrono::Duration::from_std(settings.membership_sla)
+                .unwrap_or(chrono::Duration::hours(24)),
         }
     }
 

@@ -13,6 +13,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        member_since -> Nullable<Timestamp>,
     }
 }
 
@@ -120,7 +121,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    membership_applications (id) {
+        id -> Text,
+        account_id -> Text,
+        statement -> Text,
+        organisation -> Text,
+        borough -> Text,
+        job_title -> Text,
+        status -> Text,
+        submitted_at -> Timestamp,
+        respond_by -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        reminded_at -> Nullable<Timestamp>,
+        pending_account -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Text,
+        actor_email -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        summary -> Text,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> accounts (account_id));
+diesel::joinable!(membership_applications -> accounts (account_id));
 diesel::joinable!(registrations -> events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -130,4 +164,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     registrations,
     idempotency_keys,
     notifications,
+    membership_applications,
+    audit_log,
 );

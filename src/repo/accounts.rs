@@ -19,6 +19,7 @@ pub struct AccountRow {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub member_since: Option<NaiveDateTime>,
 }
 
 impl AccountRow {
@@ -144,6 +145,21 @@ pub fn set_password(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Ids of the enabled admins, locked until the transaction ends on PostgreSQL (SQLite's
+/// immediate transaction already excludes other writers).
+pub fn lock_active_admins(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
+    let query = || {
+        accounts::table
+            .filter(accounts::role.eq("admin"))
+            .filter(accounts::disabled.eq(false))
+            .select(accounts::id)
+    };
+    Ok(match conn {
+        DbConnection::Pg(pg) => query().for_update().load(pg)?,
+        DbConnection::Sqlite(sqlite) => query().load(sqlite)?,
+    })
 }
 
 pub fn count(conn: &mut DbConnection) -> Result<i64, ApiError> {

@@ -1,7 +1,9 @@
 //! Diesel queries, one module per resource, over the shared connection type.
 
 pub mod accounts;
+pub mod audit;
 pub mod events;
+pub mod membership;
 pub mod refresh_tokens;
 pub mod registrations;
 

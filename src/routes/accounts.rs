@@ -62,8 +62,9 @@ pub struct Account {
     pub created_at: Rfc3339,
 }
 
-impl From<AccountRow> for Account {
-    fn from(row: AccountRow) -> Self {
+impl Account {
+    /// `membership_status` is one of `none`, `pending`, `member`, `rejected`.
+    pub fn new(row: AccountRow, membership_status: &str) -> Self {
         Self {
             id: Uuid::parse_str(&row.id).unwrap_or_default(),
             role: Role::from_db(&row.role),
@@ -72,9 +73,20 @@ impl From<AccountRow> for Account {
             organisation: row.organisation,
             borough: row.borough,
             disabled: row.disabled,
-            membership_status: MembershipStatus::None,
+            membership_status: match membership_status {
+                "pending" => MembershipStatus::Pending,
+                "member" => MembershipStatus::Member,
+                "rejected" => MembershipStatus::Rejected,
+                _ => MembershipStatus::None,
+            },
             created_at: shown_utc(row.created_at),
         }
+    }
+
+    /// With its membership status read from the database.
+    pub fn load(conn: &mut db::DbConnection, row: AccountRow) -> Result<Self, ApiError> {
+        let status = crate::repo::membership::status_of(conn, &row)?;
+        Ok(Self::new(row, status))
     }
 }
 
@@ -112,9 +124,13 @@ impl SignupRequest {
         let email = Email::parse(&self.email)
             .map_err(|m| errors.push(FieldError::new("email", m)))
             .ok();
-        let password = Password::parse(&self.password)
-            .map_err(|m| errors.push(FieldError::new("password", m)))
-            .ok();
+        let password = match Password::parse(&self.password, email.as_ref()) {
+            Ok(password) => Some(password),
+            Err(reasons) => {
+                errors.extend(reasons.into_iter().map(|m| FieldError::new("password", m)));
+                None
+            }
+        };
         let borough = match self.borough.as_deref() {
             Some(raw) => Borough::parse(raw)
                 .map_err(|m| errors.push(FieldError::new("borough", m)))
@@ -194,7 +210,7 @@ pub async fn sign_up(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
     .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/api/v1/me"))
-        .json(Account::from(row)))
+        .json(Account::new(row, "none")))
 }
 
 /// The signed-in account.
@@ -204,9 +220,14 @@ pub async fn sign_up(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
     responses(
         (status = 200, body = Account),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me")]
-pub async fn me(signed_in: SignedIn) -> HttpResponse {
-    HttpResponse::Ok().json(Account::from(signed_in.0))
+pub async fn me(signed_in: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let row = signed_in.0;
+    let account = db::run(&state.pool, move |conn| Account::load(conn, row)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(account))
 }

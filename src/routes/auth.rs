@@ -13,7 +13,7 @@ use crate::domain::time::now;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, client_ip};
 use crate::repo::refresh_tokens::Rotation;
-use crate::repo::{accounts, refresh_tokens};
+use crate::repo::{accounts, audit, refresh_tokens};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -98,6 +98,16 @@ fn attempt_login(
                 return Ok(LoginOutcome::Disabled);
             }
             let refresh_token = refresh_tokens::issue(conn, &account.id, None, at)?;
+            if account.is_admin() {
+                audit::record(
+                    conn,
+                    &account,
+                    "auth.admin_sign_in",
+                    ("account", &account.id),
+                    serde_json::json!({}),
+                    at,
+                )?;
+            }
             Ok(LoginOutcome::Success {
                 account_id: account.id,
                 refresh_token,

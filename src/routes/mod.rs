@@ -8,6 +8,7 @@ pub mod boroughs;
 pub mod events;
 pub mod fallback;
 pub mod health;
+pub mod membership;
 pub mod registrations;
 
 use utoipa_actix_web::scope;
@@ -26,6 +27,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(boroughs::list_boroughs)
                 .service(accounts::sign_up)
                 .service(accounts::me)
+                .service(membership::apply)
+                .service(membership::my_application)
+                .service(membership::community_stats)
                 .service(auth::issue_token)
                 .service(auth::refresh)
                 .service(auth::logout)
@@ -40,6 +44,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(admin::registrations::admin_update_registration)
                 .service(admin::registrations::admin_cancel_registration)
                 .service(admin::notifications::admin_list_notifications)
+                .service(admin::membership::admin_list_applications)
+                // Fixed paths before `{id}`, which would otherwise match them.
+                .service(admin::membership::admin_membership_stats)
+                .service(admin::membership::admin_bulk_decisions)
+                .service(admin::membership::admin_get_application)
+                .service(admin::membership::admin_approve_application)
+                .service(admin::membership::admin_reject_application)
+                .service(admin::audit::admin_audit_log)
                 .service(admin::accounts::admin_list_accounts)
                 .service(admin::accounts::admin_update_account),
         );

@@ -333,7 +333,7 @@ async fn a_role_change_takes_effect_on_the_next_request() {
 }
 
 #[tokio::test]
-async fn admins_cannot_change_their_own_account() {
+async fn the_last_active_admin_cannot_be_disabled() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let me: Value = app
@@ -355,7 +355,7 @@ async fn admins_cannot_change_their_own_account() {
         .send()
         .await
         .unwrap();
-    assert_problem(response, StatusCode::CONFLICT, "own-account").await;
+    assert_problem(response, StatusCode::CONFLICT, "last-admin").await;
 }
 
 #[tokio::test]

@@ -132,6 +132,8 @@ pub fn test_settings(database_url: DatabaseUrl) -> Settings {
         public_base_url: BASE_URL.into(),
         trusted_proxies: vec![],
         login_throttle: LoginThrottle::default(),
+        membership_sla: Duration::from_secs(24 * 3600),
+        reminder_interval: Duration::from_secs(3600),
         smtp: None,
         demo: false,
         workers: Some(2),
@@ -203,7 +205,7 @@ impl TestApp {
         let mut conn = self.pool.get().unwrap();
         let input = NewAccountInput {
             email: Email::parse(email).unwrap(),
-            password: Password::parse(PASSWORD).unwrap(),
+            password: Password::parse(PASSWORD, None).unwrap(),
             full_name: "Test Person".into(),
             organisation: "Test Borough Council".into(),
             borough: None,

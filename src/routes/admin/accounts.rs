@@ -13,7 +13,7 @@ use crate::extract::JsonBody;
 use crate::list_envelope;
 use crate::pagination::{PageParams, list_response};
 use crate::repo::accounts::{self, AccountFilter};
-use crate::repo::refresh_tokens;
+use crate::repo::{audit, refresh_tokens};
 use crate::routes::accounts::{Account, Role};
 use crate::state::AppState;
 
@@ -71,12 +71,17 @@ pub async fn admin_list_accounts(
         disabled: query.disabled,
         email_contains: query.email.filter(|e| !e.trim().is_empty()),
     };
-    let (rows, total) = db::run(&state.pool, move |conn| {
-        accounts::list(conn, &filter, page.limit, page.offset)
+    let (items, total) = db::run(&state.pool, move |conn| {
+        let (rows, total) = accounts::list(conn, &filter, page.limit, page.offset)?;
+        let items = rows
+            .into_iter()
+            .map(|row| Account::load(conn, row))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((items, total))
     })
     .await?;
     let body = AccountList {
-        items: rows.into_iter().map(Account::from).collect(),
+        items,
         total,
         limit: page.limit,
         offset: page.offset,
@@ -84,8 +89,9 @@ pub async fn admin_list_accounts(
     Ok(list_response(&req, page, total, &body))
 }
 
-/// Changes an account's role or disables it. Admins cannot change their own account
-/// here, so nobody locks the last admin out by accident.
+/// Changes an account's role or disables it; its refresh tokens are revoked and its
+/// access tokens stop working at the next request. The last active admin cannot be
+/// demoted or disabled.
 #[utoipa::path(
     tag = "admin",
     params(("id" = uuid::Uuid, Path, description = "The account's id")),
@@ -96,7 +102,7 @@ pub async fn admin_list_accounts(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`own-account`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last-admin`: the change would leave no active admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -108,29 +114,49 @@ pub async fn admin_update_account(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
-    if id == admin.0.id {
-        return Err(ApiError::conflict(
-            "own-account",
-            "Admins cannot change their own role or disable themselves.",
-        ));
-    }
     let patch: AccountPatch = body.parse_valid()?;
-    let row = db::run(&state.pool, move |conn| {
+    let actor = admin.0;
+    let account = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
+            // Locks the active admins (PostgreSQL), so two concurrent demotions cannot
+            // both see another admin left.
+            let active_admins = accounts::lock_active_admins(conn)?;
             let current = accounts::find(conn, &id)?
                 .ok_or_else(|| ApiError::NotFound("No account has this id.".into()))?;
             let role = patch
                 .role
                 .map_or(current.role.clone(), |r| r.as_str().to_string());
             let disabled = patch.disabled.unwrap_or(current.disabled);
+            let loses_admin =
+                current.is_admin() && !current.disabled && (role != "admin" || disabled);
+            if loses_admin && active_admins.iter().all(|a| *a == id) {
+                return Err(ApiError::conflict(
+                    "last-admin",
+                    "This is the last active admin: promote another account first.",
+                ));
+            }
             let at = now();
             accounts::set_role_and_disabled(conn, &id, &role, disabled, at)?;
-            if disabled {
+            if disabled || (current.is_admin() && role != "admin") {
                 refresh_tokens::revoke_all_for_account(conn, &id, at)?;
             }
-            accounts::find(conn, &id)?.ok_or_else(|| ApiError::internal("account vanished"))
+            let summary = serde_json::json!({
+                "role": {"from": current.role, "to": role},
+                "disabled": {"from": current.disabled, "to": disabled},
+            });
+            audit::record(
+                conn,
+                &actor,
+                "account.update",
+                ("account", &id),
+                summary,
+                at,
+            )?;
+            let row =
+                accounts::find(conn, &id)?.ok_or_else(|| ApiError::internal("account vanished"))?;
+            Account::load(conn, row)
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Account::from(row)))
+    Ok(HttpResponse::Ok().json(account))
 }

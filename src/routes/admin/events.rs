@@ -14,7 +14,7 @@ use crate::extract::{JsonBody, JsonObject, from_value};
 use crate::list_envelope;
 use crate::pagination::list_response;
 use crate::repo::events::{self, EventRow};
-use crate::repo::registrations;
+use crate::repo::{audit, registrations};
 use crate::routes::admin::registrations::RegistrationCounts;
 use crate::routes::events::{Event, EventQuery};
 use crate::state::AppState;
@@ -135,13 +135,26 @@ pub async fn admin_list_events(
 )]
 #[post("/admin/events")]
 pub async fn admin_create_event(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.parse::<EventInput>()?.into_draft(0)?;
     let row = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| events::insert(conn, &draft, now()))
+        write_transaction(conn, |conn| {
+            let at = now();
+            let row = events::insert(conn, &draft, at)?;
+            let summary = serde_json::json!({"title": row.title, "slug": row.slug});
+            audit::record(
+                conn,
+                &admin.0,
+                "event.create",
+                ("event", &row.id.to_string()),
+                summary,
+                at,
+            )?;
+            Ok(row)
+        })
     })
     .await?;
     let location = format!("/api/v1/admin/events/{}", row.id);
@@ -193,7 +206,7 @@ pub async fn admin_get_event(
 )]
 #[patch("/admin/events/{id}")]
 pub async fn admin_update_event(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     body: JsonBody,
@@ -209,9 +222,23 @@ pub async fn admin_update_event(
             merge_patch(&mut merged, &patch);
             let input: EventInput = from_value(merged)?;
             let draft = input.into_draft(current.seats_taken)?;
-            events::update(conn, id, &draft, now())?;
+            let at = now();
+            events::update(conn, id, &draft, at)?;
             // A larger capacity gives waiting seats to the waiting list at once.
-            registrations::fill_seats(conn, &links, id, now())?;
+            let promoted = registrations::fill_seats(conn, &links, id, at)?;
+            let fields: Vec<&String> = patch
+                .as_object()
+                .map(|o| o.keys().collect())
+                .unwrap_or_default();
+            let summary = serde_json::json!({"fields": fields, "promoted": promoted});
+            audit::record(
+                conn,
+                &admin.0,
+                "event.update",
+                ("event", &id.to_string()),
+                summary,
+                at,
+            )?;
             load_with_counts(conn, id)
         })
     })
@@ -234,7 +261,7 @@ pub async fn admin_update_event(
 )]
 #[delete("/admin/events/{id}")]
 pub async fn admin_delete_event(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
@@ -248,7 +275,15 @@ pub async fn admin_delete_event(
                     "A published event cannot be deleted; cancel it instead.",
                 ));
             }
-            Ok(())
+            let summary = serde_json::json!({"title": row.title, "slug": row.slug});
+            audit::record(
+                conn,
+                &admin.0,
+                "event.delete",
+                ("event", &id.to_string()),
+                summary,
+                now(),
+            )
         })
     })
     .await?;
@@ -270,7 +305,7 @@ pub async fn admin_delete_event(
 )]
 #[post("/admin/events/{id}/publish")]
 pub async fn admin_publish_event(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
@@ -284,6 +319,15 @@ pub async fn admin_publish_event(
                     "This event is already published.",
                 ));
             }
+            let summary = serde_json::json!({});
+            audit::record(
+                conn,
+                &admin.0,
+                "event.publish",
+                ("event", &id.to_string()),
+                summary,
+                now(),
+            )?;
             load_with_counts(conn, id)
         })
     })
@@ -309,7 +353,7 @@ pub async fn admin_publish_event(
 )]
 #[post("/admin/events/{id}/cancel")]
 pub async fn admin_cancel_event(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     body: JsonBody,
@@ -341,6 +385,15 @@ pub async fn admin_cancel_event(
             }
             let (row, counts) = load_with_counts(conn, id)?;
             registrations::notify_event_cancelled(conn, &links, &row, now())?;
+            let summary = serde_json::json!({"reason": reason});
+            audit::record(
+                conn,
+                &admin.0,
+                "event.cancel",
+                ("event", &id.to_string()),
+                summary,
+                now(),
+            )?;
             Ok((row, counts))
         })
     })

@@ -1,7 +1,9 @@
 //! Endpoints for the `admin` role.
 
 pub mod accounts;
+pub mod audit;
 pub mod event_input;
 pub mod events;
+pub mod membership;
 pub mod notifications;
 pub mod registrations;

@@ -14,8 +14,8 @@ use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 use crate::list_envelope;
 use crate::pagination::{PageParams, list_response};
-use crate::repo::events;
 use crate::repo::registrations::{self, CancelledBy};
+use crate::repo::{audit, events};
 use crate::routes::registrations::{Registration, RegistrationStatus};
 use crate::state::AppState;
 
@@ -191,7 +191,7 @@ fn load(conn: &mut db::DbConnection, id: &str) -> Result<registrations::Registra
 )]
 #[patch("/admin/registrations/{id}")]
 pub async fn admin_update_registration(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: JsonBody,
@@ -207,6 +207,15 @@ pub async fn admin_update_registration(
                     "Only a confirmed registration can be checked in.",
                 ));
             }
+            let summary = serde_json::json!({"attended": attended});
+            audit::record(
+                conn,
+                &admin.0,
+                "registration.update",
+                ("registration", &id),
+                summary,
+                now(),
+            )?;
             let row = load(conn, &id)?;
             let event = events::find(conn, row.event_id)?
                 .ok_or_else(|| ApiError::internal("event vanished"))?;
@@ -232,7 +241,7 @@ pub async fn admin_update_registration(
 )]
 #[delete("/admin/registrations/{id}")]
 pub async fn admin_cancel_registration(
-    _admin: Admin,
+    admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -241,7 +250,16 @@ pub async fn admin_cancel_registration(
     db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let row = load(conn, &id)?;
-            registrations::cancel(conn, &links, &row, CancelledBy::Admin, now())
+            registrations::cancel(conn, &links, &row, CancelledBy::Admin, now())?;
+            let summary = serde_json::json!({"event_id": row.event_id, "was": row.status});
+            audit::record(
+                conn,
+                &admin.0,
+                "registration.cancel",
+                ("registration", &id),
+                summary,
+                now(),
+            )
         })
     })
     .await?;

@@ -1,0 +1,410 @@
+//! Deciding Community of Practice applications, one at a time or in bulk, and the
+//! measure of the 24-hour promise.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Admin;
+use crate::db::{self, DbConnection, write_transaction};
+use crate::domain::time::now;
+use crate::error::{ApiError, Problem};
+use crate::extract::JsonBody;
+use crate::list_envelope;
+use crate::pagination::{PageParams, list_response};
+use crate::repo::accounts::AccountRow;
+use crate::repo::audit;
+use crate::repo::membership::{self, ApplicationFilter, ApplicationRow, Decision};
+use crate::routes::membership::{ApplicationStatus, MembershipApplication};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Applicant {
+    pub id: Uuid,
+    pub full_name: String,
+    pub email: String,
+    pub organisation: String,
+}
+
+/// An application as admins see it: with its applicant and its age.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminMembershipApplication {
+    #[serde(flatten)]
+    pub application: MembershipApplication,
+    /// Hours since it was submitted.
+    pub age_hours: f64,
+    pub applicant: Applicant,
+}
+
+impl AdminMembershipApplication {
+    fn new(row: ApplicationRow, account: AccountRow) -> Self {
+        let age = (now() - row.submitted_at).num_seconds() as f64 / 3600.0;
+        Self {
+            age_hours: (age * 10.0).round() / 10.0,
+            applicant: Applicant {
+                id: Uuid::parse_str(&account.id).unwrap_or_default(),
+                full_name: account.full_name,
+                email: account.email,
+                organisation: account.organisation,
+            },
+            application: MembershipApplication::from(row),
+        }
+    }
+}
+
+list_envelope!(AdminMembershipApplicationList, AdminMembershipApplication);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApplicationQuery {
+    pub status: Option<ApplicationStatus>,
+    /// Only pending applications past `respond_by`.
+    pub overdue: Option<bool>,
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0, default = 0)]
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    /// Shown to the applicant.
+    #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    Approve,
+    Reject,
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionItem {
+    pub id: Uuid,
+    pub decision: DecisionKind,
+    /// Required to reject (1 to 2000 characters).
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkDecisions {
+    #[validate(length(min = 1, max = 100), nested)]
+    #[schema(min_items = 1, max_items = 100)]
+    pub decisions: Vec<DecisionItem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionOutcome {
+    Approved,
+    Rejected,
+    Failed,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionResult {
+    pub id: Uuid,
+    pub outcome: DecisionOutcome,
+    /// The decided application, when decided.
+    pub application: Option<AdminMembershipApplication>,
+    /// Why this item was not decided.
+    pub problem: Option<Problem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkDecisionResults {
+    /// One per item, in the order sent.
+    pub results: Vec<DecisionResult>,
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("No membership application has this id.".into())
+}
+
+/// Applications, oldest first.
+#[utoipa::path(
+    tag = "admin",
+    params(ApplicationQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdminMembershipApplicationList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/membership-applications")]
+pub async fn admin_list_applications(
+    req: HttpRequest,
+    _admin: Admin,
+    state: web::Data<AppState>,
+    query: web::Query<ApplicationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageParams {
+        limit: query.limit,
+        offset: query.offset,
+    }
+    .page()?;
+    let filter = ApplicationFilter {
+        status: query.status.map(|s| s.as_str().to_string()),
+        overdue_at: query.overdue.unwrap_or(false).then(now),
+    };
+    let (rows, total) = db::run(&state.pool, move |conn| {
+        membership::list(conn, &filter, page.limit, page.offset)
+    })
+    .await?;
+    let body = AdminMembershipApplicationList {
+        items: rows
+            .into_iter()
+            .map(|(row, account)| AdminMembershipApplication::new(row, account))
+            .collect(),
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    };
+    Ok(list_response(&req, page, total, &body))
+}
+
+/// The promise, measured: what waits now, and decisions in the last 30 days.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipStats {
+    pub pending: i64,
+    /// Pending past `respond_by`.
+    pub overdue: i64,
+    pub decided_last_30_days: i64,
+    /// Share (0 to 1) of those decided within the promise; null when none.
+    pub share_decided_within_promise: Option<f64>,
+    pub median_hours_to_decision: Option<f64>,
+    pub p90_hours_to_decision: Option<f64>,
+    pub promise_hours: f64,
+}
+
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MembershipStats),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/membership-applications/stats")]
+pub async fn admin_membership_stats(
+    _admin: Admin,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let stats = db::run(&state.pool, |conn| {
+        membership::stats(conn, now(), chrono::Duration::days(30))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(MembershipStats {
+        pending: stats.pending,
+        overdue: stats.overdue,
+        decided_last_30_days: stats.decided,
+        share_decided_within_promise: stats.share_within_sla,
+        median_hours_to_decision: stats.median_hours,
+        p90_hours_to_decision: stats.p90_hours,
+        promise_hours: state.membership_sla.num_minutes() as f64 / 60.0,
+    }))
+}
+
+/// One application with its applicant.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The application's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdminMembershipApplication),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/membership-applications/{id}")]
+pub async fn admin_get_application(
+    _admin: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner().to_string();
+    let (row, account) = db::run(&state.pool, move |conn| {
+        membership::find_with_applicant(conn, &id)
+    })
+    .await?
+    .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(AdminMembershipApplication::new(row, account)))
+}
+
+/// Decides one application in its own transaction, with its audit entry.
+fn decide_and_record(
+    conn: &mut DbConnection,
+    id: &str,
+    decision: &Decision,
+    admin: &AccountRow,
+) -> Result<AdminMembershipApplication, ApiError> {
+    write_transaction(conn, |conn| {
+        let at = now();
+        let (row, applicant) = membership::decide(conn, id, decision, admin, at)?;
+        let (action, summary) = match decision {
+            Decision::Approve => (
+                "membership.approve",
+                serde_json::json!({"account_id": applicant.id}),
+            ),
+            Decision::Reject { reason } => (
+                "membership.reject",
+                serde_json::json!({"account_id": applicant.id, "reason": reason}),
+            ),
+        };
+        audit::record(
+            conn,
+            admin,
+            action,
+            ("membership_application", id),
+            summary,
+            at,
+        )?;
+        Ok(AdminMembershipApplication::new(row, applicant))
+    })
+}
+
+/// Approves: the applicant becomes a member at once and is notified.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The application's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdminMembershipApplication),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`application-decided`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/membership-applications/{id}/approve")]
+pub async fn admin_approve_application(
+    admin: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner().to_string();
+    let actor = admin.0;
+    let decided = db::run(&state.pool, move |conn| {
+        decide_and_record(conn, &id, &Decision::Approve, &actor)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(decided))
+}
+
+fn reject_reason(reason: &str) -> Result<String, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::invalid("reason", "must be 1 to 2000 characters"));
+    }
+    Ok(reason.to_string())
+}
+
+/// Rejects with a reason, which the applicant is shown and sent.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The application's id")),
+    request_body = RejectRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = AdminMembershipApplication),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`application-decided`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/membership-applications/{id}/reject")]
+pub async fn admin_reject_application(
+    admin: Admin,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let reason = reject_reason(&body.parse_valid::<RejectRequest>()?.reason)?;
+    let id = path.into_inner().to_string();
+    let actor = admin.0;
+    let decision = Decision::Reject { reason };
+    let decided = db::run(&state.pool, move |conn| {
+        decide_and_record(conn, &id, &decision, &actor)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(decided))
+}
+
+/// Up to 100 decisions; each stands alone, so one failure undoes none of the others.
+#[utoipa::path(
+    tag = "admin",
+    request_body = BulkDecisions,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One result per item, in order", body = BulkDecisionResults),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/admin/membership-applications/decisions")]
+pub async fn admin_bulk_decisions(
+    admin: Admin,
+    state: web::Data<AppState>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let request: BulkDecisions = body.parse_valid()?;
+    let actor = admin.0;
+    let results = db::run(&state.pool, move |conn| {
+        let mut results = Vec::with_capacity(request.decisions.len());
+        for item in request.decisions {
+            let decision = match (item.decision, item.reason.as_deref()) {
+                (DecisionKind::Approve, _) => Ok(Decision::Approve),
+                (DecisionKind::Reject, Some(reason)) => {
+                    reject_reason(reason).map(|reason| Decision::Reject { reason })
+                }
+                (DecisionKind::Reject, None) => {
+                    Err(ApiError::invalid("reason", "is required to reject"))
+                }
+            };
+            let outcome =
+                decision.and_then(|d| decide_and_record(conn, &item.id.to_string(), &d, &actor));
+            results.push(match outcome {
+                Ok(application) => DecisionResult {
+                    id: item.id,
+                    outcome: if application.application.status == ApplicationStatus::Approved {
+                        DecisionOutcome::Approved
+                    } else {
+                        DecisionOutcome::Rejected
+                    },
+                    application: Some(application),
+                    problem: None,
+                },
+                Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
+                Err(ApiError::Unavailable(e)) => return Err(ApiError::Unavailable(e)),
+                Err(e) => DecisionResult {
+                    id: item.id,
+                    outcome: DecisionOutcome::Failed,
+                    application: None,
+                    problem: Some(e.problem()),
+                },
+            });
+        }
+        Ok(results)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(BulkDecisionResults { results }))
+}
