@@ -146,8 +146,13 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(not_matched))
             .wrap(ErrorHandlers::new().default_handler(problem_for_errors))
-            .wrap_fn(|req, srv| {
+            .wrap_fn(|mut req, srv| {
                 let id = new_request_id(&req);
+                // HEAD is GET without a body: the HTTP layer already knows not to send
+                // one, so routing it as GET answers every GET route with its headers.
+                if req.method() == actix_web::http::Method::HEAD {
+                    req.head_mut().method = actix_web::http::Method::GET;
+                }
                 let response = srv.call(req);
                 async move {
                     let mut response = response.await?;

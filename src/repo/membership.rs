@@ -271,6 +271,16 @@ pub struct Stats {
     pub p90_hours: Option<f64>,
 }
 
+/// The median of sorted values: the middle one, or the mean of the middle two.
+fn median(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
 /// The nearest-rank percentile of sorted values.
 fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     if sorted.is_empty() {
@@ -317,7 +327,7 @@ pub fn stats(
         overdue,
         decided: hours.len() as i64,
         share_within_sla: (!hours.is_empty()).then(|| round(within as f64 / hours.len() as f64)),
-        median_hours: percentile(&hours, 50.0).map(round),
+        median_hours: median(&hours).map(round),
         p90_hours: percentile(&hours, 90.0).map(round),
     })
 }
@@ -330,6 +340,15 @@ pub fn remind_overdue(
     base_url: &str,
     now: NaiveDateTime,
 ) -> Result<usize, ApiError> {
+    let admins: Vec<String> = accounts::table
+        .filter(accounts::role.eq("admin"))
+        .filter(accounts::disabled.eq(false))
+        .select(accounts::email)
+        .load(conn)?;
+    if admins.is_empty() {
+        // Nobody to tell yet: leave them unreminded until an admin exists.
+        return Ok(0);
+    }
     let candidates: Vec<String> = ma::table
         .filter(ma::status.eq(PENDING))
         .filter(ma::respond_by.lt(now))
@@ -375,13 +394,30 @@ pub fn remind_overdue(
             "These applications are still waiting for a decision:\n\n{lines}\nLondon Library Change Programme\n"
         ),
     };
-    let admins: Vec<String> = accounts::table
-        .filter(accounts::role.eq("admin"))
-        .filter(accounts::disabled.eq(false))
-        .select(accounts::email)
-        .load(conn)?;
     for admin in admins {
         outbox::queue(conn, &admin, &message, None, now)?;
     }
     Ok(claimed.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[10.0]), Some(10.0));
+        assert_eq!(median(&[10.0, 30.0]), Some(20.0));
+        assert_eq!(median(&[1.0, 10.0, 30.0]), Some(10.0));
+    }
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let values: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(percentile(&values, 90.0), Some(9.0));
+        assert_eq!(percentile(&values, 100.0), Some(10.0));
+        assert_eq!(percentile(&[5.0], 90.0), Some(5.0));
+        assert_eq!(percentile(&[], 90.0), None);
+    }
 }

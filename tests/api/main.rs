@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts;
+mod audit_log;
 mod auth;
 mod cli;
 mod contract;
@@ -10,6 +11,8 @@ mod errors;
 mod events_admin;
 mod events_public;
 mod health;
+mod membership;
+mod membership_admin;
 mod migrations;
 mod notifications;
 mod registrations;
