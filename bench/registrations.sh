@@ -8,14 +8,15 @@ SECONDS_PER_RUN=${1:-20}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 PORT=18080
 export JWT_SECRET=bench-secret-bench-secret-bench-secret
-PASSWORD='bench admin password'
+PASSWORD='load test passphrase 2026'
+SERVER=''
 
 cargo build --release --quiet --bin llcp-hub --example register_load
 TARGET=${CARGO_TARGET_DIR:-target}
 BIN=$TARGET/release/llcp-hub
 LOAD=$TARGET/release/examples/register_load
 WORK=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 
 run() {
   local label=$1 url=$2
