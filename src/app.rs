@@ -14,6 +14,7 @@ use crate::demo::{self, DemoCredentials};
 use crate::error::ApiError;
 use crate::middleware::{REQUEST_ID_HEADER, access_log, new_request_id, problem_for_errors};
 use crate::notify::sender::{self, SenderConfig};
+use crate::public_http;
 use crate::routes::fallback::{KnownRoutes, not_matched};
 use crate::state::AppState;
 
@@ -129,6 +130,7 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
     let spec = crate::openapi::build_spec();
     let known_routes = web::Data::new(KnownRoutes::from_spec(&spec));
     let state = web::Data::new(AppState::new(settings, pool));
+    let max_age = settings.public_max_age;
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -146,6 +148,15 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(not_matched))
             .wrap(ErrorHandlers::new().default_handler(problem_for_errors))
+            .wrap_fn(move |req, srv| {
+                use futures_util::FutureExt;
+                if let Some(answer) = public_http::preflight(&req) {
+                    let res = req.into_response(answer).map_into_boxed_body();
+                    return async move { Ok(res) }.boxed_local();
+                }
+                let response = srv.call(req);
+                async move { public_http::finish(response.await?, max_age).await }.boxed_local()
+            })
             .wrap_fn(|mut req, srv| {
                 let id = new_request_id(&req);
                 // HEAD is GET without a body: the HTTP layer already knows not to send

@@ -98,6 +98,8 @@ pub struct Settings {
     pub reminder_interval: Duration,
     /// Notifications are sent only when set; otherwise they stay queued.
     pub smtp: Option<SmtpSettings>,
+    /// `Cache-Control: public, max-age` of public GETs, in seconds.
+    pub public_max_age: u64,
     pub demo: bool,
     pub workers: Option<usize>,
     pub pool_size: u32,
@@ -166,7 +168,16 @@ impl Settings {
                 .ok_or("MEMBERSHIP_SLA_HOURS must be a whole number of hours from 1 to 720")?,
             None => Duration::from_secs(24 * 3600),
         };
+        let public_max_age = match var("PUBLIC_MAX_AGE") {
+            Some(s) => s
+                .parse::<u64>()
+                .ok()
+                .filter(|s| *s <= 86_400)
+                .ok_or("PUBLIC_MAX_AGE must be a whole number of seconds from 0 to 86400")?,
+            None => 60,
+        };
         Ok(Self {
+            public_max_age,
             membership_sla,
             reminder_interval: Duration::from_secs(3600),
             smtp,

@@ -135,6 +135,7 @@ pub fn test_settings(database_url: DatabaseUrl) -> Settings {
         membership_sla: Duration::from_secs(24 * 3600),
         reminder_interval: Duration::from_secs(3600),
         smtp: None,
+        public_max_age: 60,
         demo: false,
         workers: Some(2),
         pool_size: 8,

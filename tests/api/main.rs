@@ -15,6 +15,7 @@ mod membership;
 mod membership_admin;
 mod migrations;
 mod notifications;
+mod public_http;
 mod registrations;
 mod registrations_admin;
 mod registrations_concurrency;

@@ -1,0 +1,155 @@
+//! What every public GET gets: a strong `ETag` from its content, `304 Not Modified` for
+//! a matching `If-None-Match`, a shared-cache `Cache-Control`, and CORS open to any
+//! origin (without credentials). Account, admin and registration paths get none of it:
+//! they are private and grant nothing cross-origin.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{Error, HttpResponse};
+use sha2::{Digest, Sha256};
+
+/// Paths whose GETs are public, cacheable and open to other origins.
+pub fn is_public(path: &str) -> bool {
+    const PUBLIC: [&str; 5] = [
+        "/api/v1/events",
+        "/api/v1/bulletins",
+        "/api/v1/boroughs",
+        "/api/v1/community/stats",
+        "/embed/",
+    ];
+    let is_registration = path.starts_with("/api/v1/events/") && path.ends_with("/registrations");
+    !is_registration && PUBLIC.iter().any(|p| path.starts_with(p))
+}
+
+/// A CORS preflight for a public path: any origin may GET it.
+pub fn preflight(req: &ServiceRequest) -> Option<HttpResponse> {
+    let is_preflight = req.method() == Method::OPTIONS
+        && req.headers().contains_key(header::ORIGIN)
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if !is_preflight || !is_public(req.path()) {
+        return None;
+    }
+    Some(
+        HttpResponse::NoContent()
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD"))
+            .insert_header((
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                "If-None-Match, Accept",
+            ))
+            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"))
+            .finish(),
+    )
+}
+
+/// True when `If-None-Match` names this entity tag (or is `*`); weak comparison, as
+/// RFC 9110 asks for `If-None-Match`.
+fn matches(if_none_match: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    if_none_match.trim() == "*"
+        || if_none_match
+            .split(',')
+            .any(|candidate| bare(candidate) == bare(etag))
+}
+
+/// Adds caching and CORS headers to a public GET, answering 304 when the client's copy
+/// is current. The tag is computed from the bytes sent, so it changes exactly when the
+/// content does, on every instance alike.
+pub async fn finish<B>(
+    res: ServiceResponse<B>,
+    max_age: u64,
+) -> Result<ServiceResponse<BoxBody>, Error>
+where
+    B: MessageBody + 'static,
+{
+    let public_get = matches!(*res.request().method(), Method::GET | Method::HEAD)
+        && is_public(res.request().path());
+    if !public_get {
+        return Ok(res.map_into_boxed_body());
+    }
+    let mut res = res.map_into_boxed_body();
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        header::HeaderValue::from_static("ETag, Link"),
+    );
+    if res.status() != StatusCode::OK {
+        return Ok(res);
+    }
+    let if_none_match = res
+        .request()
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (req, response) = res.into_parts();
+    let (mut head, body) = response.into_parts();
+    let bytes = actix_web::body::to_bytes(body).await.map_err(|_| {
+        actix_web::error::ErrorInternalServerError("response body could not be read")
+    })?;
+    let digest = Sha256::digest(&bytes);
+    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
+    let headers = head.headers_mut();
+    headers.insert(
+        header::ETAG,
+        header::HeaderValue::from_str(&etag).unwrap_or(header::HeaderValue::from_static("\"\"")),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL)
+        && let Ok(value) = header::HeaderValue::from_str(&format!("public, max-age={max_age}"))
+    {
+        headers.insert(header::CACHE_CONTROL, value);
+    }
+    headers.append(header::VARY, header::HeaderValue::from_static("Accept"));
+    if if_none_match.is_some_and(|inm| matches(&inm, &etag)) {
+        let mut not_modified = HttpResponse::NotModified().finish();
+        for name in [
+            header::ETAG,
+            header::CACHE_CONTROL,
+            header::VARY,
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        ] {
+            for value in head.headers().get_all(&name) {
+                not_modified
+                    .headers_mut()
+                    .append(name.clone(), value.clone());
+            }
+        }
+        return Ok(ServiceResponse::new(req, not_modified));
+    }
+    Ok(ServiceResponse::new(
+        req,
+        head.set_body(BoxBody::new(bytes)),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_paths_exclude_registrations_and_private_areas() {
+        assert!(is_public("/api/v1/events"));
+        assert!(is_public("/api/v1/events/some-slug/ics"));
+        assert!(is_public("/api/v1/boroughs"));
+        assert!(!is_public("/api/v1/events/some-slug/registrations"));
+        assert!(!is_public("/api/v1/admin/events"));
+        assert!(!is_public("/api/v1/me"));
+        assert!(!is_public("/api/v1/registrations/abc"));
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_accepts_lists_and_star() {
+        assert!(matches("\"abc\"", "\"abc\""));
+        assert!(matches("W/\"abc\"", "\"abc\""));
+        assert!(matches("\"x\", \"abc\"", "\"abc\""));
+        assert!(matches("*", "\"abc\""));
+        assert!(!matches("\"abd\"", "\"abc\""));
+    }
+}

@@ -1,0 +1,160 @@
+//! Caching and cross-origin rules of public GETs.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{event_body, spawn_app};
+
+#[tokio::test]
+async fn public_gets_carry_a_strong_etag_and_a_shared_cache_control() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/v1/events",
+        "/api/v1/boroughs",
+        "/api/v1/community/stats",
+    ] {
+        let response = app.get(path).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let etag = response.headers()["etag"].to_str().unwrap();
+        assert!(
+            etag.starts_with('"') && etag.ends_with('"') && !etag.starts_with("W/"),
+            "{path}: {etag}"
+        );
+        assert!(
+            response.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .starts_with("public, max-age="),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_matching_if_none_match_is_answered_304_without_a_body() {
+    let app = spawn_app().await;
+    let first = app.get("/api/v1/events").send().await.unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_string();
+    let again = app
+        .get("/api/v1/events")
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+    let other = app
+        .get("/api/v1/events")
+        .header("If-None-Match", "\"stale\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_etag_changes_as_soon_as_an_admin_changes_the_content() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = app
+        .published_event(&admin, &event_body("Workshop", 7))
+        .await;
+    let path = format!("/api/v1/events/{}", event["slug"].as_str().unwrap());
+    let before = app.get(&path).send().await.unwrap().headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    app.patch(&format!("/api/v1/admin/events/{}", event["id"]))
+        .bearer_auth(&admin)
+        .json(&json!({"title": "Renamed workshop"}))
+        .send()
+        .await
+        .unwrap();
+    let after = app
+        .get(&path)
+        .header("If-None-Match", &before)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        after.status(),
+        StatusCode::OK,
+        "the old tag no longer matches"
+    );
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), before);
+}
+
+#[tokio::test]
+async fn public_gets_allow_any_origin_without_credentials() {
+    let app = spawn_app().await;
+    let response = app
+        .get("/api/v1/events")
+        .header("Origin", "https://www.camden.gov.uk")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, app.url("/api/v1/events"))
+        .header("Origin", "https://www.camden.gov.uk")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+}
+
+#[tokio::test]
+async fn private_paths_grant_nothing_cross_origin() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for path in [
+        "/api/v1/admin/events",
+        "/api/v1/me",
+        "/api/v1/auth/token",
+        "/api/v1/admin/audit-log",
+    ] {
+        let preflight = app
+            .client
+            .request(Method::OPTIONS, app.url(path))
+            .header("Origin", "https://evil.example")
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            preflight
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none(),
+            "{path}"
+        );
+    }
+    let response = app
+        .get("/api/v1/admin/events")
+        .bearer_auth(&admin)
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert!(
+        response.headers().get("etag").is_none(),
+        "private responses are not tagged for shared caches"
+    );
+}
