@@ -6,6 +6,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod feeds;
 pub mod middleware;
 pub mod notify;
 pub mod openapi;

@@ -37,6 +37,7 @@ pub struct EventRow {
     pub search_text: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub sequence: i32,
 }
 
 impl EventRow {
@@ -226,7 +227,10 @@ pub fn update(
 ) -> Result<EventRow, ApiError> {
     let slug = choose_slug(conn, draft, Some(id))?;
     diesel::update(events::table.find(id))
-        .set(EventValues::new(draft, &slug, now))
+        .set((
+            EventValues::new(draft, &slug, now),
+            events::sequence.eq(events::sequence + 1),
+        ))
         .execute(conn)
         .map_err(map_unique)?;
     find(conn, id)?.ok_or_else(|| ApiError::NotFound("No event has this id.".into()))
@@ -376,6 +380,7 @@ pub fn cancel(
         events::status.eq("cancelled"),
         events::cancellation_reason.eq(reason),
         events::updated_at.eq(now),
+        events::sequence.eq(events::sequence + 1),
     ))
     .execute(conn)?)
 }

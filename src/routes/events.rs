@@ -10,6 +10,7 @@ use crate::domain::event::{
 };
 use crate::domain::time::{DateBound, Rfc3339, now, parse_filter_time, shown_in};
 use crate::error::{ApiError, Problem};
+use crate::feeds::ics;
 use crate::list_envelope;
 use crate::pagination::{Page, PageParams, list_response};
 use crate::repo::events::{self, EventFilter, EventRow};
@@ -256,6 +257,92 @@ pub async fn get_event(
     match row {
         Some(row) if row.is_published() => {
             Ok(HttpResponse::Ok().json(Event::from_row(row, &state)))
+        }
+        _ => Err(ApiError::NotFound(
+            "No published event has this id or slug.".into(),
+        )),
+    }
+}
+
+/// Calendars ask for everything upcoming at once; the listing's paging still applies.
+const CALENDAR_DEFAULT_LIMIT: i64 = 100;
+
+fn calendar_response(
+    name: &str,
+    rows: &[EventRow],
+    state: &AppState,
+    filename: &str,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ics::CONTENT_TYPE)
+        .insert_header((
+            "Content-Disposition",
+            format!("inline; filename=\"{filename}.ics\""),
+        ))
+        .body(ics::calendar(name, rows, &state.links))
+}
+
+/// The listing as an iCalendar feed (RFC 5545) to subscribe to: same filters, London
+/// times with `TZID=Europe/London`, up to 100 events unless `limit` says otherwise.
+#[utoipa::path(
+    tag = "events",
+    params(EventQuery),
+    responses(
+        (status = 200, description = "An iCalendar feed", body = String, content_type = "text/calendar"),
+        (status = 400, description = "A malformed filter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events.ics")]
+pub async fn list_events_ics(
+    state: web::Data<AppState>,
+    query: web::Query<EventQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut query = query.into_inner();
+    query.limit = query.limit.or(Some(CALENDAR_DEFAULT_LIMIT));
+    let page = query.page()?;
+    let filter = query.filter(true, true)?;
+    let (rows, _) = db::run(&state.pool, move |conn| {
+        events::list(conn, &filter, page.limit, page.offset)
+    })
+    .await?;
+    Ok(calendar_response(
+        "London Library Change Programme events",
+        &rows,
+        &state,
+        "llcp-events",
+    ))
+}
+
+/// One published event as iCalendar, to add to a calendar.
+#[utoipa::path(
+    tag = "events",
+    params(("id_or_slug" = String, Path, description = "The event's numeric id or its slug")),
+    responses(
+        (status = 200, description = "The event as iCalendar", body = String, content_type = "text/calendar"),
+        (status = 404, description = "No published event has this id or slug", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events/{id_or_slug}/ics")]
+pub async fn get_event_ics(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = path.into_inner();
+    let row = db::run(&state.pool, move |conn| {
+        events::find_by_id_or_slug(conn, &key)
+    })
+    .await?;
+    match row {
+        Some(row) if row.is_published() => {
+            let filename = row.slug.clone();
+            Ok(calendar_response(
+                &row.title.clone(),
+                &[row],
+                &state,
+                &filename,
+            ))
         }
         _ => Err(ApiError::NotFound(
             "No published event has this id or slug.".into(),

@@ -20,7 +20,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(
             scope::scope("/api/v1")
                 .service(events::list_events)
+                .service(events::list_events_ics)
                 .service(events::get_event)
+                .service(events::get_event_ics)
                 .service(registrations::register)
                 .service(registrations::get_registration)
                 .service(registrations::cancel_registration)

@@ -10,6 +10,7 @@ mod contract;
 mod errors;
 mod events_admin;
 mod events_public;
+mod feeds;
 mod health;
 mod membership;
 mod membership_admin;

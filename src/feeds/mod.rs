@@ -1,0 +1,3 @@
+//! Feeds for calendars and readers, built with real format crates.
+
+pub mod ics;
