@@ -11,7 +11,12 @@ use crate::domain::event::{EventDraft, EventKind, Venue};
 use crate::domain::time::{DEFAULT_TIMEZONE, now};
 use crate::domain::{Email, Password, Slug};
 use crate::error::ApiError;
-use crate::repo::{accounts, events};
+use crate::repo::{accounts, bulletins, events};
+use crate::routes::bulletins::BulletinInput;
+
+/// Bulletin 14, transcribed from the programme's bulletin of 14 March 2011; contacts
+/// carry example.org addresses.
+const BULLETIN_14: &str = include_str!("../data/bulletin-14.json");
 use crate::routes::accounts::{NewAccountInput, Role, create_account};
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@example.org";
@@ -143,6 +148,14 @@ pub fn load(conn: &mut DbConnection) -> Result<DemoCredentials, ApiError> {
                 "demo: loaded the {} events of bulletin 14",
                 BULLETIN_14_EVENTS.len()
             );
+        }
+        if bulletins::find_by_number(conn, 14)?.is_none() {
+            let at = now();
+            let input: BulletinInput = serde_json::from_str(BULLETIN_14)
+                .map_err(|e| ApiError::internal(format!("data/bulletin-14.json: {e}")))?;
+            let row = bulletins::insert(conn, &input.into_values(at)?, at)?;
+            bulletins::publish(conn, row.id, at)?;
+            log::info!("demo: loaded bulletin 14");
         }
         let password = random_password();
         match accounts::find_by_email(conn, DEMO_ADMIN_EMAIL)? {

@@ -154,6 +154,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bulletins (id) {
+        id -> BigInt,
+        number -> Integer,
+        title -> Text,
+        phase -> Nullable<Text>,
+        published_on -> Text,
+        summary -> Nullable<Text>,
+        sections -> Text,
+        contacts -> Text,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> accounts (account_id));
 diesel::joinable!(membership_applications -> accounts (account_id));
 diesel::joinable!(registrations -> events (event_id));
@@ -167,4 +183,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     membership_applications,
     audit_log,
+    bulletins,
 );

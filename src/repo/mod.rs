@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulletins;
 pub mod events;
 pub mod membership;
 pub mod refresh_tokens;

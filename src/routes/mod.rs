@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod boroughs;
+pub mod bulletins;
 pub mod events;
 pub mod fallback;
 pub mod health;
@@ -27,6 +28,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(registrations::get_registration)
                 .service(registrations::cancel_registration)
                 .service(boroughs::list_boroughs)
+                .service(bulletins::list_bulletins)
+                .service(bulletins::bulletins_atom)
+                .service(bulletins::get_bulletin)
                 .service(accounts::sign_up)
                 .service(accounts::me)
                 .service(membership::apply)
@@ -54,6 +58,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(admin::membership::admin_approve_application)
                 .service(admin::membership::admin_reject_application)
                 .service(admin::audit::admin_audit_log)
+                .service(admin::bulletins::admin_list_bulletins)
+                .service(admin::bulletins::admin_create_bulletin)
+                .service(admin::bulletins::admin_get_bulletin)
+                .service(admin::bulletins::admin_update_bulletin)
+                .service(admin::bulletins::admin_delete_bulletin)
+                .service(admin::bulletins::admin_publish_bulletin)
                 .service(admin::accounts::admin_list_accounts)
                 .service(admin::accounts::admin_update_account),
         );

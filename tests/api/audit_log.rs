@@ -964,6 +964,7 @@ struct Fixture {
     registration: String,
     application: String,
     account: String,
+    bulletin: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -975,7 +976,19 @@ async fn fixture(app: &TestApp) -> Fixture {
     let registration = register(app, event, "grace@camden.gov.uk").await;
     let (account, applicant_token) = new_member(app, "applicant@example.org").await;
     let application = apply(app, &applicant_token).await;
+    let bulletin: Value = app
+        .post("/api/v1/admin/bulletins")
+        .bearer_auth(&admin_token)
+        .json(&json!({"number": 14, "title": "Bulletin 14", "published_on": "2011-03-14"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bulletin = bulletin["id"].as_i64().unwrap();
     Fixture {
+        bulletin,
         admin_token,
         event,
         registration,
@@ -1003,6 +1016,8 @@ fn admin_operations(f: &Fixture) -> Vec<(Method, String, Option<Value>)> {
                 ("membership-applications", f.application.clone())
             } else if template.starts_with("/api/v1/admin/accounts/{") {
                 ("accounts", f.account.clone())
+            } else if template.starts_with("/api/v1/admin/bulletins/{") {
+                ("bulletins", f.bulletin.to_string())
             } else {
                 panic!("no object for the parameters of {template}: extend this test");
             };
@@ -1057,6 +1072,7 @@ async fn admin_view(app: &TestApp, f: &Fixture) -> Vec<Value> {
     let paths = [
         "/api/v1/admin/events?limit=100".to_string(),
         format!("/api/v1/admin/events/{}", f.event),
+        format!("/api/v1/admin/bulletins/{}", f.bulletin),
         format!("/api/v1/admin/events/{}/registrations?limit=100", f.event),
         "/api/v1/admin/membership-applications?limit=100".to_string(),
         format!("/api/v1/admin/membership-applications/{}", f.application),

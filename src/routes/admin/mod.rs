@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulletins;
 pub mod event_input;
 pub mod events;
 pub mod membership;

@@ -1,0 +1,304 @@
+//! Published bulletins, as JSON and as an Atom feed.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::db::{self, DbConnection};
+use crate::domain::Email;
+use crate::domain::time::{Rfc3339, shown_utc};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::feeds::atom;
+use crate::list_envelope;
+use crate::pagination::{PageParams, list_response};
+use crate::repo::bulletins::{self, BulletinRow, BulletinValues};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200, example = "LLCP Workshops")]
+    pub heading: String,
+    /// Markdown. Rendered to HTML (sanitised) only in feeds and embeds.
+    #[validate(length(min = 1, max = 20000))]
+    #[schema(min_length = 1, max_length = 20000)]
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub role: Option<String>,
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub organisation: Option<String>,
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+    #[validate(length(max = 40))]
+    #[schema(max_length = 40)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulletinLinks {
+    #[serde(rename = "self")]
+    pub self_: String,
+    pub atom: String,
+}
+
+/// A numbered bulletin of the programme.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Bulletin {
+    pub id: i64,
+    #[schema(example = 14)]
+    pub number: i32,
+    pub title: String,
+    #[schema(example = "Phase 3: Making Transformational Change Happen")]
+    pub phase: Option<String>,
+    /// The issue date printed on the bulletin.
+    #[schema(example = "2011-03-14", format = Date)]
+    pub published_on: String,
+    pub summary: Option<String>,
+    pub sections: Vec<Section>,
+    pub contacts: Vec<Contact>,
+    /// Published events that belong to this bulletin.
+    pub event_ids: Vec<i64>,
+    pub links: BulletinLinks,
+    /// `null` while a draft (visible to admins only).
+    pub published_at: Option<Rfc3339>,
+    pub updated_at: Rfc3339,
+}
+
+list_envelope!(BulletinList, Bulletin);
+
+impl Bulletin {
+    pub fn new(row: BulletinRow, event_ids: Vec<i64>, state: &AppState) -> Self {
+        Self {
+            id: row.id,
+            number: row.number,
+            links: BulletinLinks {
+                self_: state.url(&format!("/api/v1/bulletins/{}", row.number)),
+                atom: state.url("/api/v1/bulletins.atom"),
+            },
+            sections: serde_json::from_str(&row.sections).unwrap_or_default(),
+            contacts: serde_json::from_str(&row.contacts).unwrap_or_default(),
+            event_ids,
+            title: row.title,
+            phase: row.phase,
+            published_on: row.published_on,
+            summary: row.summary,
+            published_at: row.published_at.map(shown_utc),
+            updated_at: shown_utc(row.updated_at),
+        }
+    }
+
+    pub fn load(
+        conn: &mut DbConnection,
+        row: BulletinRow,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        let ids = bulletins::event_ids(conn, row.number)?;
+        Ok(Self::new(row, ids, state))
+    }
+}
+
+/// A bulletin as admins write it.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulletinInput {
+    #[validate(range(min = 1, max = 100000))]
+    #[schema(minimum = 1, example = 14)]
+    pub number: i32,
+    #[validate(length(min = 3, max = 200))]
+    #[schema(min_length = 3, max_length = 200)]
+    pub title: String,
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub phase: Option<String>,
+    #[schema(example = "2011-03-14", format = Date)]
+    pub published_on: String,
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
+    pub sections: Vec<Section>,
+    #[serde(default)]
+    #[validate(length(max = 20), nested)]
+    #[schema(max_items = 20)]
+    pub contacts: Vec<Contact>,
+}
+
+fn trimmed(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+impl BulletinInput {
+    pub fn from_row(row: &BulletinRow) -> Self {
+        Self {
+            number: row.number,
+            title: row.title.clone(),
+            phase: row.phase.clone(),
+            published_on: row.published_on.clone(),
+            summary: row.summary.clone(),
+            sections: serde_json::from_str(&row.sections).unwrap_or_default(),
+            contacts: serde_json::from_str(&row.contacts).unwrap_or_default(),
+        }
+    }
+
+    pub fn into_values(self, now: chrono::NaiveDateTime) -> Result<BulletinValues, ApiError> {
+        let mut errors = crate::validation::errors_of(&self);
+        if self.title.trim().chars().count() < 3 && !errors.iter().any(|e| e.field == "title") {
+            errors.push(FieldError::new("title", "must be 3 to 200 characters"));
+        }
+        if NaiveDate::parse_from_str(&self.published_on, "%Y-%m-%d").is_err() {
+            errors.push(FieldError::new(
+                "published_on",
+                "must be a date like 2011-03-14",
+            ));
+        }
+        for (i, contact) in self.contacts.iter().enumerate() {
+            if let Some(email) = &contact.email
+                && Email::parse(email).is_err()
+            {
+                errors.push(FieldError::new(
+                    format!("contacts[{i}].email"),
+                    "must be a valid email address",
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let sections: Vec<Section> = self
+            .sections
+            .into_iter()
+            .map(|s| Section {
+                heading: s.heading.trim().to_string(),
+                body: s.body,
+            })
+            .collect();
+        let contacts: Vec<Contact> = self
+            .contacts
+            .into_iter()
+            .map(|c| Contact {
+                name: c.name.trim().to_string(),
+                role: trimmed(&c.role),
+                organisation: trimmed(&c.organisation),
+                email: trimmed(&c.email),
+                phone: trimmed(&c.phone),
+            })
+            .collect();
+        Ok(BulletinValues {
+            number: self.number,
+            title: self.title.trim().to_string(),
+            phase: trimmed(&self.phase),
+            published_on: self.published_on,
+            summary: trimmed(&self.summary),
+            sections: serde_json::to_string(&sections).unwrap_or_else(|_| "[]".into()),
+            contacts: serde_json::to_string(&contacts).unwrap_or_else(|_| "[]".into()),
+            updated_at: now,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BulletinQuery {
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0, default = 0)]
+    pub offset: Option<i64>,
+}
+
+/// Published bulletins, newest first.
+#[utoipa::path(
+    tag = "bulletins",
+    params(BulletinQuery),
+    responses(
+        (status = 200, body = BulletinList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/bulletins")]
+pub async fn list_bulletins(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<BulletinQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageParams {
+        limit: query.limit,
+        offset: query.offset,
+    }
+    .page()?;
+    let shared = state.clone();
+    let (items, total) = db::run(&state.pool, move |conn| {
+        let (rows, total) = bulletins::list(conn, true, page.limit, page.offset)?;
+        let items = rows
+            .into_iter()
+            .map(|row| Bulletin::load(conn, row, &shared))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((items, total))
+    })
+    .await?;
+    let body = BulletinList {
+        items,
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    };
+    Ok(list_response(&req, page, total, &body))
+}
+
+/// One published bulletin, by its number.
+#[utoipa::path(
+    tag = "bulletins",
+    params(("number" = i32, Path, description = "The bulletin's number, e.g. 14")),
+    responses(
+        (status = 200, body = Bulletin),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/bulletins/{number}")]
+pub async fn get_bulletin(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let number = path.into_inner();
+    let shared = state.clone();
+    let bulletin = db::run(&state.pool, move |conn| {
+        match bulletins::find_by_number(conn, number)? {
+            Some(row) if row.is_published() => Bulletin::load(conn, row, &shared).map(Some),
+            _ => Ok(None),
+        }
+    })
+    .await?
+    .ok_or_else(|| ApiError::NotFound("No published bulletin has this number.".into()))?;
+    Ok(HttpResponse::Ok().json(bulletin))
+}
+
+/// Published bulletins as an Atom 1.0 feed, newest first, with sanitised HTML content.
+#[utoipa::path(
+    tag = "bulletins",
+    responses((status = 200, description = "An Atom feed", body = String, content_type = "application/atom+xml"))
+)]
+#[get("/bulletins.atom")]
+pub async fn bulletins_atom(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let (rows, _) = db::run(&state.pool, |conn| bulletins::list(conn, true, 50, 0)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(atom::CONTENT_TYPE)
+        .body(atom::feed(&rows, &state.links)))
+}
