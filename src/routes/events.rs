@@ -234,18 +234,93 @@ pub async fn list_events(
     Ok(list_response(&req, page, total, &body))
 }
 
-/// One published event, by id or slug.
+fn wants_json_ld(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.to_ascii_lowercase().contains("application/ld+json"))
+}
+
+/// schema.org `Event` JSON-LD, for search engines and the sites that embed the event.
+pub fn json_ld(event: &Event) -> serde_json::Value {
+    use serde_json::json;
+    let schema = |term: &str| format!("https://schema.org/{term}");
+    let status = match event.status {
+        EventStatus::Cancelled => schema("EventCancelled"),
+        EventStatus::Scheduled => schema("EventScheduled"),
+    };
+    let availability = match event.registration.state {
+        RegistrationState::Open | RegistrationState::NotRequired => {
+            if event.seats_remaining.is_some_and(|n| n <= 5) {
+                schema("LimitedAvailability")
+            } else {
+                schema("InStock")
+            }
+        }
+        RegistrationState::FullWaitlistOpen => schema("SoldOut"),
+        RegistrationState::NotYetOpen => schema("PreOrder"),
+        RegistrationState::Closed => schema("Discontinued"),
+    };
+    let mut ld = json!({
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": event.title,
+        "startDate": event.starts_at,
+        "endDate": event.ends_at,
+        "eventStatus": status,
+        "eventAttendanceMode": schema("OfflineEventAttendanceMode"),
+        "url": event.links.self_,
+        "offers": {
+            "@type": "Offer",
+            "price": 0,
+            "priceCurrency": "GBP",
+            "availability": availability,
+            "url": event.links.register,
+        },
+    });
+    if let Some(description) = event.description.as_ref().or(event.summary.as_ref()) {
+        ld["description"] = json!(description);
+    }
+    if let Some(venue) = &event.venue {
+        ld["location"] = json!({
+            "@type": "Place",
+            "name": venue.name,
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": venue.address,
+                "postalCode": venue.postcode,
+                "addressRegion": "London",
+                "addressCountry": "GB",
+            },
+        });
+    }
+    if let Some(organiser) = &event.organiser {
+        ld["organizer"] = json!({"@type": "Organization", "name": organiser});
+    }
+    if let Some(capacity) = event.capacity {
+        ld["maximumAttendeeCapacity"] = json!(capacity);
+        ld["remainingAttendeeCapacity"] = json!(event.seats_remaining);
+    }
+    ld
+}
+
+/// One published event, by id or slug. With `Accept: application/ld+json`, schema.org
+/// `Event` JSON-LD instead.
 #[utoipa::path(
     tag = "events",
     params(("id_or_slug" = String, Path, description = "The event's numeric id or its slug")),
     responses(
-        (status = 200, body = Event),
+        (status = 200, description = "The event, or schema.org JSON-LD", content(
+            (Event = "application/json"),
+            (Object = "application/ld+json"),
+        )),
         (status = 404, description = "No published event has this id or slug", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/events/{id_or_slug}")]
 pub async fn get_event(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -256,7 +331,13 @@ pub async fn get_event(
     .await?;
     match row {
         Some(row) if row.is_published() => {
-            Ok(HttpResponse::Ok().json(Event::from_row(row, &state)))
+            let event = Event::from_row(row, &state);
+            if wants_json_ld(&req) {
+                return Ok(HttpResponse::Ok()
+                    .content_type("application/ld+json")
+                    .body(json_ld(&event).to_string()));
+            }
+            Ok(HttpResponse::Ok().json(event))
         }
         _ => Err(ApiError::NotFound(
             "No published event has this id or slug.".into(),

@@ -278,3 +278,74 @@ async fn feeds_are_cacheable_and_open_to_any_origin() {
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 }
+
+async fn json_ld(app: &TestApp, slug: &str) -> Value {
+    let response = app
+        .get(&format!("/api/v1/events/{slug}"))
+        .header("Accept", "application/ld+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/ld+json");
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_event_is_available_as_schema_org_json_ld() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut body = event_body("Seminar at Swiss Cottage", 10);
+    body["starts_at"] = json!("2031-04-15T09:00:00Z");
+    body["ends_at"] = json!("2031-04-15T12:00:00Z");
+    body["capacity"] = json!(1);
+    body["organiser"] = json!("London Library Change Programme");
+    let event = published(&app, &admin, body).await;
+    let slug = event["slug"].as_str().unwrap();
+
+    let ld = json_ld(&app, slug).await;
+    assert_eq!(ld["@context"], "https://schema.org");
+    assert_eq!(ld["@type"], "Event");
+    assert_eq!(ld["name"], "Seminar at Swiss Cottage");
+    assert_eq!(ld["startDate"], "2031-04-15T10:00:00+01:00");
+    assert_eq!(ld["eventStatus"], "https://schema.org/EventScheduled");
+    assert_eq!(ld["location"]["name"], "Swiss Cottage Library");
+    assert_eq!(ld["location"]["address"]["postalCode"], "NW3 3HA");
+    assert_eq!(ld["organizer"]["name"], "London Library Change Programme");
+    assert_eq!(
+        ld["offers"]["availability"],
+        "https://schema.org/LimitedAvailability"
+    );
+
+    let registered = app
+        .post(&format!("/api/v1/events/{slug}/registrations"))
+        .json(&json!({"full_name": "Ada", "email": "ada@camden.gov.uk", "organisation": "Camden", "consent": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    assert_eq!(
+        json_ld(&app, slug).await["offers"]["availability"],
+        "https://schema.org/SoldOut"
+    );
+
+    app.post(&format!("/api/v1/admin/events/{}/cancel", event["id"]))
+        .bearer_auth(&admin)
+        .json(&json!({"reason": "Venue closed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_ld(&app, slug).await["eventStatus"],
+        "https://schema.org/EventCancelled"
+    );
+    let plain: Value = app
+        .get(&format!("/api/v1/events/{slug}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plain["slug"], slug, "plain JSON without the Accept header");
+}
