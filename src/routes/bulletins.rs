@@ -224,6 +224,37 @@ pub struct BulletinQuery {
     pub offset: Option<i64>,
 }
 
+/// A page of bulletins (drafts too unless `published_only`), newest first.
+pub async fn bulletin_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    query: &BulletinQuery,
+    published_only: bool,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageParams {
+        limit: query.limit,
+        offset: query.offset,
+    }
+    .page()?;
+    let shared = state.clone();
+    let (items, total) = db::run(&state.pool, move |conn| {
+        let (rows, total) = bulletins::list(conn, published_only, page.limit, page.offset)?;
+        let items = rows
+            .into_iter()
+            .map(|row| Bulletin::load(conn, row, &shared))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((items, total))
+    })
+    .await?;
+    let body = BulletinList {
+        items,
+        total,
+        limit: page.limit,
+        offset: page.offset,
+    };
+    Ok(list_response(req, page, total, &body))
+}
+
 /// Published bulletins, newest first.
 #[utoipa::path(
     tag = "bulletins",
@@ -239,28 +270,7 @@ pub async fn list_bulletins(
     state: web::Data<AppState>,
     query: web::Query<BulletinQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageParams {
-        limit: query.limit,
-        offset: query.offset,
-    }
-    .page()?;
-    let shared = state.clone();
-    let (items, total) = db::run(&state.pool, move |conn| {
-        let (rows, total) = bulletins::list(conn, true, page.limit, page.offset)?;
-        let items = rows
-            .into_iter()
-            .map(|row| Bulletin::load(conn, row, &shared))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((items, total))
-    })
-    .await?;
-    let body = BulletinList {
-        items,
-        total,
-        limit: page.limit,
-        offset: page.offset,
-    };
-    Ok(list_response(&req, page, total, &body))
+    bulletin_page(&req, &state, &query, true).await
 }
 
 /// One published bulletin, by its number.

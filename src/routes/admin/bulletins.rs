@@ -1,8 +1,6 @@
 //! Bulletin drafting and publishing for admins.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::event_input::merge_patch;
 use crate::auth::Admin;
@@ -10,20 +8,12 @@ use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::time::now;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, JsonObject, from_value};
-use crate::pagination::{PageParams, list_response};
 use crate::repo::audit;
 use crate::repo::bulletins::{self, BulletinRow};
-use crate::routes::bulletins::{Bulletin, BulletinInput, BulletinList};
+use crate::routes::bulletins::{
+    Bulletin, BulletinInput, BulletinList, BulletinQuery, bulletin_page,
+};
 use crate::state::AppState;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AdminBulletinQuery {
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<i64>,
-    #[param(minimum = 0, default = 0)]
-    pub offset: Option<i64>,
-}
 
 fn not_found() -> ApiError {
     ApiError::NotFound("No bulletin has this id.".into())
@@ -36,7 +26,7 @@ fn load(conn: &mut DbConnection, id: i64) -> Result<BulletinRow, ApiError> {
 /// Every bulletin, drafts included, newest first.
 #[utoipa::path(
     tag = "admin",
-    params(AdminBulletinQuery),
+    params(BulletinQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, body = BulletinList),
@@ -50,30 +40,9 @@ pub async fn admin_list_bulletins(
     req: HttpRequest,
     _admin: Admin,
     state: web::Data<AppState>,
-    query: web::Query<AdminBulletinQuery>,
+    query: web::Query<BulletinQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageParams {
-        limit: query.limit,
-        offset: query.offset,
-    }
-    .page()?;
-    let shared = state.clone();
-    let (items, total) = db::run(&state.pool, move |conn| {
-        let (rows, total) = bulletins::list(conn, false, page.limit, page.offset)?;
-        let items = rows
-            .into_iter()
-            .map(|row| Bulletin::load(conn, row, &shared))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((items, total))
-    })
-    .await?;
-    let body = BulletinList {
-        items,
-        total,
-        limit: page.limit,
-        offset: page.offset,
-    };
-    Ok(list_response(&req, page, total, &body))
+    bulletin_page(&req, &state, &query, false).await
 }
 
 /// Creates a draft bulletin.
