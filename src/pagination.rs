@@ -26,6 +26,13 @@ pub struct Page {
     pub offset: i64,
 }
 
+impl Page {
+    /// A page from a query's `limit` and `offset`, checked (400 when out of range).
+    pub fn of(limit: Option<i64>, offset: Option<i64>) -> Result<Self, ApiError> {
+        PageParams { limit, offset }.page()
+    }
+}
+
 impl PageParams {
     pub fn page(self) -> Result<Page, ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);

@@ -12,7 +12,7 @@ use crate::domain::time::{Rfc3339, shown_utc};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::feeds::atom;
 use crate::list_envelope;
-use crate::pagination::{PageParams, list_response};
+use crate::pagination::{Page, list_response};
 use crate::repo::bulletins::{self, BulletinRow, BulletinValues};
 use crate::state::AppState;
 
@@ -231,11 +231,7 @@ pub async fn bulletin_page(
     query: &BulletinQuery,
     published_only: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageParams {
-        limit: query.limit,
-        offset: query.offset,
-    }
-    .page()?;
+    let page = Page::of(query.limit, query.offset)?;
     let shared = state.clone();
     let (items, total) = db::run(&state.pool, move |conn| {
         let (rows, total) = bulletins::list(conn, published_only, page.limit, page.offset)?;

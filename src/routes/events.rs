@@ -12,7 +12,7 @@ use crate::domain::time::{DateBound, Rfc3339, now, parse_filter_time, shown_in};
 use crate::error::{ApiError, Problem};
 use crate::feeds::ics;
 use crate::list_envelope;
-use crate::pagination::{Page, PageParams, list_response};
+use crate::pagination::{Page, list_response};
 use crate::repo::events::{self, EventFilter, EventRow};
 use crate::state::AppState;
 
@@ -149,11 +149,7 @@ pub struct EventQuery {
 
 impl EventQuery {
     pub fn page(&self) -> Result<Page, ApiError> {
-        PageParams {
-            limit: self.limit,
-            offset: self.offset,
-        }
-        .page()
+        Page::of(self.limit, self.offset)
     }
 
     /// The filter; `upcoming_by_default` applies `from = now` when `from` is absent.

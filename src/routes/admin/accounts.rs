@@ -11,7 +11,7 @@ use crate::domain::time::now;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 use crate::list_envelope;
-use crate::pagination::{PageParams, list_response};
+use crate::pagination::{Page, list_response};
 use crate::repo::accounts::{self, AccountFilter};
 use crate::repo::{audit, refresh_tokens};
 use crate::routes::accounts::{Account, Role};
@@ -61,11 +61,7 @@ pub async fn admin_list_accounts(
     query: web::Query<AccountQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = PageParams {
-        limit: query.limit,
-        offset: query.offset,
-    }
-    .page()?;
+    let page = Page::of(query.limit, query.offset)?;
     let filter = AccountFilter {
         role: query.role.map(|r| r.as_str().to_string()),
         disabled: query.disabled,

@@ -9,7 +9,7 @@ use crate::db;
 use crate::domain::time::{DateBound, Rfc3339, parse_filter_time, shown_utc};
 use crate::error::{ApiError, Problem};
 use crate::list_envelope;
-use crate::pagination::{PageParams, list_response};
+use crate::pagination::{Page, list_response};
 use crate::repo::audit::{self, AuditFilter, AuditRow};
 use crate::state::AppState;
 
@@ -83,11 +83,7 @@ pub async fn admin_audit_log(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = PageParams {
-        limit: query.limit,
-        offset: query.offset,
-    }
-    .page()?;
+    let page = Page::of(query.limit, query.offset)?;
     let time = |raw: &Option<String>, name: &str, bound| -> Result<_, ApiError> {
         raw.as_deref()
             .map(|t| parse_filter_time(t, bound))

@@ -13,7 +13,7 @@ use crate::domain::time::now;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 use crate::list_envelope;
-use crate::pagination::{PageParams, list_response};
+use crate::pagination::{Page, list_response};
 use crate::repo::accounts::AccountRow;
 use crate::repo::audit;
 use crate::repo::membership::{self, ApplicationFilter, ApplicationRow, Decision};
@@ -150,11 +150,7 @@ pub async fn admin_list_applications(
     state: web::Data<AppState>,
     query: web::Query<ApplicationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageParams {
-        limit: query.limit,
-        offset: query.offset,
-    }
-    .page()?;
+    let page = Page::of(query.limit, query.offset)?;
     let filter = ApplicationFilter {
         status: query.status.map(|s| s.as_str().to_string()),
         overdue_at: query.overdue.unwrap_or(false).then(now),

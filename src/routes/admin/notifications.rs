@@ -10,7 +10,7 @@ use crate::domain::time::{Rfc3339, shown_utc};
 use crate::error::{ApiError, Problem};
 use crate::list_envelope;
 use crate::notify::outbox::{self, NotificationRow};
-use crate::pagination::{PageParams, list_response};
+use crate::pagination::{Page, list_response};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -97,11 +97,7 @@ pub async fn admin_list_notifications(
     state: web::Data<AppState>,
     query: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageParams {
-        limit: query.limit,
-        offset: query.offset,
-    }
-    .page()?;
+    let page = Page::of(query.limit, query.offset)?;
     let status = query.status.map(|s| match s {
         NotificationStatus::Queued => "queued",
         NotificationStatus::Sent => "sent",

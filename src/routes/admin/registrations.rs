@@ -13,7 +13,7 @@ use crate::domain::time::now;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 use crate::list_envelope;
-use crate::pagination::{PageParams, list_response};
+use crate::pagination::{Page, list_response};
 use crate::repo::registrations::{self, CancelledBy};
 use crate::repo::{audit, events};
 use crate::routes::registrations::{Registration, RegistrationStatus};
@@ -126,11 +126,7 @@ pub async fn admin_list_registrations(
     query: web::Query<RegistrationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let event_id = path.into_inner();
-    let page = PageParams {
-        limit: query.limit,
-        offset: query.offset,
-    }
-    .page()?;
+    let page = Page::of(query.limit, query.offset)?;
     let csv = wants_csv(&req);
     let status = query.status.map(|s| s.as_str());
     let (event, rows, total) = db::run(&state.pool, move |conn| {
