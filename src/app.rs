@@ -147,15 +147,11 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
             .configure(crate::pages::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(not_matched))
+            .wrap(public_http::cors())
             .wrap(ErrorHandlers::new().default_handler(problem_for_errors))
             .wrap_fn(move |req, srv| {
-                use futures_util::FutureExt;
-                if let Some(answer) = public_http::preflight(&req) {
-                    let res = req.into_response(answer).map_into_boxed_body();
-                    return async move { Ok(res) }.boxed_local();
-                }
                 let response = srv.call(req);
-                async move { public_http::finish(response.await?, max_age).await }.boxed_local()
+                async move { public_http::finish(response.await?, max_age).await }
             })
             .wrap_fn(|mut req, srv| {
                 let id = new_request_id(&req);

@@ -20,6 +20,7 @@ use crate::error::{FieldError, Problem};
     tags(
         (name = "events", description = "The public event listing"),
         (name = "bulletins", description = "The programme's numbered bulletins"),
+        (name = "embed", description = "The listing for borough websites: an iframe document and a script"),
         (name = "registrations", description = "Registering for events and managing a registration"),
         (name = "membership", description = "Joining the Community of Practice"),
         (name = "accounts", description = "Sign-up and the signed-in account"),

@@ -1,10 +1,10 @@
 //! What every public GET gets: a strong `ETag` from its content, `304 Not Modified` for
-//! a matching `If-None-Match`, a shared-cache `Cache-Control`, and CORS open to any
-//! origin (without credentials). Account, admin and registration paths get none of it:
+//! a matching `If-None-Match`, a shared-cache `Cache-Control`, and (through actix-cors)
+//! CORS open to any origin, without credentials. Account, admin and registration paths get none of it:
 //! they are private and grant nothing cross-origin.
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceResponse;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{Error, HttpResponse};
 use sha2::{Digest, Sha256};
@@ -22,27 +22,19 @@ pub fn is_public(path: &str) -> bool {
     !is_registration && PUBLIC.iter().any(|p| path.starts_with(p))
 }
 
-/// A CORS preflight for a public path: any origin may GET it.
-pub fn preflight(req: &ServiceRequest) -> Option<HttpResponse> {
-    let is_preflight = req.method() == Method::OPTIONS
-        && req.headers().contains_key(header::ORIGIN)
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    if !is_preflight || !is_public(req.path()) {
-        return None;
-    }
-    Some(
-        HttpResponse::NoContent()
-            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD"))
-            .insert_header((
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                "If-None-Match, Accept",
-            ))
-            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"))
-            .finish(),
-    )
+/// CORS for public GETs: any origin, answered with the wildcard and never with
+/// credentials. Requests to other paths pass through untouched, so they carry no
+/// `Access-Control-Allow-Origin`, and a preflight to them is refused.
+pub fn cors() -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allow_any_origin()
+        .send_wildcard()
+        .allowed_origin_fn(|_, head| is_public(head.uri.path()))
+        .block_on_origin_mismatch(false)
+        .allowed_methods([Method::GET, Method::HEAD])
+        .allowed_headers([header::IF_NONE_MATCH, header::ACCEPT])
+        .disable_vary_header()
+        .max_age(86_400)
 }
 
 /// True when `If-None-Match` names this entity tag (or is `*`); weak comparison, as
@@ -55,8 +47,8 @@ fn matches(if_none_match: &str, etag: &str) -> bool {
             .any(|candidate| bare(candidate) == bare(etag))
 }
 
-/// Adds caching and CORS headers to a public GET, answering 304 when the client's copy
-/// is current. The tag is computed from the bytes sent, so it changes exactly when the
+/// Adds caching headers to a public GET, answering 304 when the client's copy is
+/// current (keeping the CORS headers that `cors` added). The tag is computed from the bytes sent, so it changes exactly when the
 /// content does, on every instance alike.
 pub async fn finish<B>(
     res: ServiceResponse<B>,
@@ -71,10 +63,7 @@ where
         return Ok(res.map_into_boxed_body());
     }
     let mut res = res.map_into_boxed_body();
-    res.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        header::HeaderValue::from_static("*"),
-    );
+    // Set here, not by actix-cors, which would add it to private responses too.
     res.headers_mut().insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
         header::HeaderValue::from_static("ETag, Link"),

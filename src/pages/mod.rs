@@ -1,17 +1,24 @@
-//! The one page people reach from their emails: see or cancel a registration.
+//! The pages people reach from emails and embedded listings: register for an event,
+//! and see or cancel a registration. Both are static and talk to the public API.
 
 use actix_web::{HttpResponse, web};
 
 const MANAGE_HTML: &str = include_str!("manage.html");
 const MANAGE_JS: &str = include_str!("manage.js");
+const REGISTER_HTML: &str = include_str!("register.html");
+const REGISTER_JS: &str = include_str!("register.js");
+const PAGES_CSS: &str = include_str!("pages.css");
 
-/// Strict: the page runs only its own script and talks only to this service.
-const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// Strict: a page runs only its own script and styles, and talks only to this service.
+const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/docs", web::get().to(docs_redirect))
         .route("/registrations/{id}/manage", web::get().to(manage_page))
-        .route("/assets/manage.js", web::get().to(manage_script));
+        .route("/events/{slug}/register", web::get().to(register_page))
+        .route("/assets/manage.js", web::get().to(manage_script))
+        .route("/assets/register.js", web::get().to(register_script))
+        .route("/assets/pages.css", web::get().to(stylesheet));
 }
 
 /// Swagger UI lives under `/docs/`; the bare path is what people type.
@@ -21,18 +28,40 @@ async fn docs_redirect() -> HttpResponse {
         .finish()
 }
 
-async fn manage_page() -> HttpResponse {
+fn page(html: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("Content-Security-Policy", CSP))
         .insert_header(("Referrer-Policy", "no-referrer"))
         .insert_header(("Cache-Control", "no-store"))
-        .body(MANAGE_HTML)
+        .body(html)
+}
+
+fn asset(content_type: &str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(body)
+}
+
+async fn manage_page() -> HttpResponse {
+    page(MANAGE_HTML)
+}
+
+/// The registration form that embedded listings link to; the script reads the slug
+/// from the path and asks the API about the event.
+async fn register_page() -> HttpResponse {
+    page(REGISTER_HTML)
 }
 
 async fn manage_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(MANAGE_JS)
+    asset("text/javascript; charset=utf-8", MANAGE_JS)
+}
+
+async fn register_script() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", REGISTER_JS)
+}
+
+async fn stylesheet() -> HttpResponse {
+    asset("text/css; charset=utf-8", PAGES_CSS)
 }

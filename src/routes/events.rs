@@ -1,5 +1,6 @@
 //! The public event listing and event pages.
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,6 +11,7 @@ use crate::domain::event::{
 };
 use crate::domain::time::{DateBound, Rfc3339, now, parse_filter_time, shown_in};
 use crate::error::{ApiError, Problem};
+use crate::feeds::embed::register_page_path;
 use crate::feeds::ics;
 use crate::list_envelope;
 use crate::pagination::{Page, list_response};
@@ -196,6 +198,20 @@ impl EventQuery {
     }
 }
 
+/// One page of the public listing, for the feeds and embeds that show it whole.
+pub async fn published_upcoming(
+    state: &AppState,
+    query: &EventQuery,
+) -> Result<Vec<EventRow>, ApiError> {
+    let page = query.page()?;
+    let filter = query.filter(true, true)?;
+    let (rows, _) = db::run(&state.pool, move |conn| {
+        events::list(conn, &filter, page.limit, page.offset)
+    })
+    .await?;
+    Ok(rows)
+}
+
 /// Published events, soonest first; upcoming only unless `from` says otherwise.
 #[utoipa::path(
     tag = "events",
@@ -230,6 +246,16 @@ pub async fn list_events(
     Ok(list_response(&req, page, total, &body))
 }
 
+/// One event's `Last-Modified`: its last edit (the ETag stays the validator).
+fn last_modified(row: &EventRow) -> (header::HeaderName, header::HeaderValue) {
+    let when = std::time::SystemTime::from(crate::domain::time::as_utc(row.updated_at));
+    let value = header::HttpDate::from(when).to_string();
+    (
+        header::LAST_MODIFIED,
+        header::HeaderValue::from_str(&value).unwrap_or(header::HeaderValue::from_static("")),
+    )
+}
+
 fn wants_json_ld(req: &HttpRequest) -> bool {
     req.headers()
         .get(actix_web::http::header::ACCEPT)
@@ -238,7 +264,8 @@ fn wants_json_ld(req: &HttpRequest) -> bool {
 }
 
 /// schema.org `Event` JSON-LD, for search engines and the sites that embed the event.
-pub fn json_ld(event: &Event) -> serde_json::Value {
+/// The offer points at the registration page people use, not the API endpoint.
+pub fn json_ld(event: &Event, register_page: &str) -> serde_json::Value {
     use serde_json::json;
     let schema = |term: &str| format!("https://schema.org/{term}");
     let status = match event.status {
@@ -271,7 +298,7 @@ pub fn json_ld(event: &Event) -> serde_json::Value {
             "price": 0,
             "priceCurrency": "GBP",
             "availability": availability,
-            "url": event.links.register,
+            "url": register_page,
         },
     });
     if let Some(description) = event.description.as_ref().or(event.summary.as_ref()) {
@@ -327,13 +354,16 @@ pub async fn get_event(
     .await?;
     match row {
         Some(row) if row.is_published() => {
+            let modified = last_modified(&row);
             let event = Event::from_row(row, &state);
             if wants_json_ld(&req) {
+                let register_page = state.url(&register_page_path(&event.slug));
                 return Ok(HttpResponse::Ok()
                     .content_type("application/ld+json")
-                    .body(json_ld(&event).to_string()));
+                    .insert_header(modified)
+                    .body(json_ld(&event, &register_page).to_string()));
             }
-            Ok(HttpResponse::Ok().json(event))
+            Ok(HttpResponse::Ok().insert_header(modified).json(event))
         }
         _ => Err(ApiError::NotFound(
             "No published event has this id or slug.".into(),
@@ -377,12 +407,7 @@ pub async fn list_events_ics(
 ) -> Result<HttpResponse, ApiError> {
     let mut query = query.into_inner();
     query.limit = query.limit.or(Some(CALENDAR_DEFAULT_LIMIT));
-    let page = query.page()?;
-    let filter = query.filter(true, true)?;
-    let (rows, _) = db::run(&state.pool, move |conn| {
-        events::list(conn, &filter, page.limit, page.offset)
-    })
-    .await?;
+    let rows = published_upcoming(&state, &query).await?;
     Ok(calendar_response(
         "London Library Change Programme events",
         &rows,
@@ -413,13 +438,11 @@ pub async fn get_event_ics(
     .await?;
     match row {
         Some(row) if row.is_published() => {
-            let filename = row.slug.clone();
-            Ok(calendar_response(
-                &row.title.clone(),
-                &[row],
-                &state,
-                &filename,
-            ))
+            let (filename, title) = (row.slug.clone(), row.title.clone());
+            let (name, value) = last_modified(&row);
+            let mut response = calendar_response(&title, &[row], &state, &filename);
+            response.headers_mut().insert(name, value);
+            Ok(response)
         }
         _ => Err(ApiError::NotFound(
             "No published event has this id or slug.".into(),

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod boroughs;
 pub mod bulletins;
+pub mod embed;
 pub mod events;
 pub mod fallback;
 pub mod health;
@@ -18,6 +19,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(
+            scope::scope("/embed")
+                .service(embed::embed_events)
+                .service(embed::embed_script)
+                .service(embed::embed_stylesheet),
+        )
         .service(
             scope::scope("/api/v1")
                 .service(events::list_events)

@@ -316,6 +316,11 @@ async fn an_event_is_available_as_schema_org_json_ld() {
         ld["offers"]["availability"],
         "https://schema.org/LimitedAvailability"
     );
+    assert_eq!(
+        ld["offers"]["url"],
+        format!("http://hub.test/events/{slug}/register"),
+        "the offer links to the page people register on"
+    );
 
     let registered = app
         .post(&format!("/api/v1/events/{slug}/registrations"))

@@ -8,6 +8,7 @@ mod auth;
 mod bulletins;
 mod cli;
 mod contract;
+mod embed;
 mod errors;
 mod events_admin;
 mod events_public;

@@ -109,7 +109,7 @@ async fn public_gets_allow_any_origin_without_credentials() {
         .send()
         .await
         .unwrap();
-    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert!(preflight.status().is_success());
     assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
 }
 
@@ -157,4 +157,30 @@ async fn private_paths_grant_nothing_cross_origin() {
         response.headers().get("etag").is_none(),
         "private responses are not tagged for shared caches"
     );
+}
+
+#[tokio::test]
+async fn an_event_and_its_calendar_carry_last_modified() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = app
+        .published_event(&admin, &event_body("Workshop with a date", 10))
+        .await;
+    let slug = event["slug"].as_str().unwrap();
+    for path in [
+        format!("/api/v1/events/{slug}"),
+        format!("/api/v1/events/{slug}/ics"),
+    ] {
+        let response = app.get(&path).send().await.unwrap();
+        let value = response.headers()["last-modified"].to_str().unwrap();
+        assert!(
+            value.ends_with(" GMT") && httpdate_year(value) >= 2026,
+            "{path}: {value}"
+        );
+    }
+}
+
+/// The year of an IMF-fixdate such as `Sat, 28 Nov 2026 16:27:22 GMT`.
+fn httpdate_year(value: &str) -> i32 {
+    value.split(' ').nth(3).unwrap().parse().unwrap()
 }
