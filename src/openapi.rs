@@ -50,6 +50,60 @@ impl Modify for BearerScheme {
     }
 }
 
+/// Every operation that touches the database can also answer 500 (an opaque problem
+/// with a `request_id`) and 503 (pool exhausted or database down, with `Retry-After`).
+struct ServerErrors;
+
+/// Operations answered from memory alone.
+const STATIC_PATHS: [&str; 4] = [
+    "/healthz",
+    "/embed/events.js",
+    "/embed/events.css",
+    "/api/v1/boroughs",
+];
+
+impl Modify for ServerErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if STATIC_PATHS.contains(&path.as_str()) {
+                continue;
+            }
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let responses = &mut operation.responses.responses;
+                responses.entry("500".into()).or_insert_with(|| {
+                    problem("An unexpected error; the problem carries a `request_id` to quote")
+                        .into()
+                });
+                responses.entry("503".into()).or_insert_with(|| {
+                    problem("The database is unavailable; `Retry-After` says when to try again")
+                        .into()
+                });
+            }
+        }
+    }
+}
+
 /// The whole document, built from the real route registrations.
 pub fn build_spec() -> utoipa::openapi::OpenApi {
     let (_, spec) = actix_web::App::new()
@@ -57,6 +111,9 @@ pub fn build_spec() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::configure)
         .split_for_parts();
+    let mut spec = spec;
+    // After the paths are in: `ApiDoc`'s own modifiers run before routes are added.
+    ServerErrors.modify(&mut spec);
     spec
 }
 

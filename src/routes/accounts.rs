@@ -188,8 +188,11 @@ pub fn create_account(
     accounts::find(conn, &id)?.ok_or_else(|| ApiError::internal("created account vanished"))
 }
 
+/// Sign up
+///
 /// Signs up a member account.
 #[utoipa::path(
+    operation_id = "create_account",
     tag = "accounts",
     request_body = SignupRequest,
     responses(
@@ -213,8 +216,11 @@ pub async fn sign_up(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
         .json(Account::new(row, "none")))
 }
 
+/// Get the signed-in account
+///
 /// The signed-in account.
 #[utoipa::path(
+    operation_id = "get_current_account",
     tag = "accounts",
     security(("bearer" = [])),
     responses(

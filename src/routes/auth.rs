@@ -120,9 +120,12 @@ fn attempt_login(
     }
 }
 
+/// Sign in
+///
 /// Signs in with email and password. Unknown email and wrong password answer alike;
 /// repeated failures are throttled per account and per client address.
 #[utoipa::path(
+    operation_id = "create_token",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -161,9 +164,12 @@ pub async fn issue_token(
     }
 }
 
+/// Refresh tokens
+///
 /// Exchanges a refresh token for a new pair. The old token stops working; presenting
 /// it again ends every session that descends from the same sign-in.
 #[utoipa::path(
+    operation_id = "refresh_token",
     tag = "auth",
     request_body = RefreshRequest,
     responses(
@@ -199,8 +205,11 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
     }
 }
 
+/// Sign out
+///
 /// Signs out: the refresh token and its descendants stop working.
 #[utoipa::path(
+    operation_id = "revoke_refresh_token",
     tag = "auth",
     request_body = RefreshRequest,
     responses(

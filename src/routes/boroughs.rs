@@ -11,8 +11,10 @@ pub struct BoroughList {
     pub items: Vec<&'static str>,
 }
 
+/// List London boroughs
+///
 /// London's 33 local authorities, for forms.
-#[utoipa::path(tag = "reference", responses((status = 200, body = BoroughList)))]
+#[utoipa::path(operation_id = "list_boroughs", tag = "reference", responses((status = 200, body = BoroughList)))]
 #[get("/boroughs")]
 pub async fn list_boroughs() -> HttpResponse {
     HttpResponse::Ok()

@@ -251,8 +251,11 @@ pub async fn bulletin_page(
     Ok(list_response(req, page, total, &body))
 }
 
+/// List published bulletins
+///
 /// Published bulletins, newest first.
 #[utoipa::path(
+    operation_id = "list_bulletins",
     tag = "bulletins",
     params(BulletinQuery),
     responses(
@@ -269,8 +272,11 @@ pub async fn list_bulletins(
     bulletin_page(&req, &state, &query, true).await
 }
 
+/// Get a published bulletin
+///
 /// One published bulletin, by its number.
 #[utoipa::path(
+    operation_id = "get_bulletin",
     tag = "bulletins",
     params(("number" = i32, Path, description = "The bulletin's number, e.g. 14")),
     responses(
@@ -296,8 +302,11 @@ pub async fn get_bulletin(
     Ok(HttpResponse::Ok().json(bulletin))
 }
 
+/// Get the bulletins Atom feed
+///
 /// Published bulletins as an Atom 1.0 feed, newest first, with sanitised HTML content.
 #[utoipa::path(
+    operation_id = "get_bulletins_feed",
     tag = "bulletins",
     responses((status = 200, description = "An Atom feed", body = String, content_type = "application/atom+xml"))
 )]

@@ -11,9 +11,12 @@ use crate::feeds::embed::{
 use crate::routes::events::{Event, EventQuery, published_upcoming};
 use crate::state::AppState;
 
+/// Get the embeddable listing document
+///
 /// The public listing as a small, accessible HTML document to show in an `iframe`:
 /// London times, a register link per event, the same filters as `GET /api/v1/events`.
 #[utoipa::path(
+    operation_id = "get_embedded_events",
     tag = "embed",
     params(EventQuery),
     responses(
@@ -48,11 +51,14 @@ pub async fn embed_events(
         .body(html))
 }
 
+/// Get the embed script
+///
 /// A dependency-free script for host pages: it renders the listing into every
 /// `<div data-llcp-events>` (filters as `data-kind`, `data-audience`, `data-from`,
 /// `data-to`, `data-q`, `data-limit`), themable with `--llcp-*` CSS custom properties.
 /// It sends no cookies and needs no inline script or style.
 #[utoipa::path(
+    operation_id = "get_embed_script",
     tag = "embed",
     responses(
         (status = 200, description = "The embed script", body = String, content_type = "text/javascript"),
@@ -65,8 +71,11 @@ pub async fn embed_script() -> HttpResponse {
         .body(SCRIPT.as_str())
 }
 
+/// Get the embed stylesheet
+///
 /// The stylesheet of the iframe document (the script carries its own copy).
 #[utoipa::path(
+    operation_id = "get_embed_stylesheet",
     tag = "embed",
     responses(
         (status = 200, description = "The embed stylesheet", body = String, content_type = "text/css"),

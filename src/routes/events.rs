@@ -212,8 +212,11 @@ pub async fn published_upcoming(
     Ok(rows)
 }
 
+/// List published events
+///
 /// Published events, soonest first; upcoming only unless `from` says otherwise.
 #[utoipa::path(
+    operation_id = "list_events",
     tag = "events",
     params(EventQuery),
     responses(
@@ -327,9 +330,12 @@ pub fn json_ld(event: &Event, register_page: &str) -> serde_json::Value {
     ld
 }
 
+/// Get a published event
+///
 /// One published event, by id or slug. With `Accept: application/ld+json`, schema.org
 /// `Event` JSON-LD instead.
 #[utoipa::path(
+    operation_id = "get_event",
     tag = "events",
     params(("id_or_slug" = String, Path, description = "The event's numeric id or its slug")),
     responses(
@@ -389,9 +395,12 @@ fn calendar_response(
         .body(ics::calendar(name, rows, &state.links))
 }
 
+/// Get the events calendar feed
+///
 /// The listing as an iCalendar feed (RFC 5545) to subscribe to: same filters, London
 /// times with `TZID=Europe/London`, up to 100 events unless `limit` says otherwise.
 #[utoipa::path(
+    operation_id = "get_events_calendar",
     tag = "events",
     params(EventQuery),
     responses(
@@ -416,8 +425,11 @@ pub async fn list_events_ics(
     ))
 }
 
+/// Get an event as iCalendar
+///
 /// One published event as iCalendar, to add to a calendar.
 #[utoipa::path(
+    operation_id = "get_event_calendar",
     tag = "events",
     params(("id_or_slug" = String, Path, description = "The event's numeric id or its slug")),
     responses(

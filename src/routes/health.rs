@@ -12,8 +12,10 @@ pub struct Health {
     pub status: &'static str,
 }
 
+/// Check liveness
+///
 /// Liveness: 200 while the process runs.
-#[utoipa::path(tag = "health", responses((status = 200, body = Health)))]
+#[utoipa::path(operation_id = "get_health", tag = "health", responses((status = 200, body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
@@ -21,8 +23,11 @@ pub async fn healthz() -> HttpResponse {
         .json(Health { status: "ok" })
 }
 
+/// Check readiness
+///
 /// Readiness: 200 only while the database answers.
 #[utoipa::path(
+    operation_id = "get_readiness",
     tag = "health",
     responses(
         (status = 200, body = Health),

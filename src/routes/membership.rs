@@ -129,8 +129,11 @@ impl ApplicationRequest {
     }
 }
 
+/// Apply for membership
+///
 /// Applies to join the Community of Practice. A decision is promised by `respond_by`.
 #[utoipa::path(
+    operation_id = "apply_for_membership",
     tag = "membership",
     request_body = ApplicationRequest,
     security(("bearer" = [])),
@@ -163,8 +166,11 @@ pub async fn apply(
         .json(MembershipApplication::from(row)))
 }
 
+/// Get my membership application
+///
 /// Your latest application and its decision.
 #[utoipa::path(
+    operation_id = "get_my_membership_application",
     tag = "membership",
     security(("bearer" = [])),
     responses(
@@ -208,9 +214,11 @@ pub struct CommunityStats {
     pub share_decided_within_promise: Option<f64>,
 }
 
+/// Get Community of Practice decision times
+///
 /// Public: the median time to a decision over the last 90 days, and the share decided
 /// within the promise.
-#[utoipa::path(tag = "membership", responses((status = 200, body = CommunityStats)))]
+#[utoipa::path(operation_id = "get_community_stats", tag = "membership", responses((status = 200, body = CommunityStats)))]
 #[get("/community/stats")]
 pub async fn community_stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let stats = db::run(&state.pool, |conn| {

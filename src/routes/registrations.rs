@@ -189,9 +189,12 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_string()))
 }
 
+/// Register for an event
+///
 /// Registers for a published event: `confirmed` while seats last, then `waitlisted`.
 /// Retrying with the same `Idempotency-Key` and body returns the original 201.
 #[utoipa::path(
+    operation_id = "create_registration",
     tag = "registrations",
     params(
         ("id_or_slug" = String, Path, description = "The event's numeric id or its slug"),
@@ -279,8 +282,11 @@ fn manage_token(req: &HttpRequest) -> String {
         .to_string()
 }
 
+/// Get a registration
+///
 /// A registration, for its holder.
 #[utoipa::path(
+    operation_id = "get_registration",
     tag = "registrations",
     params(
         ("id" = Uuid, Path, description = "The registration's id"),
@@ -311,8 +317,11 @@ pub async fn get_registration(
         .json(registration))
 }
 
+/// Cancel a registration
+///
 /// Cancels a registration; the first person on the waiting list takes the seat.
 #[utoipa::path(
+    operation_id = "cancel_registration",
     tag = "registrations",
     params(
         ("id" = Uuid, Path, description = "The registration's id"),

@@ -270,7 +270,12 @@ async fn the_atom_feed_is_valid_and_its_html_is_sanitised() {
     publish(&app, &admin, &b["id"]).await;
     created(&app, &admin, 15).await;
 
-    let response = app.get("/api/v1/bulletins.atom").send().await.unwrap();
+    let response = app
+        .get("/api/v1/bulletins.atom")
+        .header("Origin", "https://www.camden.gov.uk")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()["content-type"],

@@ -41,8 +41,11 @@ pub struct AccountPatch {
     pub disabled: Option<bool>,
 }
 
+/// List accounts
+///
 /// Accounts, oldest first.
 #[utoipa::path(
+    operation_id = "list_accounts",
     tag = "admin",
     params(AccountQuery),
     security(("bearer" = [])),
@@ -85,10 +88,13 @@ pub async fn admin_list_accounts(
     Ok(list_response(&req, page, total, &body))
 }
 
+/// Change an account's role or status
+///
 /// Changes an account's role or disables it; its refresh tokens are revoked and its
 /// access tokens stop working at the next request. The last active admin cannot be
 /// demoted or disabled.
 #[utoipa::path(
+    operation_id = "update_account",
     tag = "admin",
     params(("id" = uuid::Uuid, Path, description = "The account's id")),
     request_body = AccountPatch,

@@ -63,8 +63,11 @@ pub struct AuditQuery {
     pub offset: Option<i64>,
 }
 
+/// List audit log entries
+///
 /// Who did what to what, and when; newest first.
 #[utoipa::path(
+    operation_id = "list_audit_entries",
     tag = "admin",
     params(AuditQuery),
     security(("bearer" = [])),

@@ -23,8 +23,11 @@ fn load(conn: &mut DbConnection, id: i64) -> Result<BulletinRow, ApiError> {
     bulletins::find(conn, id)?.ok_or_else(not_found)
 }
 
+/// List all bulletins
+///
 /// Every bulletin, drafts included, newest first.
 #[utoipa::path(
+    operation_id = "list_bulletins_as_admin",
     tag = "admin",
     params(BulletinQuery),
     security(("bearer" = [])),
@@ -45,8 +48,11 @@ pub async fn admin_list_bulletins(
     bulletin_page(&req, &state, &query, false).await
 }
 
+/// Create a bulletin
+///
 /// Creates a draft bulletin.
 #[utoipa::path(
+    operation_id = "create_bulletin",
     tag = "admin",
     request_body = BulletinInput,
     security(("bearer" = [])),
@@ -93,8 +99,11 @@ pub async fn admin_create_bulletin(
         .json(bulletin))
 }
 
+/// Get any bulletin
+///
 /// One bulletin, draft or published.
 #[utoipa::path(
+    operation_id = "get_bulletin_as_admin",
     tag = "admin",
     params(("id" = i64, Path, description = "The bulletin's id")),
     security(("bearer" = [])),
@@ -121,8 +130,11 @@ pub async fn admin_get_bulletin(
     Ok(HttpResponse::Ok().json(bulletin))
 }
 
+/// Update a bulletin
+///
 /// Edits a bulletin with a JSON merge patch.
 #[utoipa::path(
+    operation_id = "update_bulletin",
     tag = "admin",
     params(("id" = i64, Path, description = "The bulletin's id")),
     request_body = BulletinInput,
@@ -176,8 +188,11 @@ pub async fn admin_update_bulletin(
     Ok(HttpResponse::Ok().json(bulletin))
 }
 
+/// Delete a draft bulletin
+///
 /// Deletes a draft; a published bulletin stays (409).
 #[utoipa::path(
+    operation_id = "delete_bulletin",
     tag = "admin",
     params(("id" = i64, Path, description = "The bulletin's id")),
     security(("bearer" = [])),
@@ -220,8 +235,11 @@ pub async fn admin_delete_bulletin(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Publish a bulletin
+///
 /// Publishes a draft: it appears in the listing and the Atom feed.
 #[utoipa::path(
+    operation_id = "publish_bulletin",
     tag = "admin",
     params(("id" = i64, Path, description = "The bulletin's id")),
     security(("bearer" = [])),

@@ -79,8 +79,11 @@ fn load(conn: &mut db::DbConnection, id: i64) -> Result<EventRow, ApiError> {
     events::find(conn, id)?.ok_or_else(not_found)
 }
 
+/// List all events
+///
 /// Every event, drafts included, soonest first. No default time filter.
 #[utoipa::path(
+    operation_id = "list_events_as_admin",
     tag = "admin",
     params(EventQuery),
     security(("bearer" = [])),
@@ -117,8 +120,11 @@ pub async fn admin_list_events(
     Ok(list_response(&req, page, total, &body))
 }
 
+/// Create an event
+///
 /// Creates an unpublished draft.
 #[utoipa::path(
+    operation_id = "create_event",
     tag = "admin",
     request_body = EventInput,
     security(("bearer" = [])),
@@ -163,8 +169,11 @@ pub async fn admin_create_event(
         .json(admin_view(&state, row, registrations::Counts::default())))
 }
 
+/// Get any event
+///
 /// One event, draft or published.
 #[utoipa::path(
+    operation_id = "get_event_as_admin",
     tag = "admin",
     params(("id" = i64, Path, description = "The event's id")),
     security(("bearer" = [])),
@@ -186,9 +195,12 @@ pub async fn admin_get_event(
     Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
 }
 
+/// Update an event
+///
 /// Edits an event with a JSON merge patch (`application/json` or
 /// `application/merge-patch+json`).
 #[utoipa::path(
+    operation_id = "update_event",
     tag = "admin",
     params(("id" = i64, Path, description = "The event's id")),
     request_body = EventPatch,
@@ -246,8 +258,11 @@ pub async fn admin_update_event(
     Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
 }
 
+/// Delete a draft event
+///
 /// Deletes a draft. A published event is cancelled instead (409).
 #[utoipa::path(
+    operation_id = "delete_event",
     tag = "admin",
     params(("id" = i64, Path, description = "The event's id")),
     security(("bearer" = [])),
@@ -290,8 +305,11 @@ pub async fn admin_delete_event(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Publish an event
+///
 /// Publishes a draft: it appears in the public listing.
 #[utoipa::path(
+    operation_id = "publish_event",
     tag = "admin",
     params(("id" = i64, Path, description = "The event's id")),
     security(("bearer" = [])),
@@ -335,9 +353,12 @@ pub async fn admin_publish_event(
     Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
 }
 
+/// Cancel an event
+///
 /// Cancels a published event with a reason. It stays listed, marked cancelled, and
 /// every active registrant is notified.
 #[utoipa::path(
+    operation_id = "cancel_event",
     tag = "admin",
     params(("id" = i64, Path, description = "The event's id")),
     request_body = CancelRequest,

@@ -131,8 +131,11 @@ fn not_found() -> ApiError {
     ApiError::NotFound("No membership application has this id.".into())
 }
 
+/// List membership applications
+///
 /// Applications, oldest first.
 #[utoipa::path(
+    operation_id = "list_membership_applications",
     tag = "admin",
     params(ApplicationQuery),
     security(("bearer" = [])),
@@ -185,7 +188,13 @@ pub struct MembershipStats {
     pub promise_hours: f64,
 }
 
+/// Get membership decision statistics
+///
+/// How the "usually within 24 hours" promise is kept: applications pending and
+/// overdue now, and for decisions in the last 30 days the median and 90th-percentile
+/// hours to a decision and the share made within the promise.
 #[utoipa::path(
+    operation_id = "get_membership_stats",
     tag = "admin",
     security(("bearer" = [])),
     responses(
@@ -214,8 +223,11 @@ pub async fn admin_membership_stats(
     }))
 }
 
+/// Get a membership application
+///
 /// One application with its applicant.
 #[utoipa::path(
+    operation_id = "get_membership_application",
     tag = "admin",
     params(("id" = Uuid, Path, description = "The application's id")),
     security(("bearer" = [])),
@@ -273,8 +285,11 @@ fn decide_and_record(
     })
 }
 
+/// Approve an application
+///
 /// Approves: the applicant becomes a member at once and is notified.
 #[utoipa::path(
+    operation_id = "approve_membership_application",
     tag = "admin",
     params(("id" = Uuid, Path, description = "The application's id")),
     security(("bearer" = [])),
@@ -309,8 +324,11 @@ fn reject_reason(reason: &str) -> Result<String, ApiError> {
     Ok(reason.to_string())
 }
 
+/// Reject an application
+///
 /// Rejects with a reason, which the applicant is shown and sent.
 #[utoipa::path(
+    operation_id = "reject_membership_application",
     tag = "admin",
     params(("id" = Uuid, Path, description = "The application's id")),
     request_body = RejectRequest,
@@ -342,8 +360,11 @@ pub async fn admin_reject_application(
     Ok(HttpResponse::Ok().json(decided))
 }
 
+/// Decide many applications
+///
 /// Up to 100 decisions; each stands alone, so one failure undoes none of the others.
 #[utoipa::path(
+    operation_id = "decide_membership_applications",
     tag = "admin",
     request_body = BulkDecisions,
     security(("bearer" = [])),

@@ -78,8 +78,11 @@ pub struct NotificationQuery {
     pub offset: Option<i64>,
 }
 
+/// List outgoing notifications
+///
 /// The outbox, newest first.
 #[utoipa::path(
+    operation_id = "list_notifications",
     tag = "admin",
     params(NotificationQuery),
     security(("bearer" = [])),

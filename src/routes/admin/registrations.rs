@@ -100,9 +100,12 @@ fn csv_export(rows: &[Registration]) -> Result<Vec<u8>, ApiError> {
         .map_err(|e| ApiError::internal(format!("CSV export failed: {e}")))
 }
 
+/// List an event's registrations
+///
 /// An event's registrations in arrival order. With `Accept: text/csv`, all of them
 /// (filters apply, paging does not) as a CSV download.
 #[utoipa::path(
+    operation_id = "list_event_registrations",
     tag = "admin",
     params(("id" = i64, Path, description = "The event's id"), RegistrationQuery),
     security(("bearer" = [])),
@@ -170,8 +173,11 @@ fn load(conn: &mut db::DbConnection, id: &str) -> Result<registrations::Registra
         .ok_or_else(|| ApiError::NotFound("No registration has this id.".into()))
 }
 
+/// Check a registrant in or out
+///
 /// Checks a confirmed registrant in (or out) at the event.
 #[utoipa::path(
+    operation_id = "update_registration",
     tag = "admin",
     params(("id" = Uuid, Path, description = "The registration's id")),
     request_body = RegistrationPatch,
@@ -222,8 +228,11 @@ pub async fn admin_update_registration(
     Ok(HttpResponse::Ok().json(registration))
 }
 
+/// Cancel a registration as admin
+///
 /// Cancels a registration; the first person on the waiting list takes the seat.
 #[utoipa::path(
+    operation_id = "cancel_registration_as_admin",
     tag = "admin",
     params(("id" = Uuid, Path, description = "The registration's id")),
     security(("bearer" = [])),
