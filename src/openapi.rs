@@ -114,7 +114,102 @@ pub fn build_spec() -> utoipa::openapi::OpenApi {
     let mut spec = spec;
     // After the paths are in: `ApiDoc`'s own modifiers run before routes are added.
     ServerErrors.modify(&mut spec);
+    for_generated_clients(spec)
+}
+
+/// Two facts utoipa cannot know, stated so that generated clients type fields exactly:
+/// a parameter is never `null` (absent, yes), and a response struct always sends every
+/// field (an `Option` is sent as `null`), so its properties are all required.
+fn for_generated_clients(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    let request_schemas = serde_json::to_value(&spec)
+        .map(|doc| schemas_reachable_from_requests(&doc))
+        .unwrap_or_default();
+    for item in spec.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if let Some(RefOr::T(Schema::Object(schema))) = &mut parameter.schema
+                    && let SchemaType::Array(types) = &schema.schema_type
+                {
+                    let types: Vec<Type> = types
+                        .iter()
+                        .filter(|t| **t != Type::Null)
+                        .cloned()
+                        .collect();
+                    schema.schema_type = match types.as_slice() {
+                        [one] => SchemaType::Type(one.clone()),
+                        _ => SchemaType::Array(types),
+                    };
+                }
+            }
+        }
+    }
+    if let Some(components) = &mut spec.components {
+        for (name, schema) in components.schemas.iter_mut() {
+            // `Problem` skips its empty members; request schemas keep optional fields.
+            if name == "Problem" || request_schemas.contains(name) {
+                continue;
+            }
+            if let RefOr::T(Schema::Object(object)) = schema {
+                object.required = object.properties.keys().cloned().collect();
+            }
+        }
+    }
     spec
+}
+
+/// Names of the component schemas a request body or parameter refers to, directly or
+/// through other components.
+fn schemas_reachable_from_requests(doc: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(|r| r.as_str())
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(name.to_string());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
+        for op in paths
+            .values()
+            .filter_map(|i| i.as_object())
+            .flat_map(|i| i.values())
+        {
+            for part in ["requestBody", "parameters"] {
+                if let Some(value) = op.get(part) {
+                    refs(value, &mut pending);
+                }
+            }
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if seen.insert(name.clone())
+            && let Some(schema) = doc.pointer(&format!("/components/schemas/{name}"))
+        {
+            refs(schema, &mut pending);
+        }
+    }
+    seen
 }
 
 /// The document as committed at `openapi/openapi.json`.

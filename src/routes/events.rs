@@ -25,8 +25,9 @@ pub struct Venue {
     pub postcode: Option<String>,
 }
 
+/// Whether and when people can register for the event.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Registration {
+pub struct EventRegistration {
     pub opens_at: Option<Rfc3339>,
     pub closes_at: Option<Rfc3339>,
     pub state: RegistrationState,
@@ -42,6 +43,34 @@ pub struct EventLinks {
 
 /// An event; times are shown in its own `timezone`.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 4,
+    "slug": "officers-seminar-april-2011",
+    "title": "Seminar for officers",
+    "kind": "seminar",
+    "summary": "The latest developments across London, and updates from the key collaborative projects.",
+    "description": "We will be reviewing the latest developments across London and there will be updates from the key collaborative projects funded by the Future Libraries Programme and LLCP.",
+    "starts_at": "2011-04-15T10:00:00+01:00",
+    "ends_at": "2011-04-15T13:00:00+01:00",
+    "timezone": "Europe/London",
+    "venue": {"name": "Swiss Cottage Library", "address": "88 Avenue Road, London", "postcode": "NW3 3HA"},
+    "audience": ["officers"],
+    "organiser": "London Library Change Programme",
+    "speakers": ["Keynote: Society of London Treasurers (SLT)"],
+    "capacity": 60,
+    "seats_remaining": 42,
+    "registration": {"opens_at": null, "closes_at": "2011-04-14T17:00:00+01:00", "state": "open"},
+    "status": "scheduled",
+    "cancellation_reason": null,
+    "bulletin_number": 14,
+    "links": {
+        "self": "https://hub.example.org/api/v1/events/officers-seminar-april-2011",
+        "ics": "https://hub.example.org/api/v1/events/officers-seminar-april-2011/ics",
+        "register": "https://hub.example.org/api/v1/events/officers-seminar-april-2011/registrations"
+    },
+    "published_at": "2011-03-01T09:00:00+00:00",
+    "updated_at": "2011-03-01T09:00:00+00:00"
+}))]
 pub struct Event {
     pub id: i64,
     pub slug: String,
@@ -61,7 +90,7 @@ pub struct Event {
     pub capacity: Option<i32>,
     /// `null` when there is no limit.
     pub seats_remaining: Option<i32>,
-    pub registration: Registration,
+    pub registration: EventRegistration,
     pub status: EventStatus,
     /// Why it was cancelled, when it was.
     pub cancellation_reason: Option<String>,
@@ -105,7 +134,7 @@ impl Event {
             organiser: row.organiser,
             capacity: row.capacity,
             seats_remaining: facts.seats_remaining(),
-            registration: Registration {
+            registration: EventRegistration {
                 opens_at: row.registration_opens_at.map(|t| shown_in(t, &tz)),
                 closes_at: row.registration_closes_at.map(|t| shown_in(t, &tz)),
                 state: facts.state(now()),

@@ -198,7 +198,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     tag = "registrations",
     params(
         ("id_or_slug" = String, Path, description = "The event's numeric id or its slug"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request return the original 201 (kept 24 hours, bound to the body)"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = "^[!-~]+$", description = "Makes a retried request return the original 201 (kept 24 hours, bound to the body): 1 to 200 visible ASCII characters"),
     ),
     request_body = RegistrationRequest,
     responses(

@@ -137,3 +137,58 @@ fn every_operation_documents_its_errors_as_problem_json() {
         }
     }
 }
+
+#[test]
+fn operation_ids_are_unique_verb_noun_names_with_a_summary_and_description() {
+    let spec = serde_json::to_value(llcp_hub::openapi::build_spec()).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap();
+            assert!(seen.insert(id.to_string()), "{id} is used twice");
+            let verb = id.split('_').next().unwrap();
+            assert!(
+                id.contains('_')
+                    && id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                    && [
+                        "get", "list", "create", "update", "delete", "publish", "cancel",
+                        "approve", "reject", "decide", "apply", "refresh", "revoke",
+                    ]
+                    .contains(&verb),
+                "{method} {path}: `{id}` is not verb_noun"
+            );
+            let summary = operation["summary"].as_str().unwrap_or_default();
+            assert!(
+                !summary.is_empty() && !summary.contains('\n') && summary.len() <= 60,
+                "{method} {path}: the summary is one short line: {summary:?}"
+            );
+            assert!(
+                operation["description"].is_string(),
+                "{method} {path}: description"
+            );
+        }
+    }
+}
+
+#[test]
+fn response_fields_that_are_always_sent_are_required_even_when_null() {
+    let spec = serde_json::to_value(llcp_hub::openapi::build_spec()).unwrap();
+    let event = &spec["components"]["schemas"]["Event"];
+    let required: Vec<&str> = event["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for field in ["summary", "venue", "capacity", "published_at", "bulletin_number"] {
+        assert!(required.contains(&field), "Event.{field}");
+    }
+    // Request bodies keep their optional fields optional.
+    let input = &spec["components"]["schemas"]["RegistrationRequest"]["required"];
+    assert!(!input.as_array().unwrap().iter().any(|v| v == "borough"));
+    // The event's registration block is its own schema, not the registration record.
+    assert_eq!(
+        event["properties"]["registration"]["$ref"],
+        "#/components/schemas/EventRegistration"
+    );
+}

@@ -24,7 +24,7 @@ pub struct AuditEntry {
     pub target_type: String,
     pub target_id: String,
     /// A small summary of the change.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub summary: serde_json::Value,
 }
 
