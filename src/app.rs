@@ -141,9 +141,10 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::BadRequest(format!("The query string is invalid: {err}.")).into()
             }))
-            .app_data(web::PathConfig::default().error_handler(|_, _| {
-                ApiError::NotFound("Nothing was found at this address.".into()).into()
-            }))
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|_, req| crate::routes::fallback::path_not_parsed(req)),
+            )
             .configure(crate::pages::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(not_matched))

@@ -115,8 +115,41 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "The request body is empty; send a JSON object.".into(),
         ));
     }
+    // serde would read a struct from an array too (`[null, null]`); every body here is
+    // an object, as the contract says.
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() && first != Some(&b'{') {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "body",
+            "must be a JSON object",
+        )]));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(deserializer).map_err(json_error)
+}
+
+/// A merge patch may name only the fields of `T` (its contract schema), even to clear
+/// them with `null`, which the merge would otherwise drop without a word.
+pub fn check_patch_fields<T: utoipa::PartialSchema>(
+    patch: &serde_json::Value,
+) -> Result<(), ApiError> {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::Schema;
+    let RefOr::T(Schema::Object(schema)) = T::schema() else {
+        return Ok(());
+    };
+    let unknown: Vec<FieldError> = patch
+        .as_object()
+        .into_iter()
+        .flat_map(|members| members.keys())
+        .filter(|key| !schema.properties.contains_key(*key))
+        .map(|key| FieldError::new(key.clone(), "unknown field"))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(unknown))
+    }
 }
 
 /// Deserialises an already parsed JSON value, naming the field at fault.

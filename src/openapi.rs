@@ -15,7 +15,7 @@ use crate::error::{FieldError, Problem};
         description = "Events, bulletins and Community of Practice membership for the London Library Change Programme. Errors are RFC 9457 problem details (`application/problem+json`); clients may switch on their `type`.",
         license(name = "MIT", identifier = "MIT")
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, crate::domain::time::FilterTime)),
     modifiers(&BearerScheme),
     tags(
         (name = "events", description = "The public event listing"),
@@ -51,7 +51,8 @@ impl Modify for BearerScheme {
 }
 
 /// Every operation that touches the database can also answer 500 (an opaque problem
-/// with a `request_id`) and 503 (pool exhausted or database down, with `Retry-After`).
+/// with a `request_id`) and 503 (pool exhausted or database down, with `Retry-After`);
+/// every operation with a JSON body, the body's own 400, 413, 415 and 422.
 struct ServerErrors;
 
 /// Operations answered from memory alone.
@@ -90,7 +91,27 @@ impl Modify for ServerErrors {
             .into_iter()
             .flatten()
             {
+                let has_body = operation.request_body.is_some();
                 let responses = &mut operation.responses.responses;
+                if has_body {
+                    let too_large = format!(
+                        "The body is larger than {} KiB",
+                        crate::extract::MAX_JSON_BODY / 1024
+                    );
+                    for (status, description) in [
+                        ("400", "The body is not well-formed JSON"),
+                        ("413", too_large.as_str()),
+                        ("415", "The body is not `application/json`"),
+                        (
+                            "422",
+                            "The body is invalid; `errors` names each field and why",
+                        ),
+                    ] {
+                        responses
+                            .entry(status.into())
+                            .or_insert_with(|| problem(description).into());
+                    }
+                }
                 responses.entry("500".into()).or_insert_with(|| {
                     problem("An unexpected error; the problem carries a `request_id` to quote")
                         .into()
@@ -117,9 +138,10 @@ pub fn build_spec() -> utoipa::openapi::OpenApi {
     for_generated_clients(spec)
 }
 
-/// Two facts utoipa cannot know, stated so that generated clients type fields exactly:
-/// a parameter is never `null` (absent, yes), and a response struct always sends every
-/// field (an `Option` is sent as `null`), so its properties are all required.
+/// Facts utoipa cannot know, stated so that generated clients type things exactly: a
+/// public operation needs no credentials, a parameter is never `null` (absent, yes),
+/// and a response struct always sends every field (an `Option` as `null`), so its
+/// properties are all required.
 fn for_generated_clients(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{Schema, SchemaType, Type};
@@ -137,6 +159,8 @@ fn for_generated_clients(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi:
         .into_iter()
         .flatten()
         {
+            // Public: say so (`security: []`), rather than leave it unsaid.
+            operation.security.get_or_insert_with(Vec::new);
             for parameter in operation.parameters.iter_mut().flatten() {
                 if let Some(RefOr::T(Schema::Object(schema))) = &mut parameter.schema
                     && let SchemaType::Array(types) = &schema.schema_type

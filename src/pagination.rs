@@ -8,6 +8,8 @@ use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
+/// Far past any real list; it keeps `offset + limit` and the database's OFFSET sane.
+pub const MAX_OFFSET: i64 = 1_000_000_000;
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -16,7 +18,7 @@ pub struct PageParams {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
     /// Items to skip.
-    #[param(minimum = 0, default = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
     pub offset: Option<i64>,
 }
 
@@ -42,10 +44,10 @@ impl PageParams {
             )));
         }
         let offset = self.offset.unwrap_or(0);
-        if offset < 0 {
-            return Err(ApiError::BadRequest(
-                "Query parameter `offset` must not be negative.".into(),
-            ));
+        if !(0..=MAX_OFFSET).contains(&offset) {
+            return Err(ApiError::BadRequest(format!(
+                "Query parameter `offset` must be from 0 to {MAX_OFFSET}."
+            )));
         }
         Ok(Page { limit, offset })
     }
@@ -75,10 +77,11 @@ pub fn list_response<T: Serialize>(
 ) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     let mut links = Vec::new();
-    if page.offset + page.limit < total {
+    let next = page.offset.saturating_add(page.limit);
+    if next < total {
         links.push(format!(
             "<{}>; rel=\"next\"",
-            page_url(req, page.limit, page.offset + page.limit)
+            page_url(req, page.limit, next)
         ));
     }
     if page.offset > 0 {
@@ -128,5 +131,16 @@ mod tests {
             .page()
             .is_err()
         );
+    }
+
+    #[test]
+    fn offsets_past_a_billion_are_refused_so_sums_cannot_overflow() {
+        let at = |offset| PageParams {
+            limit: Some(MAX_LIMIT),
+            offset: Some(offset),
+        };
+        assert!(at(MAX_OFFSET).page().is_ok());
+        assert!(at(MAX_OFFSET + 1).page().is_err());
+        assert!(at(i64::MAX).page().is_err());
     }
 }

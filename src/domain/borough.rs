@@ -57,6 +57,25 @@ impl Borough {
     }
 }
 
+/// The contract's view of a borough field: the 33 names (the server also accepts them
+/// in any letter case, with surrounding spaces).
+pub struct BoroughName;
+
+impl utoipa::PartialSchema for BoroughName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(BOROUGHS))
+            .description(Some(
+                "One of London's 33 local authorities, as `GET /api/v1/boroughs` lists them",
+            ))
+            .examples([serde_json::json!("Camden")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for BoroughName {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -206,8 +206,10 @@ impl EventDraft {
 
 /// Audience tags are short lower-case words (`officers`, `councillors`), so that a
 /// filter matches them exactly.
+/// Exactly as stored and as the contract's pattern `^[a-z0-9-]{1,40}$` says: no
+/// trimming or case folding, so what a client validates is what the server accepts.
 pub fn parse_audience_tag(raw: &str) -> Result<String, String> {
-    let tag = raw.trim().to_lowercase();
+    let tag = raw.to_string();
     let valid = (1..=40).contains(&tag.len())
         && tag
             .bytes()
@@ -340,8 +342,10 @@ mod tests {
     }
 
     #[test]
-    fn audience_tags_are_normalised() {
-        assert_eq!(parse_audience_tag(" Officers ").unwrap(), "officers");
+    fn audience_tags_are_lower_case_words_taken_exactly() {
+        assert_eq!(parse_audience_tag("officers").unwrap(), "officers");
+        assert!(parse_audience_tag("Officers").is_err());
+        assert!(parse_audience_tag(" officers").is_err());
         assert!(parse_audience_tag("chief executives").is_err());
         assert!(parse_audience_tag("").is_err());
     }

@@ -153,3 +153,28 @@ pub fn shown_in(utc: NaiveDateTime, zone: &str) -> Rfc3339 {
 pub fn shown_utc(utc: NaiveDateTime) -> Rfc3339 {
     Rfc3339(as_utc(utc).fixed_offset())
 }
+
+/// The contract's view of a filter time (`from`, `to`): a date or an RFC 3339 time, as
+/// `parse_filter_time` reads them.
+pub struct FilterTime;
+
+impl utoipa::PartialSchema for FilterTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+        use utoipa::openapi::{KnownFormat, SchemaFormat};
+        let string = |format| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+        };
+        AnyOfBuilder::new()
+            .item(string(KnownFormat::Date))
+            .item(string(KnownFormat::DateTime))
+            .description(Some(
+                "A date (read as that day in London) or an RFC 3339 time",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for FilterTime {}

@@ -94,7 +94,7 @@ impl Account {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
-    #[schema(max_length = 254, example = "ada@camden.gov.uk")]
+    #[schema(max_length = 254, format = Email, example = "ada@camden.gov.uk")]
     pub email: String,
     #[schema(min_length = 12, max_length = 128, format = Password)]
     pub password: String,
@@ -105,7 +105,7 @@ pub struct SignupRequest {
     #[schema(min_length = 1, max_length = 200, example = "London Borough of Camden")]
     pub organisation: String,
     /// One of `GET /api/v1/boroughs`, any letter case.
-    #[schema(example = "Camden")]
+    #[schema(value_type = Option<crate::domain::borough::BoroughName>)]
     pub borough: Option<String>,
 }
 

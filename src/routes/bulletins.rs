@@ -40,7 +40,7 @@ pub struct Contact {
     #[validate(length(max = 200))]
     #[schema(max_length = 200)]
     pub organisation: Option<String>,
-    #[schema(max_length = 254)]
+    #[schema(max_length = 254, format = Email)]
     pub email: Option<String>,
     #[validate(length(max = 40))]
     #[schema(max_length = 40)]
@@ -115,7 +115,7 @@ impl Bulletin {
 #[serde(deny_unknown_fields)]
 pub struct BulletinInput {
     #[validate(range(min = 1, max = 100000))]
-    #[schema(minimum = 1, example = 14)]
+    #[schema(minimum = 1, maximum = 100000, example = 14)]
     pub number: i32,
     #[validate(length(min = 3, max = 200))]
     #[schema(min_length = 3, max_length = 200)]
@@ -136,6 +136,28 @@ pub struct BulletinInput {
     #[validate(length(max = 20), nested)]
     #[schema(max_items = 20)]
     pub contacts: Vec<Contact>,
+}
+
+/// A partial edit (JSON merge patch): send only what changes; `null` clears `phase`,
+/// `summary`, `sections` or `contacts`. The result must still be a valid bulletin.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct BulletinPatch {
+    #[schema(value_type = i32, required = false, minimum = 1, maximum = 100000, example = 14)]
+    pub number: Option<i32>,
+    #[schema(value_type = String, required = false, min_length = 3, max_length = 200)]
+    pub title: Option<String>,
+    #[schema(max_length = 200)]
+    pub phase: Option<String>,
+    #[schema(value_type = String, required = false, format = Date, example = "2011-03-14")]
+    pub published_on: Option<String>,
+    #[schema(max_length = 2000)]
+    pub summary: Option<String>,
+    #[schema(max_items = 50)]
+    pub sections: Option<Vec<Section>>,
+    #[schema(max_items = 20)]
+    pub contacts: Option<Vec<Contact>>,
 }
 
 fn trimmed(value: &Option<String>) -> Option<String> {
@@ -220,7 +242,7 @@ impl BulletinInput {
 pub struct BulletinQuery {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
-    #[param(minimum = 0, default = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
     pub offset: Option<i64>,
 }
 

@@ -9,7 +9,7 @@ use crate::db;
 use crate::domain::event::{
     EventKind, EventStatus, RegistrationFacts, RegistrationState, parse_audience_tag,
 };
-use crate::domain::time::{DateBound, Rfc3339, now, parse_filter_time, shown_in};
+use crate::domain::time::{DateBound, FilterTime, Rfc3339, now, parse_filter_time, shown_in};
 use crate::error::{ApiError, Problem};
 use crate::feeds::embed::register_page_path;
 use crate::feeds::ics;
@@ -161,20 +161,21 @@ impl Event {
 pub struct EventQuery {
     /// Events not ended by this time (RFC 3339, or a date read in London time).
     /// The public listing defaults to now: upcoming events only.
-    #[param(example = "2011-03-01")]
+    #[param(example = "2011-03-01", value_type = Option<FilterTime>)]
     pub from: Option<String>,
     /// Events starting before this time; a date includes that whole day.
-    #[param(example = "2011-04-30")]
+    #[param(example = "2011-04-30", value_type = Option<FilterTime>)]
     pub to: Option<String>,
     pub kind: Option<EventKind>,
     /// An audience tag such as `officers` or `councillors`.
+    #[param(pattern = "^[a-z0-9-]{1,40}$")]
     pub audience: Option<String>,
     /// Words to find in the title, summary or description (any letter case).
     #[param(max_length = 200)]
     pub q: Option<String>,
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
-    #[param(minimum = 0, default = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
     pub offset: Option<i64>,
 }
 

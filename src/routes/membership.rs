@@ -89,7 +89,7 @@ pub struct ApplicationRequest {
     #[schema(min_length = 1, max_length = 200, example = "London Borough of Camden")]
     pub organisation: String,
     /// One of `GET /api/v1/boroughs`, any letter case.
-    #[schema(example = "Camden")]
+    #[schema(value_type = crate::domain::borough::BoroughName)]
     pub borough: String,
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200, example = "Head of Libraries")]

@@ -106,13 +106,13 @@ pub struct RegistrationRequest {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200, example = "Ada Lovelace")]
     pub full_name: String,
-    #[schema(max_length = 254, example = "ada@camden.gov.uk")]
+    #[schema(max_length = 254, format = Email, example = "ada@camden.gov.uk")]
     pub email: String,
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200, example = "London Borough of Camden")]
     pub organisation: String,
     /// One of `GET /api/v1/boroughs`, any letter case.
-    #[schema(example = "Camden")]
+    #[schema(value_type = Option<crate::domain::borough::BoroughName>)]
     pub borough: Option<String>,
     #[validate(length(max = 200))]
     #[schema(max_length = 200)]
@@ -121,8 +121,23 @@ pub struct RegistrationRequest {
     #[schema(max_length = 1000)]
     pub accessibility_needs: Option<String>,
     /// Must be `true`: consent to store these details to run the event.
+    #[schema(value_type = ConsentGiven)]
     pub consent: bool,
 }
+
+/// `consent` in the contract: `true` is the only acceptable value.
+pub struct ConsentGiven;
+
+impl utoipa::PartialSchema for ConsentGiven {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Boolean)
+            .enum_values(Some([true]))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ConsentGiven {}
 
 fn optional_text(value: &Option<String>) -> Option<String> {
     value

@@ -1,7 +1,10 @@
 use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 
-use crate::helpers::{assert_problem, spawn_app};
+use llcp_hub::routes::accounts::Role;
+use serde_json::json;
+
+use crate::helpers::{assert_problem, error_fields, event_body, spawn_app};
 
 #[tokio::test]
 async fn an_unknown_route_is_a_404_problem() {
@@ -37,6 +40,71 @@ async fn a_wrong_method_is_a_405_problem_with_allow() {
         "method-not-allowed",
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_fixed_path_under_an_id_route_answers_405_for_a_wrong_method() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // `GET …/{id}` would take `decisions` as an id; the path is POST-only.
+    let response = app
+        .get("/api/v1/admin/membership-applications/decisions")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers().get("allow").unwrap(), "POST");
+    assert_problem(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+    )
+    .await;
+    // A malformed id is still simply not found.
+    let response = app
+        .get("/api/v1/admin/membership-applications/not-a-uuid")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_offset_beyond_a_billion_is_a_400_not_an_overflow() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for path in [
+        "/api/v1/events?offset=9223372036854775807",
+        "/api/v1/bulletins?offset=1000000001",
+        "/api/v1/admin/accounts?offset=9223372036854775807",
+    ] {
+        let response = app.get(path).bearer_auth(&admin).send().await.unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+    }
+    let response = app
+        .get("/api/v1/events?offset=1000000000&limit=100")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn query_values_are_held_to_the_documented_limits() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let long_email = format!("/api/v1/admin/accounts?email={}", "a".repeat(255));
+    let response = app.get(&long_email).bearer_auth(&admin).send().await.unwrap();
+    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+    for audience in ["Officers", "%20officers", ""] {
+        let response = app
+            .get(&format!("/api/v1/events?audience={audience}"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+    }
 }
 
 #[tokio::test]
@@ -82,4 +150,54 @@ async fn an_unexpected_error_is_an_opaque_500_with_the_request_id() {
     for leak in ["select", "events", "table", "relation", "diesel", "sql"] {
         assert!(!text.contains(leak), "500 body leaks `{leak}`: {body}");
     }
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_a_json_object_is_a_422_naming_the_body() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let member = app.insert_account("someone@camden.gov.uk", Role::Member);
+    for body in ["[null, null]", "\"text\"", "42"] {
+        let response = app
+            .patch(&format!("/api/v1/admin/accounts/{member}"))
+            .bearer_auth(&admin)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let problem =
+            assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        assert_eq!(error_fields(&problem), ["body"], "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_merge_patch_may_not_name_unknown_fields_even_to_clear_them() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = app
+        .create_event(&admin, &event_body("Patched workshop", 10))
+        .await;
+    for (patch, field) in [(json!({"": null}), ""), (json!({"colour": null}), "colour")] {
+        let response = app
+            .patch(&format!("/api/v1/admin/events/{}", event["id"]))
+            .bearer_auth(&admin)
+            .json(&patch)
+            .send()
+            .await
+            .unwrap();
+        let problem =
+            assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        assert_eq!(error_fields(&problem), [field]);
+    }
+    // Known fields still clear with null.
+    let response = app
+        .patch(&format!("/api/v1/admin/events/{}", event["id"]))
+        .bearer_auth(&admin)
+        .json(&json!({"summary": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
 }

@@ -29,7 +29,7 @@ pub struct AccountQuery {
     pub email: Option<String>,
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
-    #[param(minimum = 0, default = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
     pub offset: Option<i64>,
 }
 
@@ -65,6 +65,15 @@ pub async fn admin_list_accounts(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = Page::of(query.limit, query.offset)?;
+    if query
+        .email
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > 254)
+    {
+        return Err(ApiError::BadRequest(
+            "Query parameter `email` must be at most 254 characters.".into(),
+        ));
+    }
     let filter = AccountFilter {
         role: query.role.map(|r| r.as_str().to_string()),
         disabled: query.disabled,

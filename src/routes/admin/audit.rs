@@ -54,12 +54,14 @@ pub struct AuditQuery {
     pub target_type: Option<String>,
     pub target_id: Option<String>,
     /// From this time (RFC 3339, or a London date).
+    #[param(value_type = Option<crate::domain::time::FilterTime>)]
     pub from: Option<String>,
     /// Before this time; a date includes that whole day.
+    #[param(value_type = Option<crate::domain::time::FilterTime>)]
     pub to: Option<String>,
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
-    #[param(minimum = 0, default = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
     pub offset: Option<i64>,
 }
 

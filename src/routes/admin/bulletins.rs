@@ -7,11 +7,11 @@ use crate::auth::Admin;
 use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::time::now;
 use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, JsonObject, from_value};
+use crate::extract::{JsonBody, JsonObject, check_patch_fields, from_value};
 use crate::repo::audit;
 use crate::repo::bulletins::{self, BulletinRow};
 use crate::routes::bulletins::{
-    Bulletin, BulletinInput, BulletinList, BulletinQuery, bulletin_page,
+    Bulletin, BulletinInput, BulletinList, BulletinPatch, BulletinQuery, bulletin_page,
 };
 use crate::state::AppState;
 
@@ -137,7 +137,7 @@ pub async fn admin_get_bulletin(
     operation_id = "update_bulletin",
     tag = "admin",
     params(("id" = i64, Path, description = "The bulletin's id")),
-    request_body = BulletinInput,
+    request_body = BulletinPatch,
     security(("bearer" = [])),
     responses(
         (status = 200, body = Bulletin),
@@ -159,6 +159,7 @@ pub async fn admin_update_bulletin(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let JsonObject(patch) = body.parse()?;
+    check_patch_fields::<BulletinPatch>(&patch)?;
     let shared = state.clone();
     let bulletin = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {

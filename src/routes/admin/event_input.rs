@@ -53,8 +53,12 @@ pub struct EventInput {
         example = "Service specifications for external provision"
     )]
     pub title: String,
-    /// Lower-case `a-z`, `0-9` and hyphens; made from the title when absent.
-    #[schema(max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    /// Lower-case `a-z`, `0-9` and hyphens, with at least one letter (so it is never
+    /// taken for an id); made from the title when absent.
+    #[schema(
+        max_length = 100,
+        pattern = "^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+    )]
     pub slug: Option<String>,
     pub kind: EventKind,
     #[validate(length(max = 500))]
@@ -77,7 +81,7 @@ pub struct EventInput {
     /// Audience tags such as `officers`, `councillors`.
     #[serde(default)]
     #[validate(length(max = 20))]
-    #[schema(max_items = 20)]
+    #[schema(max_items = 20, value_type = Vec<AudienceTag>)]
     pub audience: Vec<String>,
     #[validate(length(max = 200))]
     #[schema(max_length = 200)]
@@ -97,24 +101,38 @@ pub struct EventInput {
     pub bulletin_number: Option<i32>,
 }
 
+/// An audience tag: lower-case `a-z`, `0-9` and hyphens.
+#[derive(ToSchema)]
+#[schema(pattern = "^[a-z0-9-]{1,40}$", example = "officers")]
+#[allow(dead_code)]
+pub struct AudienceTag(String);
+
 /// A partial edit (JSON merge patch): send only what changes; `null` clears an
 /// optional field. The result must still be a valid event.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct EventPatch {
-    #[schema(min_length = 3, max_length = 200)]
+    #[schema(value_type = String, required = false, min_length = 3, max_length = 200)]
     pub title: Option<String>,
-    #[schema(max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(
+        max_length = 100,
+        pattern = "^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+    )]
     pub slug: Option<String>,
+    #[schema(value_type = EventKind, required = false)]
     pub kind: Option<EventKind>,
     #[schema(max_length = 500)]
     pub summary: Option<String>,
     #[schema(max_length = 20000)]
     pub description: Option<String>,
+    #[schema(value_type = DateTime<FixedOffset>, required = false)]
     pub starts_at: Option<DateTime<FixedOffset>>,
+    #[schema(value_type = DateTime<FixedOffset>, required = false)]
     pub ends_at: Option<DateTime<FixedOffset>>,
     pub timezone: Option<String>,
     pub venue: Option<VenueInput>,
+    #[schema(max_items = 20, value_type = Option<Vec<AudienceTag>>)]
     pub audience: Option<Vec<String>>,
     #[schema(max_length = 200)]
     pub organiser: Option<String>,

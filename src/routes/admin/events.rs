@@ -10,7 +10,7 @@ use crate::auth::Admin;
 use crate::db::{self, write_transaction};
 use crate::domain::time::now;
 use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, JsonObject, from_value};
+use crate::extract::{JsonBody, JsonObject, check_patch_fields, from_value};
 use crate::list_envelope;
 use crate::pagination::list_response;
 use crate::repo::events::{self, EventRow};
@@ -27,6 +27,7 @@ pub struct CancelRequest {
     #[schema(
         min_length = 3,
         max_length = 1000,
+        pattern = "\\S[\\s\\S]+\\S",
         example = "The venue is closed for repairs."
     )]
     pub reason: String,
@@ -225,6 +226,7 @@ pub async fn admin_update_event(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let JsonObject(patch) = body.parse()?;
+    check_patch_fields::<EventPatch>(&patch)?;
     let links = state.links.clone();
     let (row, counts) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {

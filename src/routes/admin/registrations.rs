@@ -27,7 +27,7 @@ pub struct RegistrationQuery {
     pub status: Option<RegistrationStatus>,
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
-    #[param(minimum = 0, default = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
     pub offset: Option<i64>,
 }
 
