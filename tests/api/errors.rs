@@ -95,7 +95,12 @@ async fn query_values_are_held_to_the_documented_limits() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let long_email = format!("/api/v1/admin/accounts?email={}", "a".repeat(255));
-    let response = app.get(&long_email).bearer_auth(&admin).send().await.unwrap();
+    let response = app
+        .get(&long_email)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
     for audience in ["Officers", "%20officers", ""] {
         let response = app

@@ -3,7 +3,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{event_body, spawn_app};
+use llcp_hub::app::Application;
+
+use crate::helpers::{TestDb, event_body, spawn_app, spawn_app_on, test_settings};
 
 #[tokio::test]
 async fn public_gets_carry_a_strong_etag_and_a_shared_cache_control() {
@@ -183,4 +185,62 @@ async fn an_event_and_its_calendar_carry_last_modified() {
 /// The year of an IMF-fixdate such as `Sat, 28 Nov 2026 16:27:22 GMT`.
 fn httpdate_year(value: &str) -> i32 {
     value.split(' ').nth(3).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn another_instance_on_the_same_database_serves_a_change_at_once() {
+    let (db, url) = TestDb::create();
+    let second_settings = test_settings(url.clone());
+    let app = spawn_app_on(db, url, |_| {}).await;
+    let second = Application::build(second_settings).unwrap();
+    let second_url = format!("http://127.0.0.1:{}", second.port());
+    let second_handle = second.handle();
+    tokio::spawn(second.run_until_stopped());
+
+    let admin = app.admin_token().await;
+    let event = app
+        .published_event(&admin, &event_body("Before the edit", 10))
+        .await;
+    let path = format!("/api/v1/events/{}", event["id"]);
+    let before = app
+        .client
+        .get(format!("{second_url}{path}"))
+        .send()
+        .await
+        .unwrap();
+    let etag = before.headers()["etag"].to_str().unwrap().to_string();
+
+    app.patch(&format!("/api/v1/admin/events/{}", event["id"]))
+        .bearer_auth(&admin)
+        .json(&json!({"title": "After the edit"}))
+        .send()
+        .await
+        .unwrap();
+
+    let after = app
+        .client
+        .get(format!("{second_url}{path}"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        after.status(),
+        StatusCode::OK,
+        "the old tag no longer matches"
+    );
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
+    let body: serde_json::Value = after.json().await.unwrap();
+    assert_eq!(body["title"], "After the edit");
+    let embed = app
+        .client
+        .get(format!("{second_url}/embed/events"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(embed.contains("After the edit"));
+    drop(second_handle.stop(false));
 }
