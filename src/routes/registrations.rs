@@ -120,24 +120,10 @@ pub struct RegistrationRequest {
     #[validate(length(max = 1000))]
     #[schema(max_length = 1000)]
     pub accessibility_needs: Option<String>,
-    /// Must be `true`: consent to store these details to run the event.
-    #[schema(value_type = ConsentGiven)]
+    /// Must be `true`: consent to store these details to run the event. (A plain
+    /// boolean in the contract: generators turn a one-value boolean enum into a string.)
     pub consent: bool,
 }
-
-/// `consent` in the contract: `true` is the only acceptable value.
-pub struct ConsentGiven;
-
-impl utoipa::PartialSchema for ConsentGiven {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::Boolean)
-            .enum_values(Some([true]))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for ConsentGiven {}
 
 fn optional_text(value: &Option<String>) -> Option<String> {
     value
