@@ -34,6 +34,7 @@ from llcp_hub_client.api.events import list_events  # noqa: E402
 from llcp_hub_client.api.registrations import create_registration, get_registration  # noqa: E402
 from llcp_hub_client.models import (  # noqa: E402
     AdminEvent,
+    BoroughName,
     EventInput,
     EventKind,
     EventList,
@@ -123,7 +124,7 @@ def main() -> int:
             full_name="Ada Lovelace",
             email=f"ada+{run}@camden.gov.uk",
             organisation="London Borough of Camden",
-            borough="camden",
+            borough=BoroughName.CAMDEN,
             consent=True,
         )
         created = expect(

@@ -96,7 +96,7 @@ async function main(): Promise<void> {
       full_name: "Ada Lovelace",
       email: `ada+${run}@camden.gov.uk`,
       organisation: "London Borough of Camden",
-      borough: "camden",
+      borough: "Camden",
       consent: true,
     };
     const register = async () =>
