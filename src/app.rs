@@ -14,9 +14,9 @@ use crate::demo::{self, DemoCredentials};
 use crate::error::ApiError;
 use crate::middleware::{REQUEST_ID_HEADER, access_log, new_request_id, problem_for_errors};
 use crate::notify::sender::{self, SenderConfig};
-use crate::public_http;
 use crate::routes::fallback::{KnownRoutes, not_matched};
 use crate::state::AppState;
+use crate::{public_cache, public_http};
 
 pub struct Application {
     server: Server,
@@ -131,6 +131,7 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
     let known_routes = web::Data::new(KnownRoutes::from_spec(&spec));
     let state = web::Data::new(AppState::new(settings, pool));
     let max_age = settings.public_max_age;
+    let cache_ttl = settings.public_cache_ttl;
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -148,14 +149,35 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
             .configure(crate::pages::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(not_matched))
+            // Innermost, so that CORS applies to cached answers too.
+            .wrap_fn(move |req, srv| {
+                use futures_util::FutureExt;
+                let key = public_http::cache_key(&req).filter(|_| !cache_ttl.is_zero());
+                if let Some(stored) = key.as_deref().and_then(|k| public_cache::get(k, cache_ttl)) {
+                    let answer = public_http::answer(req.headers(), &stored);
+                    let res = req.into_response(answer).map_into_boxed_body();
+                    return async move { Ok(res) }.boxed_local();
+                }
+                let generation = public_cache::generation();
+                let response = srv.call(req);
+                async move {
+                    let store = key.map(|k| (k, generation));
+                    public_http::finish(response.await?, max_age, store).await
+                }
+                .boxed_local()
+            })
             .wrap(public_http::cors())
             .wrap(ErrorHandlers::new().default_handler(problem_for_errors))
-            .wrap_fn(move |req, srv| {
-                let response = srv.call(req);
-                async move { public_http::finish(response.await?, max_age).await }
-            })
             .wrap_fn(|mut req, srv| {
                 let id = new_request_id(&req);
+                // Anything but a read may have written: cached answers are stale once it
+                // is done (and so committed).
+                let writes = !matches!(
+                    *req.method(),
+                    actix_web::http::Method::GET
+                        | actix_web::http::Method::HEAD
+                        | actix_web::http::Method::OPTIONS
+                );
                 // HEAD is GET without a body: the HTTP layer already knows not to send
                 // one, so routing it as GET answers every GET route with its headers.
                 if req.method() == actix_web::http::Method::HEAD {
@@ -163,7 +185,11 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
                 }
                 let response = srv.call(req);
                 async move {
-                    let mut response = response.await?;
+                    let response = response.await;
+                    if writes {
+                        public_cache::invalidate();
+                    }
+                    let mut response = response?;
                     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
                         response.headers_mut().insert(
                             actix_web::http::header::HeaderName::from_static(REQUEST_ID_HEADER),

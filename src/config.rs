@@ -100,6 +100,9 @@ pub struct Settings {
     pub smtp: Option<SmtpSettings>,
     /// `Cache-Control: public, max-age` of public GETs, in seconds.
     pub public_max_age: u64,
+    /// How long a worker may answer a public GET from memory. Writes through this
+    /// instance end it at once; up to a second is what other instances may lag by.
+    pub public_cache_ttl: Duration,
     pub demo: bool,
     pub workers: Option<usize>,
     pub pool_size: u32,
@@ -176,8 +179,18 @@ impl Settings {
                 .ok_or("PUBLIC_MAX_AGE must be a whole number of seconds from 0 to 86400")?,
             None => 60,
         };
+        let public_cache_ttl = match var("PUBLIC_CACHE_TTL_MS") {
+            Some(s) => s
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| *ms <= 1000)
+                .map(Duration::from_millis)
+                .ok_or("PUBLIC_CACHE_TTL_MS must be a whole number of milliseconds from 0 (no cache) to 1000")?,
+            None => crate::public_cache::DEFAULT_TTL,
+        };
         Ok(Self {
             public_max_age,
+            public_cache_ttl,
             membership_sla,
             reminder_interval: Duration::from_secs(3600),
             smtp,

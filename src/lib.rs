@@ -12,6 +12,7 @@ pub mod notify;
 pub mod openapi;
 pub mod pages;
 pub mod pagination;
+pub mod public_cache;
 pub mod public_http;
 pub mod repo;
 pub mod routes;

@@ -4,10 +4,14 @@
 //! they are private and grant nothing cross-origin.
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::ServiceResponse;
+use std::rc::Rc;
+
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{Error, HttpResponse};
 use sha2::{Digest, Sha256};
+
+use crate::public_cache::{self, Stored};
 
 /// Paths whose GETs are public, cacheable and open to other origins.
 pub fn is_public(path: &str) -> bool {
@@ -47,12 +51,58 @@ fn matches(if_none_match: &str, etag: &str) -> bool {
             .any(|candidate| bare(candidate) == bare(etag))
 }
 
-/// Adds caching headers to a public GET, answering 304 when the client's copy is
-/// current (keeping the CORS headers that `cors` added). The tag is computed from the bytes sent, so it changes exactly when the
-/// content does, on every instance alike.
+/// The cache key of a public GET: path, query and `Accept` (which picks JSON-LD).
+pub fn cache_key(req: &ServiceRequest) -> Option<String> {
+    if req.method() != Method::GET || !is_public(req.path()) {
+        return None;
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Some(format!("{}?{}|{accept}", req.path(), req.query_string()))
+}
+
+fn if_none_match(headers: &header::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// The answer from a stored response: 304 when the client's copy is current.
+pub fn answer(request_headers: &header::HeaderMap, stored: &Stored) -> HttpResponse {
+    let not_modified = if_none_match(request_headers).is_some_and(|inm| matches(inm, &stored.etag));
+    let mut response = if not_modified {
+        HttpResponse::NotModified().finish()
+    } else {
+        HttpResponse::Ok().body(stored.body.clone())
+    };
+    for (name, value) in &stored.headers {
+        let keep = !not_modified
+            || [
+                header::ETAG,
+                header::CACHE_CONTROL,
+                header::VARY,
+                header::LAST_MODIFIED,
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            ]
+            .contains(name);
+        if keep {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    response
+}
+
+/// Adds caching headers to a public GET: a strong `ETag` computed from the bytes sent
+/// (so it changes exactly when the content does, on every instance alike), a shared
+/// `Cache-Control`, and 304 when the client's copy is current. With `store`, the 200 is
+/// kept in the response cache under that key and generation.
 pub async fn finish<B>(
     res: ServiceResponse<B>,
     max_age: u64,
+    store: Option<(String, u64)>,
 ) -> Result<ServiceResponse<BoxBody>, Error>
 where
     B: MessageBody + 'static,
@@ -71,12 +121,6 @@ where
     if res.status() != StatusCode::OK {
         return Ok(res);
     }
-    let if_none_match = res
-        .request()
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
     let (req, response) = res.into_parts();
     let (mut head, body) = response.into_parts();
     let bytes = actix_web::body::to_bytes(body).await.map_err(|_| {
@@ -95,27 +139,20 @@ where
         headers.insert(header::CACHE_CONTROL, value);
     }
     headers.append(header::VARY, header::HeaderValue::from_static("Accept"));
-    if if_none_match.is_some_and(|inm| matches(&inm, &etag)) {
-        let mut not_modified = HttpResponse::NotModified().finish();
-        for name in [
-            header::ETAG,
-            header::CACHE_CONTROL,
-            header::VARY,
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        ] {
-            for value in head.headers().get_all(&name) {
-                not_modified
-                    .headers_mut()
-                    .append(name.clone(), value.clone());
-            }
-        }
-        return Ok(ServiceResponse::new(req, not_modified));
+    let stored = Rc::new(Stored {
+        headers: head
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect(),
+        body: bytes,
+        etag,
+    });
+    let response = answer(req.headers(), &stored);
+    if let Some((key, generation)) = store {
+        public_cache::put(key, generation, stored);
     }
-    Ok(ServiceResponse::new(
-        req,
-        head.set_body(BoxBody::new(bytes)),
-    ))
+    Ok(ServiceResponse::new(req, response))
 }
 
 #[cfg(test)]

@@ -136,6 +136,7 @@ pub fn test_settings(database_url: DatabaseUrl) -> Settings {
         reminder_interval: Duration::from_secs(3600),
         smtp: None,
         public_max_age: 60,
+        public_cache_ttl: llcp_hub::public_cache::DEFAULT_TTL,
         demo: false,
         workers: Some(2),
         pool_size: 8,
