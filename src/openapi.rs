@@ -50,6 +50,21 @@ impl Modify for BearerScheme {
     }
 }
 
+/// The operations of a path, whatever their method.
+fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Every operation that touches the database can also answer 500 (an opaque problem
 /// with a `request_id`) and 503 (pool exhausted or database down, with `Retry-After`);
 /// every operation with a JSON body, the body's own 400, 413, 415 and 422.
@@ -81,16 +96,7 @@ impl Modify for ServerErrors {
             if STATIC_PATHS.contains(&path.as_str()) {
                 continue;
             }
-            for operation in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for operation in operations_mut(item) {
                 let has_body = operation.request_body.is_some();
                 let responses = &mut operation.responses.responses;
                 if has_body {
@@ -149,16 +155,7 @@ fn for_generated_clients(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi:
         .map(|doc| schemas_reachable_from_requests(&doc))
         .unwrap_or_default();
     for item in spec.paths.paths.values_mut() {
-        for operation in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for operation in operations_mut(item) {
             // Public: say so (`security: []`), rather than leave it unsaid.
             operation.security.get_or_insert_with(Vec::new);
             for parameter in operation.parameters.iter_mut().flatten() {
