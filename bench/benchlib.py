@@ -255,7 +255,8 @@ def report(out):
     idle = [f"{DB_NAMES.get(k, k)} {v.get('idle_before')} %" for k, v in facts.items() if "idle_before" in v]
     if idle:
         lines.append(
-            "- Machine idle (CPU) in the 2 s before each backend and at the end: "
+            "- Machine idle (CPU) before each backend, after each round (1 s, the servers idle) "
+            "and at the end: "
             + ", ".join(idle)
             + (" — **below 90 %: other work was running, the figures are disturbed**."
                if any(v.get("idle_before", 100) < 90 for v in facts.values()) else ".")

@@ -189,9 +189,9 @@ idle_percent() {  # idle_percent SECONDS: the machine's idle CPU share over that
 
 # Other work on the machine skews every figure: note how idle it was before each
 # backend (and warn), so that a disturbed run can be told from a clean one.
-check_idle() {  # check_idle LABEL
+check_idle() {  # check_idle LABEL [SECONDS]
   local idle
-  idle=$(idle_percent 2)
+  idle=$(idle_percent "${2:-2}")
   fact "$1" idle_before "$idle"
   if (( idle < 90 )); then
     say "WARNING: the machine was only $idle % idle before $1: other work will disturb the figures"
@@ -387,6 +387,7 @@ bench_db() {
       set_target "$target" "${db}r$round"
       run_wrk "$db" "$target" "$round" "$DURATION" "$SAMPLE_PID" "$raw/wrk-${target}-r$round.txt"
     done
+    check_idle "$db after round $round" 1
   done
   fact "$db" hwm_listing_kb "$(proc_kb "$HUB_PID" VmHWM)"
   stop_pid "$CEILING_PID"; CEILING_PID=''
