@@ -19,7 +19,7 @@
 # markdown to target/bench/results.md (raw wrk outputs and facts in target/bench/raw).
 #
 # Usage: bench/run.sh [--quick] [--scale] [options]
-#   --quick            SQLite only, 2,000 events, 2 rounds of 3 s: about 80 s
+#   --quick            SQLite only, 2,000 events, 2 rounds of 3 s: about 85 s
 #   --scale            seed 1,000,000 registrations on past events as well
 #   --db LIST          sqlite, postgres or "sqlite postgres" (default both; quick: sqlite)
 #   --rounds N         rounds per target (default 3)
