@@ -118,7 +118,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // serde would read a struct from an array too (`[null, null]`); every body here is
     // an object, as the contract says.
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() && first != Some(&b'{') {
+    if first != Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
         return Err(ApiError::Validation(vec![FieldError::new(
             "body",
             "must be a JSON object",

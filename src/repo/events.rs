@@ -339,6 +339,7 @@ fn filtered(filter: &EventFilter) -> events::BoxedQuery<'static, MultiBackend> {
     query
 }
 
+/// One page of matching events with the total over all pages, for paged lists.
 pub fn list(
     conn: &mut DbConnection,
     filter: &EventFilter,
@@ -346,13 +347,22 @@ pub fn list(
     offset: i64,
 ) -> Result<(Vec<EventRow>, i64), ApiError> {
     let total = filtered(filter).count().get_result(conn)?;
-    let rows = filtered(filter)
+    Ok((page(conn, filter, limit, offset)?, total))
+}
+
+/// One page of matching events, soonest first, without counting them all (feeds).
+pub fn page(
+    conn: &mut DbConnection,
+    filter: &EventFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<EventRow>, ApiError> {
+    Ok(filtered(filter)
         .order((events::starts_at.asc(), events::id.asc()))
         .limit(limit)
         .offset(offset)
         .select(EventRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+        .load(conn)?)
 }
 
 pub fn publish(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<usize, ApiError> {

@@ -235,11 +235,10 @@ pub async fn published_upcoming(
 ) -> Result<Vec<EventRow>, ApiError> {
     let page = query.page()?;
     let filter = query.filter(true, true)?;
-    let (rows, _) = db::run(&state.pool, move |conn| {
-        events::list(conn, &filter, page.limit, page.offset)
+    db::run(&state.pool, move |conn| {
+        events::page(conn, &filter, page.limit, page.offset)
     })
-    .await?;
-    Ok(rows)
+    .await
 }
 
 /// List published events
@@ -291,7 +290,7 @@ fn last_modified(row: &EventRow) -> (header::HeaderName, header::HeaderValue) {
 
 fn wants_json_ld(req: &HttpRequest) -> bool {
     req.headers()
-        .get(actix_web::http::header::ACCEPT)
+        .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.to_ascii_lowercase().contains("application/ld+json"))
 }

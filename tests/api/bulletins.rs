@@ -356,3 +356,22 @@ async fn bulletin_writes_are_in_the_audit_log() {
         .collect();
     assert_eq!(actions, ["bulletin.publish", "bulletin.create"]);
 }
+
+#[tokio::test]
+async fn a_bulletin_patch_may_not_name_unknown_fields_even_to_clear_them() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let b = created(&app, &admin, 14).await;
+    let patch = |body: Value| {
+        app.patch(&format!("/api/v1/admin/bulletins/{}", b["id"]))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    let response = patch(json!({"colour": null})).await.unwrap();
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    assert_eq!(error_fields(&problem), ["colour"]);
+    // Known optional fields still clear with null.
+    let response = patch(json!({"summary": null})).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
