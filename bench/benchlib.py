@@ -7,6 +7,11 @@
   benchlib.py wrk      FILE                           one wrk output as JSON
   benchlib.py report   OUT_DIR                        tables from OUT_DIR/raw, to stdout
                                                       and OUT_DIR/results.md
+
+Helpers of bench/growth.sh:
+
+  benchlib.py growth-line   FACTS DB EVENTS           one size's latencies, one line
+  benchlib.py growth-report FACTS MARKDOWN            the growth table, to stdout and MARKDOWN
 """
 
 import http.client
@@ -398,6 +403,154 @@ def report(out):
     sys.stdout.write(text)
 
 
+# ---------------------------------------------------------------- growth (bench/growth.sh)
+# Reads the JSON lines bench/growth.sh writes (kind: run, seed, read, size, register,
+# end) and tabulates p50 / p99 per size with the ratio to the smallest case.
+
+GROWTH_TARGETS = [
+    ("list", "`list`: `GET /api/v1/events?limit=20`"),
+    ("miss", "`miss`: the listing with a distinct `q` (bench/miss.lua)"),
+    ("event", "`event`: `GET /api/v1/events/{slug}`"),
+    ("ics", "`ics`: `GET /api/v1/events.ics`"),
+]
+GROWTH_LIMIT = 2.0
+
+
+def load_growth(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def growth_ratio(value, base):
+    if value is None or not base:
+        return "–", False
+    ratio = value / base
+    over = ratio > GROWTH_LIMIT
+    text = f"{ratio:.2f}×"
+    return (f"**{text} over 2×**" if over else text), over
+
+
+def growth_line(path, db, events):
+    events = int(events)
+    parts = []
+    for fact in load_growth(path):
+        if fact.get("kind") == "read" and fact["db"] == db and fact["events"] == events:
+            w = fact["wrk"]
+            parts.append(f"{fact['target']} p50 {fmt_ms(w['p50_ms'])} / p99 {fmt_ms(w['p99_ms'])} ms")
+    print("; ".join(parts))
+
+
+def growth_report(path, markdown):
+    facts = load_growth(path)
+    run = next((f for f in facts if f["kind"] == "run"), {})
+    end = next((f for f in facts if f["kind"] == "end"), {})
+    dbs = [db for db in ("sqlite", "postgres") if any(f.get("db") == db for f in facts)]
+    lines = ["# llcp-hub growth benchmark", ""]
+    lines.append(
+        f"`{run.get('command', 'bench/growth.sh')}`, {run.get('started', '?')}; "
+        f"the whole run took {end.get('total_seconds', '?')} s"
+        + (f" (of which the build {end['build_seconds']} s)." if end.get("build_seconds") else ".")
+    )
+    lines.append("")
+    lines.append(
+        f"- Machine: {run.get('nproc', '?')} cores (nproc), {run.get('cpu', '?')}, "
+        f"{run.get('memory', '?')}, Linux {run.get('kernel', '?')}; {run.get('versions', '')}; "
+        f"revision {run.get('revision', '?')}."
+    )
+    lines.append(
+        f"- Reads: one release hub per database with its response cache off "
+        f"(PUBLIC_CACHE_TTL_MS=0, every answer from the database), RUST_LOG={run.get('rust_log')}; "
+        f"wrk {run.get('wrk', '')} `-t{run.get('threads')} -c{run.get('connections')} --latency`, "
+        f"{run.get('warmup')} s of warm-up then one run of {run.get('duration')} s per request and size."
+    )
+    lines.append(
+        f"- Registrations: `register_load` with {run.get('reg_clients')} clients for "
+        f"{run.get('reg_seconds')} s, distinct people round robin over 4 new events of 500 seats, "
+        f"on {fmt_int(run['events'][0]) if run.get('events') else '?'} events with the seeded past "
+        "registrations; p50 / p99 over all its requests."
+    )
+    lines.append(
+        f"- Target: p50 and p99 within {GROWTH_LIMIT:g}× of the smallest case. The ratios are "
+        "measured, not asserted; one run each, on a shared machine, so a ratio near the line "
+        "needs a second look before it means anything."
+    )
+    sizes = [f for f in facts if f["kind"] == "size"]
+    if sizes:
+        busy = [f for f in sizes if min(f["idle_before"], f["idle_after"]) < 90]
+        lines.append(
+            "- Machine idle (CPU) before / after each size: "
+            + ", ".join(
+                f"{DB_NAMES[f['db']]} {fmt_int(f['events'])}: {f['idle_before']} / {f['idle_after']} %"
+                for f in sizes
+            )
+            + (" — **below 90 %: other work was running, the figures are disturbed**." if busy else ".")
+        )
+    overs = []
+    for db in dbs:
+        lines += ["", f"## {DB_NAMES[db]}", ""]
+        lines.append("| request | data | p50 ms | p50 ÷ small | p99 ms | p99 ÷ small | requests/s | errors |")
+        lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        reads = [f for f in facts if f["kind"] == "read" and f["db"] == db]
+        for key, label in GROWTH_TARGETS:
+            rows = sorted((f for f in reads if f["target"] == key), key=lambda f: f["events"])
+            if not rows:
+                continue
+            base = rows[0]["wrk"]
+            for f in rows:
+                w = f["wrk"]
+                r50, o50 = growth_ratio(w["p50_ms"], base["p50_ms"])
+                r99, o99 = growth_ratio(w["p99_ms"], base["p99_ms"])
+                if o50 or o99:
+                    overs.append(
+                        f"{DB_NAMES[db]} `{key}` at {fmt_int(f['events'])} events: "
+                        + ", ".join(n for n, o in (("p50", o50), ("p99", o99)) if o)
+                    )
+                lines.append(
+                    f"| {label} | {fmt_int(f['events'])} events | {fmt_ms(w['p50_ms'])} | {r50} | "
+                    f"{fmt_ms(w['p99_ms'])} | {r99} | {fmt_int(w['rps'])} | {w['errors']} |"
+                )
+        regs = sorted(
+            (f for f in facts if f["kind"] == "register" and f["db"] == db), key=lambda f: f["registrations"]
+        )
+        if regs:
+            base = regs[0]["load"]
+            for f in regs:
+                load = f["load"]
+                r50, o50 = growth_ratio(load["p50_ms"], base["p50_ms"])
+                r99, o99 = growth_ratio(load["p99_ms"], base["p99_ms"])
+                if o50 or o99:
+                    overs.append(
+                        f"{DB_NAMES[db]} registrations at {fmt_int(f['registrations'])} seeded: "
+                        + ", ".join(n for n, o in (("p50", o50), ("p99", o99)) if o)
+                    )
+                lines.append(
+                    f"| `register`: `POST /api/v1/events/{{id}}/registrations` | "
+                    f"{fmt_int(f['registrations'])} registrations | {fmt_ms(load['p50_ms'])} | {r50} | "
+                    f"{fmt_ms(load['p99_ms'])} | {r99} | {fmt_int(load['per_second'])} | {load['failed']} |"
+                )
+    seeds = [f for f in facts if f["kind"] == "seed"]
+    if seeds:
+        lines += ["", "## Seeding (bench/seed.sh)", ""]
+        lines.append("| database | events | past registrations | seconds | size MiB |")
+        lines.append("| --- | ---: | ---: | ---: | ---: |")
+        for f in seeds:
+            lines.append(
+                f"| {DB_NAMES[f['db']]} | {fmt_int(f['events'])} | {fmt_int(f['registrations'])} | "
+                f"{f['seconds']} | {fmt_int(f['size_mib'])} |"
+            )
+    lines += ["", "## Against the target", ""]
+    if overs:
+        lines.append(f"Beyond {GROWTH_LIMIT:g}× of the small case in this run:")
+        lines.append("")
+        lines += [f"- {o}" for o in overs]
+    else:
+        lines.append(f"Every p50 and p99 stayed within {GROWTH_LIMIT:g}× of the small case in this run.")
+    text = "\n".join(lines) + "\n"
+    with open(markdown, "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+
+
 def main():
     commands = {
         "token": (token, 3),
@@ -405,6 +558,8 @@ def main():
         "startup": (startup, 6),
         "wrk": (lambda path: print(json.dumps(parse_wrk(open(path).read()))), 1),
         "report": (report, 1),
+        "growth-line": (growth_line, 3),
+        "growth-report": (growth_report, 2),
     }
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         fail(__doc__)
