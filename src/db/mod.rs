@@ -2,6 +2,7 @@
 
 pub mod schema;
 mod url;
+mod write_gate;
 
 use std::time::Duration;
 
@@ -134,11 +135,17 @@ where
 }
 
 /// A write transaction. On SQLite it begins IMMEDIATE, taking the write lock up front so
-/// that concurrent writers queue on `busy_timeout` instead of failing on lock upgrade.
+/// that concurrent writers queue (in the process on its write gate, across processes on
+/// `busy_timeout`) instead of failing on lock upgrade.
 pub fn write_transaction<T, F>(conn: &mut DbConnection, work: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
 {
+    // Held until the commit or rollback below: the next writer starts as this one ends.
+    let _turn = match conn {
+        DbConnection::Sqlite(_) => Some(write_gate::enter()?),
+        DbConnection::Pg(_) => None,
+    };
     match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?

@@ -271,6 +271,29 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> Result<Option<EventRow>, ApiErr
     })
 }
 
+/// `lock` by numeric id or by slug, in one statement.
+pub fn lock_by_id_or_slug(
+    conn: &mut DbConnection,
+    key: &str,
+) -> Result<Option<EventRow>, ApiError> {
+    if let Ok(id) = key.parse::<i64>() {
+        return lock(conn, id);
+    }
+    Ok(match conn {
+        DbConnection::Pg(pg) => events::table
+            .filter(events::slug.eq(key))
+            .select(EventRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(sqlite) => events::table
+            .filter(events::slug.eq(key))
+            .select(EventRow::as_select())
+            .first(sqlite)
+            .optional()?,
+    })
+}
+
 /// Takes a seat if one is free; false when the event is full.
 pub fn take_seat(conn: &mut DbConnection, id: i64) -> Result<bool, ApiError> {
     let free = events::capacity
@@ -346,8 +369,19 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<EventRow>, i64), ApiError> {
-    let total = filtered(filter).count().get_result(conn)?;
-    Ok((page(conn, filter, limit, offset)?, total))
+    let rows = page(conn, filter, limit, offset)?;
+    let total = match known_total(rows.len(), limit, offset) {
+        Some(total) => total,
+        None => filtered(filter).count().get_result(conn)?,
+    };
+    Ok((rows, total))
+}
+
+/// The total, when a page shows it without counting: a short page that holds rows, or a
+/// short first page, ends the list. Most searches fit on one page and never count.
+fn known_total(rows: usize, limit: i64, offset: i64) -> Option<i64> {
+    let rows = i64::try_from(rows).ok()?;
+    (rows < limit && (rows > 0 || offset == 0)).then(|| offset + rows)
 }
 
 /// One page of matching events, soonest first, without counting them all (feeds).
@@ -407,4 +441,22 @@ pub fn delete_draft(conn: &mut DbConnection, id: i64) -> Result<usize, ApiError>
 
 pub fn count(conn: &mut DbConnection) -> Result<i64, ApiError> {
     Ok(events::table.count().get_result(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known_total;
+
+    #[test]
+    fn a_short_page_with_rows_gives_the_total_without_counting() {
+        assert_eq!(known_total(3, 20, 0), Some(3));
+        assert_eq!(known_total(3, 20, 40), Some(43));
+        assert_eq!(known_total(0, 20, 0), Some(0));
+    }
+
+    #[test]
+    fn a_full_page_or_an_empty_later_page_needs_a_count() {
+        assert_eq!(known_total(20, 20, 0), None);
+        assert_eq!(known_total(0, 20, 40), None);
+    }
 }

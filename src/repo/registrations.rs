@@ -143,11 +143,9 @@ pub fn register(
     now: NaiveDateTime,
 ) -> Result<Registered, ApiError> {
     let not_found = || ApiError::NotFound("No published event has this id or slug.".into());
-    let event_id = events::find_by_id_or_slug(conn, event_key)?
+    let event = events::lock_by_id_or_slug(conn, event_key)?
         .filter(EventRow::is_published)
-        .ok_or_else(not_found)?
-        .id;
-    let event = events::lock(conn, event_id)?.ok_or_else(not_found)?;
+        .ok_or_else(not_found)?;
 
     if let Some(idem) = &idempotency {
         diesel::delete(
@@ -181,15 +179,8 @@ pub fn register(
     if let Some(refused) = refusal(&event, now) {
         return Err(refused);
     }
-    let already: i64 = r::table
-        .filter(r::event_id.eq(event.id))
-        .filter(r::active_email.eq(&registrant.email))
-        .select(count_star())
-        .first(conn)?;
-    if already > 0 {
-        return Err(already_registered());
-    }
-
+    // A second active registration for the email fails the insert below on the unique
+    // index, which rolls back the seat with everything else.
     let status = if events::take_seat(conn, event.id)? {
         CONFIRMED
     } else {
@@ -202,31 +193,42 @@ pub fn register(
         .unwrap_or(0)
         + 1;
     let id = Uuid::new_v4().to_string();
-    diesel::insert_into(r::table)
-        .values((
-            r::id.eq(&id),
-            r::event_id.eq(event.id),
-            r::seq.eq(seq),
-            r::full_name.eq(&registrant.full_name),
-            r::email.eq(&registrant.email),
-            r::organisation.eq(&registrant.organisation),
-            r::borough.eq(&registrant.borough),
-            r::job_title.eq(&registrant.job_title),
-            r::accessibility_needs.eq(&registrant.accessibility_needs),
-            r::status.eq(status),
-            r::active_email.eq(&registrant.email),
-            r::manage_token_hash.eq(hash_secret(&links.manage_tokens.token_for(&id))),
-            r::created_at.eq(now),
-            r::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => already_registered(),
-            other => other.into(),
-        })?;
+    let values = (
+        r::id.eq(&id),
+        r::event_id.eq(event.id),
+        r::seq.eq(seq),
+        r::full_name.eq(&registrant.full_name),
+        r::email.eq(&registrant.email),
+        r::organisation.eq(&registrant.organisation),
+        r::borough.eq(&registrant.borough),
+        r::job_title.eq(&registrant.job_title),
+        r::accessibility_needs.eq(&registrant.accessibility_needs),
+        r::status.eq(status),
+        r::active_email.eq(&registrant.email),
+        r::manage_token_hash.eq(hash_secret(&links.manage_tokens.token_for(&id))),
+        r::created_at.eq(now),
+        r::updated_at.eq(now),
+    );
+    // RETURNING is per backend in diesel, so the insert is written for each.
+    macro_rules! insert_returning {
+        ($conn:expr) => {
+            diesel::insert_into(r::table)
+                .values(values)
+                .returning(RegistrationRow::as_returning())
+                .get_result($conn)
+        };
+    }
+    let inserted = match conn {
+        DbConnection::Sqlite(c) => insert_returning!(c),
+        DbConnection::Pg(c) => insert_returning!(c),
+    };
+    let registration = inserted.map_err(|e| match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => already_registered(),
+        other => other.into(),
+    })?;
     if let Some(idem) = &idempotency {
         diesel::insert_into(ik::table)
             .values((
@@ -238,8 +240,6 @@ pub fn register(
             ))
             .execute(conn)?;
     }
-    let registration =
-        find(conn, &id)?.ok_or_else(|| ApiError::internal("registration vanished"))?;
     let position = position(conn, &registration)?;
     let notice = match position {
         Some(position) => Notice::Waitlisted { position },
