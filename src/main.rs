@@ -44,6 +44,13 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Copy the SQLite database to a new file, safely while the service runs
+    /// (PostgreSQL: use pg_dump).
+    Backup {
+        /// The new file; an existing one is never overwritten.
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -80,6 +87,7 @@ fn main() -> ExitCode {
             print!("{}", llcp_hub::openapi::spec_json());
             Ok(())
         }
+        Some(Command::Backup { to }) => backup(&to),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -123,6 +131,17 @@ fn migrate() -> Result<(), String> {
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
     let applied = db::run_migrations(&mut conn)?;
     println!("applied {applied} migration(s)");
+    Ok(())
+}
+
+fn backup(to: &std::path::Path) -> Result<(), String> {
+    let report = db::backup::backup(&database_url_from_env()?, to)?;
+    println!(
+        "backed up to {} ({} bytes, {} migrations, integrity ok)",
+        to.display(),
+        report.bytes,
+        report.migrations
+    );
     Ok(())
 }
 

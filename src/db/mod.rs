@@ -1,5 +1,6 @@
 //! The database layer: one connection type over SQLite and PostgreSQL, chosen by URL.
 
+pub mod backup;
 pub mod schema;
 mod url;
 mod write_gate;

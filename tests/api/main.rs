@@ -5,6 +5,7 @@ mod helpers;
 mod accounts;
 mod audit_log;
 mod auth;
+mod backup;
 mod bulletins;
 mod cli;
 mod contract;
