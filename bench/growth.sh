@@ -21,7 +21,8 @@
 #
 # Usage: bench/growth.sh [--quick] [options]
 #   --quick              SQLite only, 1,000 and 100,000 events, 0 and 1,000,000
-#                        registrations, 3 s runs: about 75 s with the build there
+#                        registrations, 3 s runs: about 70 s with the build there (the
+#                        full run: about 6 min)
 #   --db LIST            sqlite, postgres or "sqlite postgres" (default both; quick: sqlite)
 #   --events LIST        event counts (default "1000 100000 1000000"; quick: "1000 100000");
 #                        the first is the small case every ratio is taken against
