@@ -421,28 +421,54 @@ pub struct Retained {
 
 /// Anonymises the registrations of events that ended before `cutoff` (those not
 /// anonymised yet), deleting what hangs off them: idempotency keys and notifications.
+/// Set-based, so that a first run over years of events is a few statements.
 pub fn anonymise_registrations_of_events_ended_before(
     conn: &mut DbConnection,
     cutoff: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<Retained, ApiError> {
-    let ids: Vec<String> = r::table
-        .inner_join(events::table)
-        .filter(events::ends_at.lt(cutoff))
-        .filter(r::email.not_like(format!("%{ERASED_EMAIL_DOMAIN}")))
-        .select(r::id)
-        .load(conn)?;
-    let mut retained = Retained::default();
-    // In slices, so that no statement outgrows a backend's limit on bound parameters.
-    for chunk in ids.chunks(500) {
-        diesel::delete(ik::table.filter(ik::registration_id.eq_any(chunk))).execute(conn)?;
-        retained.notifications_deleted +=
-            diesel::delete(n::table.filter(n::registration_id.eq_any(chunk))).execute(conn)?;
-        for id in chunk {
-            retained.registrations_anonymised += anonymise_registration(conn, id, now)?;
-        }
-    }
-    Ok(retained)
+    let due = || {
+        r::table
+            .filter(
+                r::event_id.eq_any(
+                    events::table
+                        .filter(events::ends_at.lt(cutoff))
+                        .select(events::id),
+                ),
+            )
+            .filter(r::email.not_like(format!("%{ERASED_EMAIL_DOMAIN}")))
+    };
+    // Each row's placeholder is made from its own id: distinct, and linking to nothing.
+    let placeholder = || {
+        "erased-"
+            .into_sql::<Text>()
+            .concat(r::id)
+            .concat(ERASED_EMAIL_DOMAIN)
+    };
+    diesel::delete(ik::table.filter(ik::registration_id.eq_any(due().select(r::id))))
+        .execute(conn)?;
+    let notifications_deleted =
+        diesel::delete(n::table.filter(n::registration_id.eq_any(due().select(r::id.nullable()))))
+            .execute(conn)?;
+    // Active ones keep a (placeholder) address: one per email and event. First, while
+    // `due` still finds them by their real address.
+    diesel::update(due().filter(r::active_email.is_not_null()))
+        .set(r::active_email.eq(placeholder().nullable()))
+        .execute(conn)?;
+    let registrations_anonymised = diesel::update(due())
+        .set((
+            r::full_name.eq(ERASED),
+            r::email.eq(placeholder()),
+            r::organisation.eq(ERASED),
+            r::job_title.eq(None::<String>),
+            r::accessibility_needs.eq(None::<String>),
+            r::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(Retained {
+        registrations_anonymised,
+        notifications_deleted,
+    })
 }
 
 /// Deletes notifications delivered before `cutoff`; queued and failed ones stay.

@@ -357,6 +357,13 @@ async fn export_and_erasure_need_an_admin() {
         "admin-only",
     )
     .await;
+    // The token is judged before the query: no 400 for a member who sends none.
+    assert_problem(
+        app.get(EXPORT).bearer_auth(&member).send().await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "admin-only",
+    )
+    .await;
     // The member was not erased.
     get_json(&app, &member, "/api/v1/me").await;
 }

@@ -2,7 +2,7 @@
 //! email address) and erasure (anonymisation that keeps counts and the audit trail).
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -107,8 +107,12 @@ fn parse_email(raw: &str) -> Result<Email, ApiError> {
 pub async fn export_personal_data(
     _admin: Admin,
     state: web::Data<AppState>,
-    query: web::Query<PersonalDataQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    // Read once the token is accepted: without one, the query is not judged (401 or
+    // 403 alike, whatever it holds).
+    let query = web::Query::<PersonalDataQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("The query string is invalid: {e}.")))?;
     let email = parse_email(&query.email)?;
     let email_lower = email.lower().to_string();
     let export = db::run(&state.pool, move |conn| {
