@@ -88,9 +88,11 @@ fn notifications_query(
         .into_boxed()
 }
 
-/// Entries by the person, or about their account, registrations or applications.
+/// Entries about the person's account, registrations or applications, and (with
+/// `by_them`) the entries they made as an admin.
 fn audit_query(
     account_id: Option<&str>,
+    by_them: bool,
     registration_ids: &[String],
     application_ids: &[String],
 ) -> al::BoxedQuery<'static, MultiBackend> {
@@ -107,11 +109,14 @@ fn audit_query(
         )
         .into_boxed();
     if let Some(id) = account_id {
-        query = query.or_filter(al::actor_id.eq(id.to_string())).or_filter(
+        query = query.or_filter(
             al::target_type
                 .eq("account")
                 .and(al::target_id.eq(id.to_string())),
         );
+        if by_them {
+            query = query.or_filter(al::actor_id.eq(id.to_string()));
+        }
     }
     query
 }
@@ -133,6 +138,7 @@ pub fn gather(conn: &mut DbConnection, email_lower: &str) -> Result<Holdings, Ap
         .load(conn)?;
     let audit_entries = audit_query(
         account.as_ref().map(|a| a.id.as_str()),
+        true,
         &registration_ids,
         &application_ids,
     )
@@ -336,8 +342,10 @@ fn redact_audit_log(
     emails: &BTreeSet<String>,
     names: &BTreeSet<String>,
 ) -> Result<usize, ApiError> {
+    // Not those they made as an admin: their reasons are about other people.
     let about: BTreeSet<i64> = audit_query(
         account.map(|a| a.id.as_str()),
+        false,
         registration_ids,
         application_ids,
     )

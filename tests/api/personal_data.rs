@@ -9,6 +9,7 @@ use llcp_hub::db::DbConnection;
 use llcp_hub::db::schema::{events, notifications, registrations};
 use llcp_hub::notify::outbox;
 use llcp_hub::notify::templates::Message;
+use llcp_hub::routes::accounts::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -541,6 +542,69 @@ async fn erasing_an_unknown_or_erased_address_answers_zero_counts() {
             assert_eq!(again[kind], 0, "{email}: {kind}");
         }
     }
+}
+
+#[tokio::test]
+async fn an_erased_admin_leaves_audit_entries_that_no_longer_name_them() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let other = app.token_for("Grace.Hopper@Example.org", Role::Admin).await;
+    // The other admin rejects someone: that reason is about the applicant, and stays.
+    let applicant = app.member_token().await;
+    let application = json_of(
+        app.post("/api/v1/me/membership-application")
+            .bearer_auth(&applicant)
+            .json(
+                &json!({"statement": "We would like to share our notes.", "organisation": "Camden",
+                "borough": "Camden", "job_title": "Librarian"}),
+            )
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    json_of(
+        app.post(&format!(
+            "/api/v1/admin/membership-applications/{}/reject",
+            application["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&other)
+        .json(&json!({"reason": "The cohort is full."}))
+        .send()
+        .await
+        .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+
+    let report = erase(&app, &admin, "grace.hopper@example.org").await;
+
+    assert_eq!(report["accounts"], 1);
+    let left = rows_holding(&app, &["grace.hopper@example.org".to_string()]);
+    assert!(left.is_empty(), "traces left:\n{}", left.join("\n"));
+    let log = get_json(
+        &app,
+        &admin,
+        "/api/v1/admin/audit-log?action=membership.reject",
+    )
+    .await;
+    let entry = &log["items"][0];
+    assert!(
+        entry["actor_email"]
+            .as_str()
+            .unwrap()
+            .ends_with("@erased.invalid"),
+        "{entry}"
+    );
+    assert_eq!(entry["summary"]["reason"], "The cohort is full.");
+    let sign_ins = get_json(
+        &app,
+        &admin,
+        "/api/v1/admin/audit-log?action=auth.admin_sign_in",
+    )
+    .await;
+    assert_eq!(sign_ins["total"], 2, "both admins' sign-ins stay");
 }
 
 #[tokio::test]
