@@ -71,6 +71,7 @@ impl Application {
             settings.public_base_url.clone(),
             settings.reminder_interval,
         );
+        crate::retention::start(pool.clone(), settings.retention);
         let server = serve(listener, &settings, pool.clone())?;
         Ok(Self {
             handle: server.handle(),

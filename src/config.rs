@@ -81,6 +81,39 @@ impl fmt::Debug for SmtpSettings {
     }
 }
 
+/// Data retention (UK GDPR storage limitation), applied by `crate::retention`.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Registrations are anonymised once their event ended this many months ago.
+    pub registration_months: u32,
+    /// How often the retention job runs (it also runs at start-up).
+    pub interval: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            registration_months: 24,
+            interval: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// `RETENTION_MONTHS`: a whole number from 1 to 120; 24 when unset.
+pub fn parse_retention_months(raw: Option<&str>) -> Result<u32, String> {
+    match raw {
+        Some(m) => m
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|m| (1..=120).contains(m))
+            .ok_or_else(|| {
+                "RETENTION_MONTHS must be a whole number of months from 1 to 120".into()
+            }),
+        None => Ok(Retention::default().registration_months),
+    }
+}
+
 pub const DEFAULT_SMTP_FROM: &str = "London Library Change Programme <no-reply@localhost>";
 
 #[derive(Debug, Clone)]
@@ -98,6 +131,7 @@ pub struct Settings {
     pub reminder_interval: Duration,
     /// Notifications are sent only when set; otherwise they stay queued.
     pub smtp: Option<SmtpSettings>,
+    pub retention: Retention,
     /// `Cache-Control: public, max-age` of public GETs, in seconds.
     pub public_max_age: u64,
     /// How long a worker may answer a public GET from memory. Writes through this
@@ -188,7 +222,12 @@ impl Settings {
                 .ok_or("PUBLIC_CACHE_TTL_MS must be a whole number of milliseconds from 0 (no cache) to 1000")?,
             None => crate::public_cache::DEFAULT_TTL,
         };
+        let retention = Retention {
+            registration_months: parse_retention_months(var("RETENTION_MONTHS").as_deref())?,
+            ..Retention::default()
+        };
         Ok(Self {
+            retention,
             public_max_age,
             public_cache_ttl,
             membership_sla,
@@ -255,6 +294,16 @@ mod tests {
         );
         assert!(parse_base_url("hub.example.org").is_err());
         assert!(parse_base_url("https://").is_err());
+    }
+
+    #[test]
+    fn retention_months_default_to_24_and_stay_within_1_to_120() {
+        assert_eq!(parse_retention_months(None).unwrap(), 24);
+        assert_eq!(parse_retention_months(Some("1")).unwrap(), 1);
+        assert_eq!(parse_retention_months(Some("120")).unwrap(), 120);
+        for bad in ["0", "121", "-3", "two", "1.5"] {
+            assert!(parse_retention_months(Some(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod pagination;
 pub mod public_cache;
 pub mod public_http;
 pub mod repo;
+pub mod retention;
 pub mod routes;
 pub mod state;
 pub mod validation;

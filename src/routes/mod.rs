@@ -72,6 +72,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(admin::bulletins::admin_delete_bulletin)
                 .service(admin::bulletins::admin_publish_bulletin)
                 .service(admin::accounts::admin_list_accounts)
-                .service(admin::accounts::admin_update_account),
+                .service(admin::accounts::admin_update_account)
+                .service(admin::personal_data::export_personal_data)
+                .service(admin::personal_data::erase_personal_data),
         );
 }

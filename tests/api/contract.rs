@@ -155,7 +155,8 @@ fn operation_ids_are_unique_verb_noun_names_with_a_summary_and_description() {
                     && id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
                     && [
                         "get", "list", "create", "update", "delete", "publish", "cancel",
-                        "approve", "reject", "decide", "apply", "refresh", "revoke",
+                        "approve", "reject", "decide", "apply", "refresh", "revoke", "export",
+                        "erase",
                     ]
                     .contains(&verb),
                 "{method} {path}: `{id}` is not verb_noun"

@@ -135,6 +135,7 @@ pub fn test_settings(database_url: DatabaseUrl) -> Settings {
         membership_sla: Duration::from_secs(24 * 3600),
         reminder_interval: Duration::from_secs(3600),
         smtp: None,
+        retention: Default::default(),
         public_max_age: 60,
         public_cache_ttl: llcp_hub::public_cache::DEFAULT_TTL,
         demo: false,

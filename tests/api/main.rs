@@ -19,6 +19,7 @@ mod membership;
 mod membership_admin;
 mod migrations;
 mod notifications;
+mod personal_data;
 mod public_http;
 mod registrations;
 mod registrations_admin;

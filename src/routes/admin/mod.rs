@@ -7,4 +7,5 @@ pub mod event_input;
 pub mod events;
 pub mod membership;
 pub mod notifications;
+pub mod personal_data;
 pub mod registrations;

@@ -1,0 +1,60 @@
+//! Storage limitation (UK GDPR): registrations are anonymised once their event ended
+//! `RETENTION_MONTHS` ago, and delivered notifications are deleted after 90 days. Runs
+//! at start-up and then hourly; each run is one transaction, safe on every instance.
+
+use std::time::Duration;
+
+use chrono::{Months, NaiveDateTime};
+
+use crate::config::Retention;
+use crate::db::{self, DbConnection, DbPool};
+use crate::error::ApiError;
+use crate::repo::personal_data::{self, Retained};
+
+/// How long a delivered notification is kept: long enough to answer "did you email me?".
+pub const SENT_NOTIFICATION_DAYS: i64 = 90;
+
+/// One retention pass as of `now`.
+pub fn apply(
+    conn: &mut DbConnection,
+    policy: &Retention,
+    now: NaiveDateTime,
+) -> Result<Retained, ApiError> {
+    db::write_transaction(conn, |conn| {
+        let events_ended_before = now
+            .checked_sub_months(Months::new(policy.registration_months))
+            .ok_or_else(|| ApiError::internal("retention cutoff out of range"))?;
+        let mut retained = personal_data::anonymise_registrations_of_events_ended_before(
+            conn,
+            events_ended_before,
+            now,
+        )?;
+        retained.notifications_deleted += personal_data::delete_notifications_sent_before(
+            conn,
+            now - chrono::Duration::days(SENT_NOTIFICATION_DAYS),
+        )?;
+        Ok(retained)
+    })
+}
+
+/// Starts the periodic task (within a tokio runtime).
+pub fn start(pool: DbPool, policy: Retention) {
+    tokio::spawn(async move {
+        loop {
+            let result = db::run(&pool, move |conn| {
+                apply(conn, &policy, crate::domain::time::now())
+            })
+            .await;
+            match result {
+                Ok(r) if r != Retained::default() => log::info!(
+                    "retention: {} registrations anonymised, {} notifications deleted",
+                    r.registrations_anonymised,
+                    r.notifications_deleted
+                ),
+                Ok(_) => {}
+                Err(e) => log::warn!("retention: {e}"),
+            }
+            tokio::time::sleep(policy.interval.max(Duration::from_secs(1))).await;
+        }
+    });
+}

@@ -1,0 +1,801 @@
+//! A data subject's rights: the export, erasure (no trace left in any table, counts
+//! kept) and the retention job.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use llcp_hub::config::Retention;
+use llcp_hub::db::DbConnection;
+use llcp_hub::db::schema::{events, notifications, registrations};
+use llcp_hub::notify::outbox;
+use llcp_hub::notify::templates::Message;
+use llcp_hub::routes::accounts::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const EXPORT: &str = "/api/v1/admin/personal-data";
+const ERASE: &str = "/api/v1/admin/personal-data/erase";
+
+/// Distinctive strings the person gives, none of which may survive an erasure.
+const EMAIL: &str = "Zelda.Quistorff@Hackney.gov.uk";
+const NAME: &str = "Zelda Quistorff";
+const ORGANISATION: &str = "Quistorffian Heritage Trust";
+const JOB_TITLE: &str = "Chief Xylographer";
+const NEEDS: &str = "A vexillological hearing loop";
+const STATEMENT: &str = "Our zymurgical library pilot would like to share its notes.";
+const REJECTION: &str = "Sorry Zelda Quistorff, the cohort is full.";
+
+/// The person: an account, a registration, a rejected application, a failed sign-in
+/// and an overdue reminder to admins that names them.
+struct Person {
+    token: String,
+    refresh_token: String,
+    event_id: i64,
+    event_slug: String,
+    application_id: String,
+}
+
+async fn json_of(response: reqwest::Response, expected: StatusCode) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, expected, "{body}");
+    body
+}
+
+async fn register(app: &TestApp, slug: &str, body: Value) -> Value {
+    json_of(
+        app.post(&format!("/api/v1/events/{slug}/registrations"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await
+}
+
+async fn person(app: &TestApp, admin: &str) -> Person {
+    let event = app
+        .published_event(admin, &event_body("Data day", 10))
+        .await;
+    let slug = event["slug"].as_str().unwrap().to_string();
+    json_of(
+        app.post("/api/v1/accounts")
+            .json(
+                &json!({"email": EMAIL, "password": PASSWORD, "full_name": NAME,
+                "organisation": ORGANISATION, "borough": "Hackney"}),
+            )
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let tokens = json_of(app.login(EMAIL, PASSWORD).await, StatusCode::OK).await;
+    // A failed sign-in (after the good one, which clears the count) leaves a hashed
+    // trace in the throttle's table.
+    assert_eq!(
+        app.login(EMAIL, "not the password at all").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let token = tokens["access_token"].as_str().unwrap().to_string();
+    register(
+        app,
+        &slug,
+        json!({"full_name": NAME, "email": EMAIL.to_lowercase(), "organisation": ORGANISATION,
+            "borough": "Hackney", "job_title": JOB_TITLE, "accessibility_needs": NEEDS,
+            "consent": true}),
+    )
+    .await;
+    let application = json_of(
+        app.post("/api/v1/me/membership-application")
+            .bearer_auth(&token)
+            .json(
+                &json!({"statement": STATEMENT, "organisation": ORGANISATION,
+                "borough": "Hackney", "job_title": JOB_TITLE}),
+            )
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let application_id = application["id"].as_str().unwrap().to_string();
+    // Two days on, admins are reminded of the application, by name.
+    let mut conn = app.pool.get().unwrap();
+    let later = llcp_hub::domain::time::now() + Duration::hours(48);
+    let reminded = llcp_hub::repo::membership::remind_overdue(&mut conn, BASE_URL, later).unwrap();
+    assert_eq!(reminded, 1);
+    drop(conn);
+    json_of(
+        app.post(&format!(
+            "/api/v1/admin/membership-applications/{application_id}/reject"
+        ))
+        .bearer_auth(admin)
+        .json(&json!({"reason": REJECTION}))
+        .send()
+        .await
+        .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    Person {
+        token,
+        refresh_token: tokens["refresh_token"].as_str().unwrap().to_string(),
+        event_id: event["id"].as_i64().unwrap(),
+        event_slug: slug,
+        application_id,
+    }
+}
+
+#[derive(QueryableByName)]
+struct Line {
+    #[diesel(sql_type = Text)]
+    line: String,
+}
+
+/// Every row of every table in the schema, as text, prefixed with its table's name.
+fn dump_every_table(conn: &mut DbConnection) -> Vec<String> {
+    let mut rows = Vec::new();
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let tables: Vec<Line> =
+                diesel::sql_query("SELECT name AS line FROM sqlite_master WHERE type = 'table'")
+                    .load(c)
+                    .unwrap();
+            assert!(tables.len() >= 10, "tables found: {}", tables.len());
+            for table in tables {
+                let columns: Vec<Line> =
+                    diesel::sql_query("SELECT name AS line FROM pragma_table_info(?)")
+                        .bind::<Text, _>(&table.line)
+                        .load(c)
+                        .unwrap();
+                let cells: Vec<String> = columns
+                    .iter()
+                    .map(|col| format!("coalesce(CAST(\"{}\" AS TEXT), '')", col.line))
+                    .collect();
+                let query = format!(
+                    "SELECT {} AS line FROM \"{}\"",
+                    cells.join(" || '|' || "),
+                    table.line
+                );
+                let lines: Vec<Line> = diesel::sql_query(query).load(c).unwrap();
+                rows.extend(
+                    lines
+                        .into_iter()
+                        .map(|l| format!("{}: {}", table.line, l.line)),
+                );
+            }
+        }
+        DbConnection::Pg(c) => {
+            let tables: Vec<Line> = diesel::sql_query(
+                "SELECT table_name::text AS line FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+            )
+            .load(c)
+            .unwrap();
+            assert!(tables.len() >= 10, "tables found: {}", tables.len());
+            for table in tables {
+                let query = format!(
+                    "SELECT row_to_json(t)::text AS line FROM \"{}\" t",
+                    table.line
+                );
+                let lines: Vec<Line> = diesel::sql_query(query).load(c).unwrap();
+                rows.extend(
+                    lines
+                        .into_iter()
+                        .map(|l| format!("{}: {}", table.line, l.line)),
+                );
+            }
+        }
+    }
+    rows
+}
+
+/// Rows that hold any of the needles, ignoring letter case.
+fn rows_holding(app: &TestApp, needles: &[String]) -> Vec<String> {
+    let mut conn = app.pool.get().unwrap();
+    dump_every_table(&mut conn)
+        .into_iter()
+        .filter(|row| {
+            let row = row.to_lowercase();
+            needles.iter().any(|n| row.contains(&n.to_lowercase()))
+        })
+        .collect()
+}
+
+fn traces() -> Vec<String> {
+    vec![
+        EMAIL.to_string(),
+        "zelda".into(),
+        "quistorff".into(),
+        ORGANISATION.into(),
+        "xylographer".into(),
+        "vexillological".into(),
+        "zymurgical".into(),
+        // The sign-in throttle keeps the address only as this hash.
+        llcp_hub::auth::tokens::hash_secret(&EMAIL.to_lowercase()),
+    ]
+}
+
+async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
+    json_of(
+        app.get(path).bearer_auth(token).send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn erase(app: &TestApp, token: &str, email: &str) -> Value {
+    json_of(
+        app.post(ERASE)
+            .bearer_auth(token)
+            .json(&json!({"email": email}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_export_holds_the_account_registrations_application_and_notifications() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let who = person(&app, &admin).await;
+
+    let response = app
+        .get(&format!("{EXPORT}?email=zelda.QUISTORFF%40hackney.gov.uk"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+    let text = response.text().await.unwrap();
+    assert!(!text.contains("argon2"), "no password hash: {text}");
+    assert!(!text.contains("password"), "no password field: {text}");
+    let export: Value = serde_json::from_str(&text).unwrap();
+
+    assert_eq!(export["email"], EMAIL.to_lowercase());
+    assert_eq!(export["account"]["email"], EMAIL);
+    assert_eq!(export["account"]["full_name"], NAME);
+    assert_eq!(export["account"]["membership_status"], "rejected");
+    let registrations = export["registrations"].as_array().unwrap();
+    assert_eq!(registrations.len(), 1);
+    assert_eq!(registrations[0]["event_id"], who.event_id);
+    assert_eq!(registrations[0]["event_slug"], who.event_slug);
+    assert_eq!(registrations[0]["event_title"], "Data day");
+    assert_eq!(registrations[0]["accessibility_needs"], NEEDS);
+    assert_eq!(registrations[0]["status"], "confirmed");
+    let applications = export["membership_applications"].as_array().unwrap();
+    assert_eq!(applications.len(), 1);
+    assert_eq!(applications[0]["id"], who.application_id);
+    assert_eq!(applications[0]["statement"], STATEMENT);
+    assert_eq!(applications[0]["status"], "rejected");
+    assert_eq!(applications[0]["reason"], REJECTION);
+    let templates: Vec<&str> = export["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["template"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        templates,
+        ["registration_confirmed", "membership_rejected"],
+        "the admins' reminder is not addressed to the person"
+    );
+    assert!(
+        export["notifications"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Dear {NAME}"))
+    );
+    let actions: Vec<&str> = export["audit_entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["membership.reject"]);
+}
+
+#[tokio::test]
+async fn an_address_nothing_is_held_about_exports_empty_lists() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let export = get_json(
+        &app,
+        &admin,
+        &format!("{EXPORT}?email=nobody%40example.org"),
+    )
+    .await;
+    assert_eq!(export["account"], Value::Null);
+    for list in [
+        "registrations",
+        "membership_applications",
+        "notifications",
+        "audit_entries",
+    ] {
+        assert_eq!(export[list], json!([]), "{list}");
+    }
+}
+
+#[tokio::test]
+async fn export_and_erasure_need_an_admin() {
+    let app = spawn_app().await;
+    let member = app.member_token().await;
+    let export = format!("{EXPORT}?email=member%40example.org");
+    let body = json!({"email": "member@example.org"});
+    assert_problem(
+        app.get(&export).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    assert_problem(
+        app.post(ERASE).json(&body).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    assert_problem(
+        app.get(&export).bearer_auth(&member).send().await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "admin-only",
+    )
+    .await;
+    assert_problem(
+        app.post(ERASE)
+            .bearer_auth(&member)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::FORBIDDEN,
+        "admin-only",
+    )
+    .await;
+    // The token is judged before the query: no 400 for a member who sends none.
+    assert_problem(
+        app.get(EXPORT).bearer_auth(&member).send().await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "admin-only",
+    )
+    .await;
+    // The member was not erased.
+    get_json(&app, &member, "/api/v1/me").await;
+}
+
+#[tokio::test]
+async fn after_erasure_no_table_holds_a_trace_of_the_person() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    person(&app, &admin).await;
+    assert!(
+        rows_holding(&app, &traces()).len() >= 8,
+        "the traces are there before"
+    );
+
+    let report = erase(&app, &admin, &EMAIL.to_uppercase()).await;
+
+    let left = rows_holding(&app, &traces());
+    assert!(left.is_empty(), "traces left:\n{}", left.join("\n"));
+    assert_eq!(report["accounts"], 1);
+    assert_eq!(report["registrations"], 1);
+    assert_eq!(report["membership_applications"], 1);
+    assert_eq!(report["notifications_deleted"], 2);
+    assert_eq!(report["notifications_redacted"], 1);
+    assert_eq!(report["refresh_tokens_revoked"], 1);
+    assert_eq!(report["audit_entries_redacted"], 1);
+    assert_eq!(report["sign_in_failures_deleted"], 1);
+}
+
+#[tokio::test]
+async fn erasure_keeps_seats_registrations_and_community_stats() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let who = person(&app, &admin).await;
+    register(
+        &app,
+        &who.event_slug,
+        json!({"full_name": "Other Person", "email": "other@example.org",
+            "organisation": "Camden", "consent": true}),
+    )
+    .await;
+    let event_path = format!("/api/v1/events/{}", who.event_slug);
+    let registrations_path = format!("/api/v1/admin/events/{}/registrations", who.event_id);
+    let before_event = get_json(&app, &admin, &event_path).await;
+    let before_list = get_json(&app, &admin, &registrations_path).await;
+    let before_stats = get_json(&app, &admin, "/api/v1/community/stats").await;
+    let before_admin_stats =
+        get_json(&app, &admin, "/api/v1/admin/membership-applications/stats").await;
+
+    erase(&app, &admin, EMAIL).await;
+
+    let after_event = get_json(&app, &admin, &event_path).await;
+    assert_eq!(before_event["seats_remaining"], 28);
+    assert_eq!(
+        after_event["seats_remaining"],
+        before_event["seats_remaining"]
+    );
+    let after_list = get_json(&app, &admin, &registrations_path).await;
+    assert_eq!(after_list["total"], 2);
+    assert_eq!(after_list["total"], before_list["total"]);
+    let statuses = |list: &Value| -> Vec<Value> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].clone())
+            .collect()
+    };
+    assert_eq!(statuses(&after_list), statuses(&before_list));
+    assert_eq!(after_list["items"][0]["full_name"], "Erased");
+    assert_eq!(after_list["items"][1]["full_name"], "Other Person");
+    let after_stats = get_json(&app, &admin, "/api/v1/community/stats").await;
+    assert_eq!(before_stats["decided"], 1);
+    assert_eq!(after_stats, before_stats);
+    let after_admin_stats =
+        get_json(&app, &admin, "/api/v1/admin/membership-applications/stats").await;
+    assert_eq!(after_admin_stats, before_admin_stats);
+}
+
+#[tokio::test]
+async fn the_audit_log_records_the_erasure_without_the_data() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    person(&app, &admin).await;
+    let report = erase(&app, &admin, EMAIL).await;
+
+    let log = get_json(
+        &app,
+        &admin,
+        "/api/v1/admin/audit-log?action=personal_data.erase",
+    )
+    .await;
+    assert_eq!(log["total"], 1);
+    let entry = &log["items"][0];
+    assert_eq!(entry["actor_email"], "admin@example.org");
+    assert_eq!(entry["target_type"], "personal_data_erasure");
+    assert_eq!(entry["target_id"], report["erasure_id"]);
+    assert_eq!(entry["summary"]["registrations"], 1);
+    assert_eq!(entry["summary"]["accounts"], 1);
+    let text = entry.to_string().to_lowercase();
+    for trace in traces() {
+        assert!(!text.contains(&trace.to_lowercase()), "{trace} in {entry}");
+    }
+    // The rejection's own entry stays, without the reason that named the person.
+    let rejections = get_json(
+        &app,
+        &admin,
+        "/api/v1/admin/audit-log?action=membership.reject",
+    )
+    .await;
+    assert_eq!(rejections["total"], 1);
+    assert_eq!(rejections["items"][0]["summary"]["reason"], "Erased");
+}
+
+#[tokio::test]
+async fn the_erased_person_can_no_longer_sign_in_or_refresh() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let who = person(&app, &admin).await;
+    erase(&app, &admin, EMAIL).await;
+
+    assert_problem(
+        app.post("/api/v1/auth/refresh")
+            .json(&json!({"refresh_token": who.refresh_token}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    assert_eq!(
+        app.login(EMAIL, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_problem(
+        app.get("/api/v1/me")
+            .bearer_auth(&who.token)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    // The address is free again, like any unknown one.
+    json_of(
+        app.post("/api/v1/accounts")
+            .json(
+                &json!({"email": EMAIL, "password": PASSWORD, "full_name": NAME,
+                "organisation": ORGANISATION}),
+            )
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn erasing_an_unknown_or_erased_address_answers_zero_counts() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    person(&app, &admin).await;
+    assert_eq!(erase(&app, &admin, EMAIL).await["accounts"], 1);
+    for email in [EMAIL, "nobody@example.org"] {
+        let again = erase(&app, &admin, email).await;
+        for kind in [
+            "accounts",
+            "registrations",
+            "membership_applications",
+            "notifications_deleted",
+            "refresh_tokens_revoked",
+        ] {
+            assert_eq!(again[kind], 0, "{email}: {kind}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_erased_admin_leaves_audit_entries_that_no_longer_name_them() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let other = app.token_for("Grace.Hopper@Example.org", Role::Admin).await;
+    // The other admin rejects someone: that reason is about the applicant, and stays.
+    let applicant = app.member_token().await;
+    let application = json_of(
+        app.post("/api/v1/me/membership-application")
+            .bearer_auth(&applicant)
+            .json(
+                &json!({"statement": "We would like to share our notes.", "organisation": "Camden",
+                "borough": "Camden", "job_title": "Librarian"}),
+            )
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    json_of(
+        app.post(&format!(
+            "/api/v1/admin/membership-applications/{}/reject",
+            application["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&other)
+        .json(&json!({"reason": "The cohort is full."}))
+        .send()
+        .await
+        .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+
+    let report = erase(&app, &admin, "grace.hopper@example.org").await;
+
+    assert_eq!(report["accounts"], 1);
+    let left = rows_holding(&app, &["grace.hopper@example.org".to_string()]);
+    assert!(left.is_empty(), "traces left:\n{}", left.join("\n"));
+    let log = get_json(
+        &app,
+        &admin,
+        "/api/v1/admin/audit-log?action=membership.reject",
+    )
+    .await;
+    let entry = &log["items"][0];
+    assert!(
+        entry["actor_email"]
+            .as_str()
+            .unwrap()
+            .ends_with("@erased.invalid"),
+        "{entry}"
+    );
+    assert_eq!(entry["summary"]["reason"], "The cohort is full.");
+    let sign_ins = get_json(
+        &app,
+        &admin,
+        "/api/v1/admin/audit-log?action=auth.admin_sign_in",
+    )
+    .await;
+    assert_eq!(sign_ins["total"], 2, "both admins' sign-ins stay");
+}
+
+#[tokio::test]
+async fn the_last_active_admin_cannot_be_erased() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    assert_problem(
+        app.post(ERASE)
+            .bearer_auth(&admin)
+            .json(&json!({"email": "ADMIN@example.org"}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+        "last-admin",
+    )
+    .await;
+    get_json(&app, &admin, "/api/v1/me").await;
+}
+
+#[tokio::test]
+async fn bad_emails_and_unknown_fields_are_422_problems() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for body in [
+        json!({"email": "not an address"}),
+        json!({"email": "a@b.org", "reason": "asked"}),
+        json!({}),
+    ] {
+        let problem = assert_problem(
+            app.post(ERASE)
+                .bearer_auth(&admin)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        )
+        .await;
+        let field = if body.get("reason").is_some() {
+            "reason"
+        } else {
+            "email"
+        };
+        assert_eq!(error_fields(&problem), [field], "{body}");
+    }
+    let problem = assert_problem(
+        app.get(&format!("{EXPORT}?email=nobody"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["email"]);
+    assert_problem(
+        app.get(EXPORT).bearer_auth(&admin).send().await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+    )
+    .await;
+}
+
+/// Sets an event's end (and start, four hours before).
+fn move_event(app: &TestApp, id: i64, ends_at: NaiveDateTime) {
+    let mut conn = app.pool.get().unwrap();
+    diesel::update(events::table.find(id))
+        .set((
+            events::starts_at.eq(ends_at - Duration::hours(4)),
+            events::ends_at.eq(ends_at),
+        ))
+        .execute(&mut *conn)
+        .unwrap();
+}
+
+fn queue_notification(conn: &mut DbConnection, recipient: &str, at: NaiveDateTime) -> String {
+    let message = Message {
+        template: "registration_confirmed",
+        subject: format!("For {recipient}"),
+        body: "Body".into(),
+    };
+    outbox::queue(conn, recipient, &message, None, at).unwrap();
+    notifications::table
+        .filter(notifications::recipient.eq(recipient))
+        .select(notifications::id)
+        .first(conn)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn retention_anonymises_registrations_of_long_ended_events_only() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let old = app.published_event(&admin, &event_body("Old", 10)).await;
+    let recent = app.published_event(&admin, &event_body("Recent", 20)).await;
+    for (event, who) in [(&old, "old"), (&recent, "recent")] {
+        register(
+            &app,
+            event["slug"].as_str().unwrap(),
+            json!({"full_name": format!("Person {who}"), "email": format!("{who}@example.org"),
+                "organisation": format!("Org {who}"), "job_title": "Librarian",
+                "consent": true}),
+        )
+        .await;
+    }
+    // As if time had passed: the old event ended 25 months ago, the recent one 23.
+    let now = llcp_hub::domain::time::now();
+    move_event(
+        &app,
+        old["id"].as_i64().unwrap(),
+        now - Duration::days(25 * 31),
+    );
+    move_event(
+        &app,
+        recent["id"].as_i64().unwrap(),
+        now - Duration::days(23 * 30),
+    );
+
+    let mut conn = app.pool.get().unwrap();
+    let done = llcp_hub::retention::apply(&mut conn, &Retention::default(), now).unwrap();
+    assert_eq!(done.registrations_anonymised, 1);
+    let rows: Vec<(i64, String, String, String, Option<String>)> = registrations::table
+        .order(registrations::event_id)
+        .select((
+            registrations::event_id,
+            registrations::full_name,
+            registrations::email,
+            registrations::organisation,
+            registrations::job_title,
+        ))
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(rows.len(), 2, "rows are kept");
+    let (_, name, email, organisation, job_title) = &rows[0];
+    assert_eq!((name.as_str(), organisation.as_str()), ("Erased", "Erased"));
+    assert!(email.ends_with("@erased.invalid"), "{email}");
+    assert_eq!(job_title, &None);
+    assert_eq!(rows[1].1, "Person recent");
+    assert_eq!(rows[1].2, "recent@example.org");
+    // The old registration's confirmation went with it; the recent one's stays.
+    let recipients: Vec<String> = notifications::table
+        .select(notifications::recipient)
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(recipients, ["recent@example.org"]);
+
+    // Nothing more to do on a second run; a shorter policy reaches the recent event.
+    let again = llcp_hub::retention::apply(&mut conn, &Retention::default(), now).unwrap();
+    assert_eq!(again.registrations_anonymised, 0);
+    let shorter = Retention {
+        registration_months: 12,
+        ..Retention::default()
+    };
+    let more = llcp_hub::retention::apply(&mut conn, &shorter, now).unwrap();
+    assert_eq!(more.registrations_anonymised, 1);
+}
+
+#[tokio::test]
+async fn retention_deletes_notifications_sent_over_90_days_ago_only() {
+    let app = spawn_app().await;
+    let now = llcp_hub::domain::time::now();
+    let mut conn = app.pool.get().unwrap();
+    let long_ago = now - Duration::days(200);
+    let old_sent = queue_notification(&mut conn, "old-sent@example.org", long_ago);
+    outbox::mark_sent(&mut conn, &old_sent, now - Duration::days(91)).unwrap();
+    let recent_sent = queue_notification(&mut conn, "recent-sent@example.org", long_ago);
+    outbox::mark_sent(&mut conn, &recent_sent, now - Duration::days(89)).unwrap();
+    queue_notification(&mut conn, "old-queued@example.org", long_ago);
+    let failed = queue_notification(&mut conn, "old-failed@example.org", long_ago);
+    diesel::update(notifications::table.find(&failed))
+        .set(notifications::failed_at.eq(Some(long_ago)))
+        .execute(&mut *conn)
+        .unwrap();
+
+    let done = llcp_hub::retention::apply(&mut conn, &Retention::default(), now).unwrap();
+
+    assert_eq!(done.notifications_deleted, 1);
+    let mut left: Vec<String> = notifications::table
+        .select(notifications::recipient)
+        .load(&mut *conn)
+        .unwrap();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "old-failed@example.org",
+            "old-queued@example.org",
+            "recent-sent@example.org"
+        ]
+    );
+}
