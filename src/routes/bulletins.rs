@@ -192,7 +192,22 @@ impl BulletinInput {
                 "must be a date like 2011-03-14",
             ));
         }
+        // Stored trimmed, so text of spaces alone would be stored empty.
+        for (i, section) in self.sections.iter().enumerate() {
+            if !section.heading.is_empty() && section.heading.trim().is_empty() {
+                errors.push(FieldError::new(
+                    format!("sections[{i}].heading"),
+                    "must not be blank",
+                ));
+            }
+        }
         for (i, contact) in self.contacts.iter().enumerate() {
+            if !contact.name.is_empty() && contact.name.trim().is_empty() {
+                errors.push(FieldError::new(
+                    format!("contacts[{i}].name"),
+                    "must not be blank",
+                ));
+            }
             if let Some(email) = &contact.email
                 && Email::parse(email).is_err()
             {

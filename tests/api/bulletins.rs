@@ -375,3 +375,22 @@ async fn a_bulletin_patch_may_not_name_unknown_fields_even_to_clear_them() {
     let response = patch(json!({"summary": null})).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_heading_or_contact_name_of_spaces_alone_is_422() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut blank = bulletin(14);
+    blank["sections"][0]["heading"] = json!("   ");
+    blank["contacts"][0]["name"] = json!(" \t ");
+    let problem = assert_problem(
+        create(&app, &admin, &blank).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
+    assert_eq!(
+        error_fields(&problem),
+        ["sections[0].heading", "contacts[0].name"]
+    );
+}

@@ -799,3 +799,31 @@ async fn retention_deletes_notifications_sent_over_90_days_ago_only() {
         ]
     );
 }
+
+#[tokio::test]
+async fn no_mail_is_queued_to_an_erased_person_when_their_event_is_cancelled() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let person = person(&app, &admin).await;
+    erase(&app, &admin, EMAIL).await;
+    let cancelled = app
+        .post(&format!("/api/v1/admin/events/{}/cancel", person.event_id))
+        .bearer_auth(&admin)
+        .json(&json!({"reason": "The venue is closed for repairs."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    let mut conn = app.pool.get().unwrap();
+    let queued: i64 = notifications::table
+        .filter(notifications::template.eq("event_cancelled"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    let to_erased: i64 = notifications::table
+        .filter(notifications::recipient.like("%@erased.invalid"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!((queued, to_erased), (0, 0));
+}
