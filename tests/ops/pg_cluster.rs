@@ -91,6 +91,35 @@ impl PgCluster {
         );
     }
 
+    /// SIGSTOPs the server and its backends (connections stay open, nothing answers)
+    /// until the guard is dropped.
+    pub fn freeze(&self) -> Frozen<'_> {
+        self.signal_all("-STOP");
+        Frozen(self)
+    }
+
+    fn thaw(&self) {
+        self.signal_all("-CONT");
+    }
+
+    /// Signals the postmaster (its pid heads postmaster.pid) and then its children.
+    fn signal_all(&self, signal: &str) {
+        let Ok(pid_file) = std::fs::read_to_string(self.data().join("postmaster.pid")) else {
+            return;
+        };
+        let Some(postmaster) = pid_file.lines().next().map(str::trim) else {
+            return;
+        };
+        let children = Command::new("pgrep")
+            .args(["-P", postmaster])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for pid in std::iter::once(postmaster).chain(children.split_whitespace()) {
+            let _ = Command::new("kill").args([signal, pid]).status();
+        }
+    }
+
     fn data(&self) -> PathBuf {
         self.dir.path().join("data")
     }
@@ -112,8 +141,18 @@ impl PgCluster {
     }
 }
 
+/// Thaws the cluster when dropped, also when a test fails while it is frozen.
+pub struct Frozen<'a>(&'a PgCluster);
+
+impl Drop for Frozen<'_> {
+    fn drop(&mut self) {
+        self.0.thaw();
+    }
+}
+
 impl Drop for PgCluster {
     fn drop(&mut self) {
+        self.thaw();
         let _ = tool_command("pg_ctl")
             .args([
                 "-D",
