@@ -231,3 +231,20 @@ fn rollback(conn: &mut DbConnection) {
 pub fn ping(conn: &mut DbConnection) -> bool {
     conn.batch_execute("SELECT 1").is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_marked_broken_tells_the_pool_to_drop_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let url =
+            DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("t.db").display())).unwrap();
+        let manager = DbManager::new(url);
+        let mut conn = manager.connect().unwrap();
+        assert!(!manager.has_broken(&mut conn));
+        mark_broken(&mut conn);
+        assert!(manager.has_broken(&mut conn));
+    }
+}
