@@ -70,11 +70,6 @@ async fn kill_9_during_a_burst_of_registrations_loses_no_acknowledged_one() {
         client.await.expect("client");
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
-    let sent = next.load(Ordering::SeqCst);
-    assert!(
-        sent > acknowledged.len(),
-        "some registrations were in flight when the process died"
-    );
 
     let restarted = Hub::start(&url, &[]).await;
     let mut conn = open_db(&url);
