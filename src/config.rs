@@ -242,7 +242,10 @@ impl Settings {
             demo,
             workers: None,
             pool_size,
-            pool_timeout: Duration::from_secs(5),
+            // The longest a request waits for a connection. When the database is down
+            // that wait is the whole answer, so it stays well inside the 5 s within
+            // which a client is promised a 503 with Retry-After.
+            pool_timeout: Duration::from_secs(3),
         })
     }
 }

@@ -217,9 +217,14 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 Self::conflict("conflict", "A resource with these values already exists.")
             }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                Self::Unavailable(info.message().to_string())
-            }
+            // The server went away: between queries, or before the command was sent.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => Self::Unavailable(info.message().to_string()),
+            // A COMMIT lost with the connection fails its rollback too: the commit's own
+            // error says what happened (and a retry with an Idempotency-Key is safe).
+            Error::RollbackErrorOnCommit { commit_error, .. } => Self::from(*commit_error),
             other => Self::Internal(other.into()),
         }
     }
@@ -240,5 +245,38 @@ impl From<actix_web::error::BlockingError> for ApiError {
 impl From<validator::ValidationErrors> for ApiError {
     fn from(e: validator::ValidationErrors) -> Self {
         Self::Validation(crate::validation::field_errors(&e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind) -> Error {
+        Error::DatabaseError(kind, Box::new("server closed the connection".to_string()))
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable_with_retry_after() {
+        for kind in [
+            DatabaseErrorKind::ClosedConnection,
+            DatabaseErrorKind::UnableToSendCommand,
+        ] {
+            let error = ApiError::from(database_error(kind));
+            assert_eq!(error.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+            let response = error.error_response();
+            assert!(response.headers().contains_key(header::RETRY_AFTER));
+        }
+    }
+
+    #[test]
+    fn a_commit_lost_with_the_connection_is_unavailable() {
+        let error = ApiError::from(Error::RollbackErrorOnCommit {
+            rollback_error: Box::new(database_error(DatabaseErrorKind::ClosedConnection)),
+            commit_error: Box::new(database_error(DatabaseErrorKind::ClosedConnection)),
+        });
+        assert_eq!(error.status_code(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }

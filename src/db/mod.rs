@@ -83,6 +83,9 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Result
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
+        // A connection the server closed (a restart, a failover) is found out and
+        // replaced before a request gets it; this is what lets the pool recover.
+        .test_on_check_out(true)
         .connection_timeout(timeout)
         .build(DbManager::new(url.clone()))
         .map_err(|e| format!("cannot connect to the database: {e}"))
@@ -91,10 +94,7 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Result
 /// Applies pending migrations of the connection's backend; returns how many ran.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, String> {
     let applied = match conn {
-        DbConnection::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.len())
-            .map_err(|e| e.to_string()),
+        DbConnection::Sqlite(c) => migrate_sqlite_exclusively(c),
         DbConnection::Pg(c) => {
             diesel::sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))
                 .execute(c)
@@ -108,7 +108,33 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, String> {
             result
         }
     };
-    applied.map_err(|e| format!("migrations failed: {e}"))
+    let applied = applied.map_err(|e| format!("migrations failed: {e}"))?;
+    if applied > 0 {
+        log::info!("applied {applied} migration(s)");
+    }
+    Ok(applied)
+}
+
+/// SQLite has no advisory lock, so the write lock of one IMMEDIATE transaction serves:
+/// instances that start together on one file migrate one after another, and the later
+/// ones find nothing pending (unlocked, they raced and failed on "table already
+/// exists"). diesel runs each migration in a savepoint inside it.
+fn migrate_sqlite_exclusively(c: &mut diesel::SqliteConnection) -> Result<usize, String> {
+    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        .map_err(|e| e.to_string())?;
+    let applied = c
+        .run_pending_migrations(SQLITE_MIGRATIONS)
+        .map(|v| v.len())
+        .map_err(|e| e.to_string());
+    match applied {
+        Ok(applied) => AnsiTransactionManager::commit_transaction(c)
+            .map(|()| applied)
+            .map_err(|e| e.to_string()),
+        Err(e) => {
+            let _ = AnsiTransactionManager::rollback_transaction(c);
+            Err(e)
+        }
+    }
 }
 
 /// Reverts every migration (used by the migration round-trip test and operators).
@@ -130,9 +156,36 @@ where
     let pool = pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;
-        work(&mut conn)
+        work(&mut conn).inspect_err(|e| {
+            if matches!(e, ApiError::Unavailable(_)) {
+                mark_broken(&mut conn);
+            }
+        })
     })
     .await?
+}
+
+/// Makes `has_broken` true, so r2d2 closes a connection the server dropped when it
+/// comes back, instead of keeping it idle until a checkout finds it dead.
+fn mark_broken(conn: &mut DbConnection) {
+    <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        .set_in_error();
+}
+
+/// True when a connection can be had and answers within `deadline`. It never takes
+/// longer, even if the server stops answering mid-query (the blocked thread is left to
+/// finish on its own).
+pub async fn answers_within(pool: &DbPool, deadline: Duration) -> bool {
+    let pool = pool.clone();
+    let check = web::block(move || {
+        pool.get_timeout(deadline)
+            .map(|mut conn| ping(&mut conn))
+            .unwrap_or(false)
+    });
+    matches!(
+        actix_web::rt::time::timeout(deadline, check).await,
+        Ok(Ok(true))
+    )
 }
 
 /// A write transaction. On SQLite it begins IMMEDIATE, taking the write lock up front so
@@ -185,4 +238,21 @@ fn rollback(conn: &mut DbConnection) {
 /// True when the database answers a trivial query.
 pub fn ping(conn: &mut DbConnection) -> bool {
     conn.batch_execute("SELECT 1").is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_marked_broken_tells_the_pool_to_drop_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let url =
+            DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("t.db").display())).unwrap();
+        let manager = DbManager::new(url);
+        let mut conn = manager.connect().unwrap();
+        assert!(!manager.has_broken(&mut conn));
+        mark_broken(&mut conn);
+        assert!(manager.has_broken(&mut conn));
+    }
 }

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -5,6 +7,10 @@ use utoipa::ToSchema;
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
+
+/// Readiness is a probe's question: it must be answered quickly, whatever the database
+/// does, or orchestrators would take a hanging probe for a dead process.
+const READINESS_DEADLINE: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -36,9 +42,10 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let reachable = db::run(&state.pool, |conn| Ok(db::ping(conn))).await?;
-    if !reachable {
-        return Err(ApiError::Unavailable("ping failed".into()));
+    if !db::answers_within(&state.pool, READINESS_DEADLINE).await {
+        return Err(ApiError::Unavailable(format!(
+            "the database did not answer within {READINESS_DEADLINE:?}"
+        )));
     }
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

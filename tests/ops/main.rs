@@ -1,0 +1,9 @@
+//! Operations: several instances on one database, and surviving faults. Each test runs
+//! the real binary as separate processes, so it lives apart from the API suite.
+
+mod support;
+
+mod instances;
+mod pg_cluster;
+mod postgres_outage;
+mod sqlite_crash;
