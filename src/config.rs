@@ -107,6 +107,7 @@ pub struct Settings {
     pub workers: Option<usize>,
     pub pool_size: u32,
     pub pool_timeout: Duration,
+    pub http: HttpSettings,
 }
 
 /// Reads an environment variable, treating empty as unset.
@@ -204,6 +205,72 @@ impl Settings {
             workers: None,
             pool_size,
             pool_timeout: Duration::from_secs(5),
+            http: HttpSettings::from_env()?,
+        })
+    }
+}
+
+/// The HTTP edge: timeouts that keep slow or idle clients from holding sockets, and
+/// whether browsers are told to insist on HTTPS.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// How long a client has to send a request's head (408 after).
+    pub request_head_timeout: Duration,
+    /// How long an idle keep-alive connection stays open.
+    pub keep_alive: Duration,
+    /// How long a closing connection may take to shut down.
+    pub disconnect_timeout: Duration,
+    /// How long in-flight requests may run on after SIGTERM before the workers stop.
+    pub shutdown_timeout: Duration,
+    /// Send `Strict-Transport-Security` (only right behind HTTPS).
+    pub hsts: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            request_head_timeout: Duration::from_secs(5),
+            keep_alive: Duration::from_secs(5),
+            disconnect_timeout: Duration::from_secs(1),
+            shutdown_timeout: Duration::from_secs(10),
+            hsts: false,
+        }
+    }
+}
+
+impl HttpSettings {
+    fn from_env() -> Result<Self, String> {
+        let defaults = Self::default();
+        let seconds = |name: &str, default: Duration| match var(name) {
+            Some(s) => s
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=300).contains(s))
+                .map(Duration::from_secs)
+                .ok_or(format!(
+                    "{name} must be a whole number of seconds from 1 to 300"
+                )),
+            None => Ok(default),
+        };
+        let hsts = match var("HSTS").as_deref() {
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(_) => return Err("HSTS must be true or false".into()),
+            // Behind HTTPS when the public address says so.
+            None => var("PUBLIC_BASE_URL").is_some_and(|url| url.trim().starts_with("https://")),
+        };
+        Ok(Self {
+            request_head_timeout: seconds(
+                "HTTP_REQUEST_TIMEOUT_SECS",
+                defaults.request_head_timeout,
+            )?,
+            keep_alive: seconds("HTTP_KEEP_ALIVE_SECS", defaults.keep_alive)?,
+            disconnect_timeout: seconds(
+                "HTTP_DISCONNECT_TIMEOUT_SECS",
+                defaults.disconnect_timeout,
+            )?,
+            shutdown_timeout: seconds("SHUTDOWN_TIMEOUT_SECS", defaults.shutdown_timeout)?,
+            hsts,
         })
     }
 }

@@ -14,16 +14,43 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 #[derive(Clone)]
 pub struct RequestId(pub String);
 
+/// The client's `X-Request-Id` when it is well-formed (so one id follows a request
+/// through proxies), a new one otherwise; kept for the log and for 5xx problems.
 pub fn new_request_id(req: &ServiceRequest) -> String {
-    let id = uuid::Uuid::new_v4().simple().to_string();
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_well_formed_request_id(v))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
     id
 }
 
-/// Request id, method, path (never the query, which may hold an email), status, time.
+/// 1–64 characters of `[A-Za-z0-9._-]`: nothing that could forge a log line.
+pub fn is_well_formed_request_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// What the log shows for a request that matched no route.
+pub const UNMATCHED_ROUTE: &str = "<unmatched>";
+
+/// The route pattern a request matches (`/api/v1/registrations/{id}`), never the
+/// concrete path, whose ids and slugs are personal or unbounded.
+pub fn route_pattern(req: &ServiceRequest) -> String {
+    req.match_pattern()
+        .unwrap_or_else(|| UNMATCHED_ROUTE.to_string())
+}
+
+/// Request id, method, route pattern, status, time.
 pub fn access_log() -> Logger {
-    Logger::new("%{x-request-id}o %{METHOD}xi %U %s %Dms")
+    Logger::new("%{x-request-id}o %{METHOD}xi %{ROUTE}xi %s %Dms")
         .custom_request_replace("METHOD", |req| req.method().to_string())
+        .custom_request_replace("ROUTE", route_pattern)
 }
 
 fn is_problem(res: &ServiceResponse<impl MessageBody>) -> bool {
