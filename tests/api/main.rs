@@ -14,6 +14,7 @@ mod events_admin;
 mod events_public;
 mod feeds;
 mod health;
+mod limits;
 mod membership;
 mod membership_admin;
 mod metrics;
