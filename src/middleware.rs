@@ -46,6 +46,30 @@ pub fn route_pattern(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| UNMATCHED_ROUTE.to_string())
 }
 
+/// Crates whose debug lines can carry request data (actix's logger prints each error
+/// response's `Debug`, the HTTP layer the bytes it could not parse): held at info even
+/// under `RUST_LOG=debug`, unless RUST_LOG names them.
+const QUIET_AT_DEBUG: [&str; 6] = [
+    "actix_web",
+    "actix_http",
+    "actix_server",
+    "mio",
+    "rustls",
+    "lettre",
+];
+
+/// env_logger at `info`, or as RUST_LOG says, with the quiet crates held at info.
+pub fn init_logging() {
+    let mut builder = env_logger::Builder::new();
+    builder.filter_level(log::LevelFilter::Info);
+    for module in QUIET_AT_DEBUG {
+        builder.filter_module(module, log::LevelFilter::Info);
+    }
+    // Later directives replace earlier ones for the same module (or the default level).
+    builder.parse_env(env_logger::Env::default());
+    let _ = builder.try_init();
+}
+
 /// Request id, method, route pattern, status, time.
 pub fn access_log() -> Logger {
     Logger::new("%{x-request-id}o %{METHOD}xi %{ROUTE}xi %s %Dms")
