@@ -252,13 +252,7 @@ impl HttpSettings {
                 )),
             None => Ok(default),
         };
-        let hsts = match var("HSTS").as_deref() {
-            Some("true" | "1") => true,
-            Some("false" | "0") => false,
-            Some(_) => return Err("HSTS must be true or false".into()),
-            // Behind HTTPS when the public address says so.
-            None => var("PUBLIC_BASE_URL").is_some_and(|url| url.trim().starts_with("https://")),
-        };
+        let hsts = hsts_wanted(var("HSTS").as_deref(), var("PUBLIC_BASE_URL").as_deref())?;
         Ok(Self {
             request_head_timeout: seconds(
                 "HTTP_REQUEST_TIMEOUT_SECS",
@@ -272,6 +266,16 @@ impl HttpSettings {
             shutdown_timeout: seconds("SHUTDOWN_TIMEOUT_SECS", defaults.shutdown_timeout)?,
             hsts,
         })
+    }
+}
+
+/// `HSTS` when set; otherwise behind HTTPS exactly when the public address says so.
+fn hsts_wanted(flag: Option<&str>, public_base_url: Option<&str>) -> Result<bool, String> {
+    match flag {
+        Some("true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        Some(_) => Err("HSTS must be true or false".into()),
+        None => Ok(public_base_url.is_some_and(|url| url.trim().starts_with("https://"))),
     }
 }
 
@@ -322,6 +326,19 @@ mod tests {
         );
         assert!(parse_base_url("hub.example.org").is_err());
         assert!(parse_base_url("https://").is_err());
+    }
+
+    #[test]
+    fn hsts_follows_the_flag_or_an_https_public_address() {
+        assert_eq!(hsts_wanted(None, Some("https://hub.example.org")), Ok(true));
+        assert_eq!(hsts_wanted(None, Some("http://127.0.0.1:8080")), Ok(false));
+        assert_eq!(hsts_wanted(None, None), Ok(false));
+        assert_eq!(
+            hsts_wanted(Some("false"), Some("https://hub.example.org")),
+            Ok(false)
+        );
+        assert_eq!(hsts_wanted(Some("true"), None), Ok(true));
+        assert!(hsts_wanted(Some("yes"), None).is_err());
     }
 
     #[test]

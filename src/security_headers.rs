@@ -8,8 +8,9 @@ use actix_web::http::header::{self, HeaderMap, HeaderValue};
 /// For JSON, problems, feeds and anything else that runs nothing and is never framed.
 pub const STRICT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
-/// What the vendored Swagger UI needs: its own scripts, its stylesheet plus the inline
-/// styles it sets on elements, data: icons, and calls to this service's API.
+/// What the vendored Swagger UI needs (checked in headless Chromium): its own scripts,
+/// its stylesheet plus the `<style>` elements it injects, data: icons, and calls to this
+/// service's API.
 pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub const HSTS: &str = "max-age=31536000; includeSubDomains";
