@@ -58,14 +58,30 @@ const QUIET_AT_DEBUG: [&str; 6] = [
     "lettre",
 ];
 
-/// env_logger at `info`, or as RUST_LOG says, with the quiet crates held at info.
+/// The level a RUST_LOG spec sets for modules it does not name (info when none).
+fn default_level(spec: &str) -> log::LevelFilter {
+    let directives = spec.split('/').next().unwrap_or("");
+    directives
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.contains('='))
+        .filter_map(|d| d.parse::<log::LevelFilter>().ok())
+        .next_back()
+        .unwrap_or(log::LevelFilter::Info)
+}
+
+/// env_logger at `info`, or as RUST_LOG says, with the quiet crates no more verbose
+/// than info.
 pub fn init_logging() {
+    let spec = std::env::var("RUST_LOG").unwrap_or_default();
+    let quiet = default_level(&spec).min(log::LevelFilter::Info);
     let mut builder = env_logger::Builder::new();
     builder.filter_level(log::LevelFilter::Info);
     for module in QUIET_AT_DEBUG {
-        builder.filter_module(module, log::LevelFilter::Info);
+        builder.filter_module(module, quiet);
     }
-    // Later directives replace earlier ones for the same module (or the default level).
+    // RUST_LOG comes last: it replaces the default level, and a quiet crate's level
+    // where it names one.
     builder.parse_env(env_logger::Env::default());
     let _ = builder.try_init();
 }
@@ -174,5 +190,31 @@ fn generic_problem(status: StatusCode, request_id: Option<String>) -> Problem {
         } else {
             None
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_from_clients_are_short_and_plain() {
+        assert!(is_well_formed_request_id("trace-7.a_B"));
+        assert!(is_well_formed_request_id(&"a".repeat(64)));
+        assert!(!is_well_formed_request_id(""));
+        assert!(!is_well_formed_request_id(&"a".repeat(65)));
+        assert!(!is_well_formed_request_id("two words"));
+        assert!(!is_well_formed_request_id("line\nbreak"));
+    }
+
+    #[test]
+    fn the_default_level_is_the_last_bare_level_of_rust_log() {
+        use log::LevelFilter::*;
+        assert_eq!(default_level(""), Info);
+        assert_eq!(default_level("debug"), Debug);
+        assert_eq!(default_level("warn,llcp_hub=debug"), Warn);
+        assert_eq!(default_level("llcp_hub=trace"), Info);
+        assert_eq!(default_level("llcp_hub"), Info);
+        assert_eq!(default_level("info,TRACE/foo"), Trace);
     }
 }
