@@ -36,7 +36,7 @@ fn is_embed(path: &str) -> bool {
 }
 
 fn is_docs(path: &str) -> bool {
-    path == "/docs" || path.starts_with("/docs/") || path == "/openapi.json"
+    path == "/docs" || path.starts_with("/docs/")
 }
 
 fn insert_if_absent(headers: &mut HeaderMap, name: header::HeaderName, value: &'static str) {
