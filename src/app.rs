@@ -12,11 +12,12 @@ use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::demo::{self, DemoCredentials};
 use crate::error::ApiError;
+use crate::metrics::{Metrics, Timing};
 use crate::middleware::{REQUEST_ID_HEADER, access_log, new_request_id, problem_for_errors};
 use crate::notify::sender::{self, SenderConfig};
 use crate::routes::fallback::{KnownRoutes, not_matched};
 use crate::state::AppState;
-use crate::{public_cache, public_http};
+use crate::{public_cache, public_http, security_headers};
 
 pub struct Application {
     server: Server,
@@ -131,15 +132,20 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
     let spec = crate::openapi::build_spec();
     let known_routes = web::Data::new(KnownRoutes::from_spec(&spec));
     let state = web::Data::new(AppState::new(settings, pool));
+    let metrics =
+        web::Data::new(Metrics::new().map_err(|e| format!("cannot set up metrics: {e}"))?);
     let max_age = settings.public_max_age;
     let cache_ttl = settings.public_cache_ttl;
+    let hsts = settings.http.hsts;
     let mut server = HttpServer::new(move || {
+        let recorder = metrics.clone();
         let (app, _) = App::new()
             .into_utoipa_app()
             .configure(crate::routes::configure)
             .split_for_parts();
         app.app_data(state.clone())
             .app_data(known_routes.clone())
+            .app_data(metrics.clone())
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::BadRequest(format!("The query string is invalid: {err}.")).into()
             }))
@@ -200,8 +206,26 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
                     Ok(response)
                 }
             })
+            // Outside everything that shapes the answer, so that every response (errors,
+            // cached answers, the docs) gets the headers and is counted as sent.
+            .wrap_fn(move |req, srv| {
+                let path = req.path().to_string();
+                let timing = Timing::start(&req);
+                let recorder = recorder.clone();
+                let response = srv.call(req);
+                async move {
+                    let mut response = response.await?;
+                    security_headers::add(response.headers_mut(), &path, hsts);
+                    timing.finish(&recorder, &response);
+                    Ok(response)
+                }
+            })
             .wrap(access_log())
     })
+    .client_request_timeout(settings.http.request_head_timeout)
+    .keep_alive(settings.http.keep_alive)
+    .client_disconnect_timeout(settings.http.disconnect_timeout)
+    .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
     .listen(listener)
     .map_err(|e| format!("cannot serve: {e}"))?;
     if let Some(workers) = settings.workers {

@@ -141,6 +141,7 @@ pub struct Settings {
     pub workers: Option<usize>,
     pub pool_size: u32,
     pub pool_timeout: Duration,
+    pub http: HttpSettings,
 }
 
 /// Reads an environment variable, treating empty as unset.
@@ -246,7 +247,77 @@ impl Settings {
             // that wait is the whole answer, so it stays well inside the 5 s within
             // which a client is promised a 503 with Retry-After.
             pool_timeout: Duration::from_secs(3),
+            http: HttpSettings::from_env()?,
         })
+    }
+}
+
+/// The HTTP edge: timeouts that keep slow or idle clients from holding sockets, and
+/// whether browsers are told to insist on HTTPS.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// How long a client has to send a request's head (408 after).
+    pub request_head_timeout: Duration,
+    /// How long an idle keep-alive connection stays open.
+    pub keep_alive: Duration,
+    /// How long a closing connection may take to shut down.
+    pub disconnect_timeout: Duration,
+    /// How long in-flight requests may run on after SIGTERM before the workers stop.
+    pub shutdown_timeout: Duration,
+    /// Send `Strict-Transport-Security` (only right behind HTTPS).
+    pub hsts: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            request_head_timeout: Duration::from_secs(5),
+            keep_alive: Duration::from_secs(5),
+            disconnect_timeout: Duration::from_secs(1),
+            shutdown_timeout: Duration::from_secs(10),
+            hsts: false,
+        }
+    }
+}
+
+impl HttpSettings {
+    fn from_env() -> Result<Self, String> {
+        let defaults = Self::default();
+        let seconds = |name: &str, default: Duration| match var(name) {
+            Some(s) => s
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=300).contains(s))
+                .map(Duration::from_secs)
+                .ok_or(format!(
+                    "{name} must be a whole number of seconds from 1 to 300"
+                )),
+            None => Ok(default),
+        };
+        let hsts = hsts_wanted(var("HSTS").as_deref(), var("PUBLIC_BASE_URL").as_deref())?;
+        Ok(Self {
+            request_head_timeout: seconds(
+                "HTTP_REQUEST_TIMEOUT_SECS",
+                defaults.request_head_timeout,
+            )?,
+            keep_alive: seconds("HTTP_KEEP_ALIVE_SECS", defaults.keep_alive)?,
+            disconnect_timeout: seconds(
+                "HTTP_DISCONNECT_TIMEOUT_SECS",
+                defaults.disconnect_timeout,
+            )?,
+            shutdown_timeout: seconds("SHUTDOWN_TIMEOUT_SECS", defaults.shutdown_timeout)?,
+            hsts,
+        })
+    }
+}
+
+/// `HSTS` when set; otherwise behind HTTPS exactly when the public address says so.
+fn hsts_wanted(flag: Option<&str>, public_base_url: Option<&str>) -> Result<bool, String> {
+    match flag {
+        Some("true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        Some(_) => Err("HSTS must be true or false".into()),
+        None => Ok(public_base_url.is_some_and(|url| url.trim().starts_with("https://"))),
     }
 }
 
@@ -307,6 +378,19 @@ mod tests {
         for bad in ["0", "121", "-3", "two", "1.5"] {
             assert!(parse_retention_months(Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn hsts_follows_the_flag_or_an_https_public_address() {
+        assert_eq!(hsts_wanted(None, Some("https://hub.example.org")), Ok(true));
+        assert_eq!(hsts_wanted(None, Some("http://127.0.0.1:8080")), Ok(false));
+        assert_eq!(hsts_wanted(None, None), Ok(false));
+        assert_eq!(
+            hsts_wanted(Some("false"), Some("https://hub.example.org")),
+            Ok(false)
+        );
+        assert_eq!(hsts_wanted(Some("true"), None), Ok(true));
+        assert!(hsts_wanted(Some("yes"), None).is_err());
     }
 
     #[test]

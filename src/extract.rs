@@ -14,7 +14,7 @@ use validator::Validate;
 use crate::error::{ApiError, FieldError};
 
 /// Largest JSON body accepted; bulletins with long sections stay well inside it.
-pub const MAX_JSON_BODY: usize = 256 * 1024;
+pub const MAX_JSON_BODY: usize = 64 * 1024;
 
 /// A request body read for JSON but not yet parsed. Extraction never fails: the handler
 /// parses once its other extractors (authentication first) have succeeded, so a client

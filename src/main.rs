@@ -69,7 +69,7 @@ enum AdminCommand {
 fn main() -> ExitCode {
     limit_malloc_arenas();
     let _ = dotenvy::dotenv();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    llcp_hub::middleware::init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
         None => serve(cli.serve),

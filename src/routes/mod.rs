@@ -18,6 +18,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
+        .service(crate::metrics::get_metrics)
         .service(health::readyz)
         .service(
             scope::scope("/embed")

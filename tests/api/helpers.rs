@@ -142,6 +142,7 @@ pub fn test_settings(database_url: DatabaseUrl) -> Settings {
         workers: Some(2),
         pool_size: 8,
         pool_timeout: Duration::from_secs(5),
+        http: llcp_hub::config::HttpSettings::default(),
     }
 }
 

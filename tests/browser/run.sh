@@ -38,4 +38,4 @@ start_test_hub "$BIN"
 cd "$HERE"
 export CHROMIUM
 export SCREENSHOT_PATH="$REPO/target/browser/embed.png"
-node --test --test-timeout=120000 embed.test.mjs
+node --test --test-timeout=120000 embed.test.mjs docs.test.mjs

@@ -1,0 +1,219 @@
+//! Limits at the HTTP edge: the 64 KiB body limit, and the head and keep-alive
+//! timeouts that stop slow or idle clients from holding the server.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+
+fn sign_up_body(name_len: usize) -> String {
+    json!({
+        "email": "big@example.org",
+        "password": "a long enough password",
+        "full_name": "x".repeat(name_len),
+        "organisation": "London Borough of Camden",
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_65_kib_body_is_413_problem_and_one_just_under_64_kib_is_judged_on_its_content() {
+    let app = spawn_app().await;
+    let over = sign_up_body(65 * 1024);
+    assert!(over.len() > 64 * 1024);
+    let response = app
+        .post("/api/v1/accounts")
+        .header("Content-Type", "application/json")
+        .body(over)
+        .send()
+        .await
+        .unwrap();
+    let problem =
+        assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("65536"),
+        "{problem}"
+    );
+
+    // Just under the limit the body is read and judged: the name is too long.
+    let under = sign_up_body(63 * 1024);
+    assert!(under.len() < 64 * 1024);
+    let response = app
+        .post("/api/v1/accounts")
+        .header("Content-Type", "application/json")
+        .body(under)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_65_kib_body_sent_in_chunks_without_a_length_is_413_too() {
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let mut socket = TcpStream::connect(&address).await.unwrap();
+    socket
+        .write_all(
+            b"POST /api/v1/accounts HTTP/1.1\r\nHost: hub.test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    for chunk in sign_up_body(65 * 1024).as_bytes().chunks(8 * 1024) {
+        let size = format!("{:x}\r\n", chunk.len());
+        // The server may answer (and close) before the last chunk.
+        if socket.write_all(size.as_bytes()).await.is_err()
+            || socket.write_all(chunk).await.is_err()
+            || socket.write_all(b"\r\n").await.is_err()
+        {
+            break;
+        }
+    }
+    let _ = socket.write_all(b"0\r\n\r\n").await;
+    let received = tokio::time::timeout(Duration::from_secs(10), read_to_close(&mut socket))
+        .await
+        .expect("an answer within 10 s");
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("/problems/payload-too-large"), "{text}");
+}
+
+#[tokio::test]
+async fn a_bulletin_with_the_most_sections_and_long_bodies_fits_in_the_limit() {
+    // 50 sections (the most allowed) of 1,000 characters each: over ten times bulletin
+    // 14. Longer sections are each valid, but the body as a whole is capped at 64 KiB.
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let sections: Vec<Value> = (1..=50)
+        .map(|i| json!({"heading": format!("Section {i}"), "body": "w".repeat(1000)}))
+        .collect();
+    let body = json!({
+        "number": 15,
+        "title": "A long bulletin",
+        "published_on": "2011-04-14",
+        "sections": sections,
+    });
+    assert!(body.to_string().len() > 50_000);
+    let response = app
+        .post("/api/v1/admin/bulletins")
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+/// Sends `head` one byte at a time, `pause` apart, until done or the server closes.
+async fn drip(address: &str, head: &'static [u8], pause: Duration) -> std::io::Result<()> {
+    let mut socket = TcpStream::connect(address).await?;
+    for byte in head {
+        socket.write_all(std::slice::from_ref(byte)).await?;
+        tokio::time::sleep(pause).await;
+    }
+    Ok(())
+}
+
+const SLOW_HEAD: &[u8] = b"GET /api/v1/events HTTP/1.1\r\nHost: hub.test\r\nAccept: application/json\r\nX-Padding: 0123456789\r\n\r\n";
+
+#[tokio::test]
+async fn fifty_slow_clients_do_not_stop_another_client_being_served() {
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let slow: Vec<_> = (0..50)
+        .map(|_| {
+            let address = address.clone();
+            tokio::spawn(async move { drip(&address, SLOW_HEAD, Duration::from_millis(50)).await })
+        })
+        .collect();
+    // Let every slow client connect and start dripping.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let response = client
+            .get(app.url("/api/v1/events"))
+            .send()
+            .await
+            .expect("served within 5 s while slow clients drip");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    for task in &slow {
+        assert!(!task.is_finished(), "the slow clients were still sending");
+    }
+    for task in slow {
+        task.abort();
+    }
+}
+
+/// Reads until the server closes; the bytes it sent.
+async fn read_to_close(socket: &mut TcpStream) -> Vec<u8> {
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 1024];
+    loop {
+        match socket.read(&mut buffer).await {
+            Ok(0) | Err(_) => return received,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_too_slow_with_its_head_is_closed_after_the_head_timeout() {
+    let app = spawn_app_with(|s| s.http.request_head_timeout = Duration::from_secs(1)).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let mut socket = TcpStream::connect(&address).await.unwrap();
+    let (mut reader, mut writer) = socket.split();
+    // Drips for up to 4 s (at most 40 of the head's bytes); the server must give up on it
+    // well before the head is done.
+    let dripping = async {
+        for byte in &SLOW_HEAD[..40] {
+            if writer.write_all(std::slice::from_ref(byte)).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let closed = async {
+        let mut received = Vec::new();
+        let mut buffer = [0u8; 1024];
+        loop {
+            match reader.read(&mut buffer).await {
+                Ok(0) | Err(_) => return received,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    };
+    let received = tokio::select! {
+        received = closed => received,
+        _ = dripping => panic!("the server was still waiting for the head after 4 s"),
+    };
+    let text = String::from_utf8_lossy(&received);
+    assert!(
+        received.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "408 or a plain close, not {text}"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout() {
+    let app = spawn_app_with(|s| s.http.keep_alive = Duration::from_secs(1)).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let mut socket = TcpStream::connect(&address).await.unwrap();
+    socket
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: hub.test\r\n\r\n")
+        .await
+        .unwrap();
+    // The answer, then the close: within 4 s (the default would hold it open for 5).
+    let received = tokio::time::timeout(Duration::from_secs(4), read_to_close(&mut socket))
+        .await
+        .expect("the idle connection was closed within 4 s");
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+}
