@@ -286,6 +286,8 @@ $SEATS
 COMMIT;
 VACUUM ANALYZE events;
 VACUUM ANALYZE registrations;
+-- Flush the seed's WAL now, so that no checkpoint of it lands in the measurements.
+CHECKPOINT;
 SQL
 }
 
