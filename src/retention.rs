@@ -1,6 +1,6 @@
 //! Storage limitation (UK GDPR): registrations are anonymised once their event ended
 //! `RETENTION_MONTHS` ago, and delivered notifications are deleted after 90 days. Runs
-//! at start-up and then hourly; each run is one transaction, safe on every instance.
+//! at start-up and then hourly, in short transactions, safe on every instance.
 
 use std::time::Duration;
 
@@ -14,27 +14,51 @@ use crate::repo::personal_data::{self, Retained};
 /// How long a delivered notification is kept: long enough to answer "did you email me?".
 pub const SENT_NOTIFICATION_DAYS: i64 = 90;
 
+/// Events whose registrations one retention transaction anonymises.
+pub const EVENTS_PER_STEP: i64 = 20;
+
 /// One retention pass as of `now`.
 pub fn apply(
     conn: &mut DbConnection,
     policy: &Retention,
     now: NaiveDateTime,
 ) -> Result<Retained, ApiError> {
-    db::write_transaction(conn, |conn| {
-        let events_ended_before = now
-            .checked_sub_months(Months::new(policy.registration_months))
-            .ok_or_else(|| ApiError::internal("retention cutoff out of range"))?;
-        let mut retained = personal_data::anonymise_registrations_of_events_ended_before(
-            conn,
-            events_ended_before,
-            now,
-        )?;
-        retained.notifications_deleted += personal_data::delete_notifications_sent_before(
+    apply_in_steps(conn, policy, now, EVENTS_PER_STEP)
+}
+
+/// `apply`, `events_per_step` events per transaction.
+pub fn apply_in_steps(
+    conn: &mut DbConnection,
+    policy: &Retention,
+    now: NaiveDateTime,
+    events_per_step: i64,
+) -> Result<Retained, ApiError> {
+    let events_ended_before = now
+        .checked_sub_months(Months::new(policy.registration_months))
+        .ok_or_else(|| ApiError::internal("retention cutoff out of range"))?;
+    let mut retained = Retained::default();
+    loop {
+        let (events, step) = db::write_transaction(conn, |conn| {
+            personal_data::anonymise_registrations_of_events_ended_before(
+                conn,
+                events_ended_before,
+                now,
+                events_per_step,
+            )
+        })?;
+        retained.registrations_anonymised += step.registrations_anonymised;
+        retained.notifications_deleted += step.notifications_deleted;
+        if events == 0 {
+            break;
+        }
+    }
+    retained.notifications_deleted += db::write_transaction(conn, |conn| {
+        personal_data::delete_notifications_sent_before(
             conn,
             now - chrono::Duration::days(SENT_NOTIFICATION_DAYS),
-        )?;
-        Ok(retained)
-    })
+        )
+    })?;
+    Ok(retained)
 }
 
 /// Starts the periodic task (within a tokio runtime).

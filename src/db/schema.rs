@@ -69,6 +69,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         sequence -> Integer,
+        registrations_anonymised_at -> Nullable<Timestamp>,
     }
 }
 

@@ -230,6 +230,8 @@ pub fn update(
         .set((
             EventValues::new(draft, &slug, now),
             events::sequence.eq(events::sequence + 1),
+            // Its times may have moved: retention looks at its registrations again.
+            events::registrations_anonymised_at.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)
         .map_err(map_unique)?;

@@ -427,23 +427,30 @@ pub struct Retained {
     pub notifications_deleted: usize,
 }
 
-/// Anonymises the registrations of events that ended before `cutoff` (those not
-/// anonymised yet), deleting what hangs off them: idempotency keys and notifications.
-/// Set-based, so that a first run over years of events is a few statements.
+/// Anonymises the registrations of up to `max_events` events that ended before
+/// `cutoff` and have not been through retention yet, deleting what hangs off them
+/// (idempotency keys and notifications), and marks those events done. Returns how many
+/// events it took: the caller repeats, one short transaction each, until none is left,
+/// so that a first run over years of events never holds up registrations for long.
 pub fn anonymise_registrations_of_events_ended_before(
     conn: &mut DbConnection,
     cutoff: NaiveDateTime,
     now: NaiveDateTime,
-) -> Result<Retained, ApiError> {
+    max_events: i64,
+) -> Result<(usize, Retained), ApiError> {
+    let event_ids: Vec<i64> = events::table
+        .filter(events::ends_at.lt(cutoff))
+        .filter(events::registrations_anonymised_at.is_null())
+        .order((events::ends_at, events::id))
+        .limit(max_events)
+        .select(events::id)
+        .load(conn)?;
+    if event_ids.is_empty() {
+        return Ok((0, Retained::default()));
+    }
     let due = || {
         r::table
-            .filter(
-                r::event_id.eq_any(
-                    events::table
-                        .filter(events::ends_at.lt(cutoff))
-                        .select(events::id),
-                ),
-            )
+            .filter(r::event_id.eq_any(event_ids.clone()))
             .filter(r::email.not_like(format!("%{ERASED_EMAIL_DOMAIN}")))
     };
     // Each row's placeholder is made from its own id: distinct, and linking to nothing.
@@ -473,10 +480,14 @@ pub fn anonymise_registrations_of_events_ended_before(
             r::updated_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(Retained {
+    diesel::update(events::table.filter(events::id.eq_any(event_ids.clone())))
+        .set(events::registrations_anonymised_at.eq(now))
+        .execute(conn)?;
+    let retained = Retained {
         registrations_anonymised,
         notifications_deleted,
-    })
+    };
+    Ok((event_ids.len(), retained))
 }
 
 /// Deletes notifications delivered before `cutoff`; queued and failed ones stay.

@@ -827,3 +827,44 @@ async fn no_mail_is_queued_to_an_erased_person_when_their_event_is_cancelled() {
         .unwrap();
     assert_eq!((queued, to_erased), (0, 0));
 }
+
+#[tokio::test]
+async fn retention_works_through_a_backlog_one_short_step_at_a_time() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let now = llcp_hub::domain::time::now();
+    for n in 0..3 {
+        let event = app
+            .published_event(&admin, &event_body(&format!("Old {n}"), 10))
+            .await;
+        register(
+            &app,
+            event["slug"].as_str().unwrap(),
+            json!({"full_name": format!("Person {n}"), "email": format!("p{n}@example.org"),
+                "organisation": "Org", "consent": true}),
+        )
+        .await;
+        move_event(
+            &app,
+            event["id"].as_i64().unwrap(),
+            now - Duration::days(30 * 30),
+        );
+    }
+    let mut conn = app.pool.get().unwrap();
+    let done =
+        llcp_hub::retention::apply_in_steps(&mut conn, &Retention::default(), now, 1).unwrap();
+    assert_eq!(done.registrations_anonymised, 3);
+    let left: i64 = registrations::table
+        .filter(registrations::email.like("%@example.org"))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(left, 0);
+    // Every event is marked done, so the next pass reads none of them.
+    let pending: i64 = events::table
+        .filter(events::registrations_anonymised_at.is_null())
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(pending, 0);
+}
