@@ -226,10 +226,22 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
     .keep_alive(settings.http.keep_alive)
     .client_disconnect_timeout(settings.http.disconnect_timeout)
     .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
+    // Blocking work is nearly all database work, which can use no more threads than the
+    // pool has connections; actix's default (256 per worker on 2 cores) lets a burst
+    // start dozens of threads that only wait for a connection, each holding memory.
+    .worker_max_blocking_threads(blocking_threads(settings.pool_size))
     .listen(listener)
     .map_err(|e| format!("cannot serve: {e}"))?;
     if let Some(workers) = settings.workers {
         server = server.workers(workers);
     }
     Ok(server.run())
+}
+
+/// Per worker: the pool's connections, and a few more so that password hashing (also
+/// on the blocking pool) never waits behind database work.
+fn blocking_threads(pool_size: u32) -> usize {
+    usize::try_from(pool_size)
+        .unwrap_or(usize::MAX)
+        .saturating_add(4)
 }
