@@ -13,11 +13,10 @@ use prometheus::{
 };
 
 use crate::auth::Admin;
-use crate::db::schema::{membership_applications as ma, notifications as n};
+use crate::db::schema::notifications as n;
 use crate::db::{self, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::middleware::route_pattern;
-use crate::repo::membership::PENDING;
 use crate::state::AppState;
 
 /// One registry per application (tests run several in one process).
@@ -150,15 +149,7 @@ fn count_backlog(conn: &mut DbConnection) -> Result<Backlog, ApiError> {
         .filter(n::failed_at.is_not_null())
         .count()
         .get_result(conn)?;
-    let pending: i64 = ma::table
-        .filter(ma::status.eq(PENDING))
-        .count()
-        .get_result(conn)?;
-    let overdue: i64 = ma::table
-        .filter(ma::status.eq(PENDING))
-        .filter(ma::respond_by.lt(now))
-        .count()
-        .get_result(conn)?;
+    let (pending, overdue) = crate::repo::membership::waiting(conn, now)?;
     Ok(Backlog {
         outbox_queued,
         outbox_failed,

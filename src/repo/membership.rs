@@ -290,12 +290,8 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     Some(sorted[rank.min(sorted.len()) - 1])
 }
 
-/// Decisions made in the last `window` before `now`, and what is waiting now.
-pub fn stats(
-    conn: &mut DbConnection,
-    now: NaiveDateTime,
-    window: Duration,
-) -> Result<Stats, ApiError> {
+/// Applications waiting for a decision, and those of them past `respond_by` at `now`.
+pub fn waiting(conn: &mut DbConnection, now: NaiveDateTime) -> Result<(i64, i64), ApiError> {
     let pending: i64 = ma::table
         .filter(ma::status.eq(PENDING))
         .count()
@@ -305,6 +301,16 @@ pub fn stats(
         .filter(ma::respond_by.lt(now))
         .count()
         .get_result(conn)?;
+    Ok((pending, overdue))
+}
+
+/// Decisions made in the last `window` before `now`, and what is waiting now.
+pub fn stats(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    window: Duration,
+) -> Result<Stats, ApiError> {
+    let (pending, overdue) = waiting(conn, now)?;
     let decided: Vec<(NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>)> = ma::table
         .filter(ma::decided_at.ge(now - window))
         .select((ma::submitted_at, ma::respond_by, ma::decided_at))

@@ -13,6 +13,10 @@ use llcp_hub::routes::accounts::{NewAccountInput, Role, create_account};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
+#[path = "../common/database_url.rs"]
+mod database_url;
+pub use database_url::with_database;
+
 pub const TEST_JWT_SECRET: &[u8] = b"test-secret-that-is-at-least-32-bytes-long";
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const BASE_URL: &str = "http://hub.test";
@@ -66,23 +70,6 @@ impl TestDb {
             DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
             DatabaseUrl::Postgres(url) => url.clone(),
         }
-    }
-}
-
-/// The server URL with its database name replaced.
-pub fn with_database(server_url: &str, name: &str) -> String {
-    let (base, query) = match server_url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (server_url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
     }
 }
 

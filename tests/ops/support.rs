@@ -12,6 +12,10 @@ use llcp_hub::db::{DatabaseUrl, DbConnection, DbManager};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
+#[path = "../common/database_url.rs"]
+mod database_url;
+pub use database_url::with_database;
+
 /// The same signing key for every instance, as behind a load balancer.
 pub const JWT_SECRET: &str = "ops-test-secret-that-is-at-least-32-bytes-long";
 pub const ADMIN_EMAIL: &str = "ops-admin@example.org";
@@ -79,23 +83,6 @@ pub fn with_sslmode_disabled(url: &str) -> String {
         format!("{url}&sslmode=disable")
     } else {
         format!("{url}?sslmode=disable")
-    }
-}
-
-/// The server URL with its database name replaced.
-pub fn with_database(server_url: &str, name: &str) -> String {
-    let (base, query) = match server_url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (server_url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
     }
 }
 
