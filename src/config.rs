@@ -266,6 +266,9 @@ pub struct HttpSettings {
     pub shutdown_timeout: Duration,
     /// Send `Strict-Transport-Security` (only right behind HTTPS).
     pub hsts: bool,
+    /// A long-lived secret a scraper may present to `/metrics` from elsewhere than
+    /// loopback (access tokens expire in 15 minutes; a scraper cannot sign in).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -276,6 +279,7 @@ impl Default for HttpSettings {
             disconnect_timeout: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(10),
             hsts: false,
+            metrics_token: None,
         }
     }
 }
@@ -307,7 +311,19 @@ impl HttpSettings {
             )?,
             shutdown_timeout: seconds("SHUTDOWN_TIMEOUT_SECS", defaults.shutdown_timeout)?,
             hsts,
+            metrics_token: parse_metrics_token(var("METRICS_TOKEN").as_deref())?,
         })
+    }
+}
+
+/// At least 32 characters, so that it cannot be guessed in any number of scrapes.
+fn parse_metrics_token(raw: Option<&str>) -> Result<Option<String>, String> {
+    match raw.map(str::trim) {
+        None => Ok(None),
+        Some(token) if token.len() >= 32 && token.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(token.to_string()))
+        }
+        Some(_) => Err("METRICS_TOKEN must be at least 32 visible ASCII characters".into()),
     }
 }
 
@@ -391,6 +407,15 @@ mod tests {
         );
         assert_eq!(hsts_wanted(Some("true"), None), Ok(true));
         assert!(hsts_wanted(Some("yes"), None).is_err());
+    }
+
+    #[test]
+    fn a_metrics_token_is_long_or_refused() {
+        assert_eq!(parse_metrics_token(None), Ok(None));
+        let long = "s".repeat(32);
+        assert_eq!(parse_metrics_token(Some(&long)), Ok(Some(long.clone())));
+        assert!(parse_metrics_token(Some("short")).is_err());
+        assert!(parse_metrics_token(Some(&format!("{long} x"))).is_err());
     }
 
     #[test]

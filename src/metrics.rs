@@ -164,6 +164,19 @@ pub fn is_local_scraper(peer: Option<IpAddr>, trusted_proxies: &[IpAddr]) -> boo
     peer.is_some_and(|ip| ip.is_loopback() && !trusted_proxies.contains(&ip))
 }
 
+/// True when the request's bearer token is the configured `METRICS_TOKEN`.
+fn presents_metrics_token(req: &HttpRequest, expected: Option<&str>) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some(expected) = expected else {
+        return false;
+    };
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|token| bool::from(token.trim().as_bytes().ct_eq(expected.as_bytes())))
+}
+
 /// Get the service's metrics
 ///
 /// Prometheus text exposition (format 0.0.4): requests per route pattern, method and
@@ -171,14 +184,15 @@ pub fn is_local_scraper(peer: Option<IpAddr>, trusted_proxies: &[IpAddr]) -> boo
 /// (`llcp_http_request_duration_seconds`), database pool connections in use and idle,
 /// the outbox backlog, and pending and overdue membership applications. Answered to
 /// loopback peers without credentials; from anywhere else (including through a trusted
-/// proxy) it needs an admin's access token, with the usual 401 and 403.
+/// proxy) it needs the operator's `METRICS_TOKEN` or an admin's access token as the
+/// bearer token, with the usual 401 and 403.
 #[utoipa::path(
     operation_id = "get_metrics",
     tag = "health",
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Prometheus text exposition format 0.0.4", body = String, content_type = "text/plain"),
-        (status = 401, description = "Not a loopback peer, and no valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not a loopback peer, and neither the metrics token nor a valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a loopback peer, and the account is not an admin", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -189,7 +203,9 @@ pub async fn get_metrics(
     metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, ApiError> {
     let peer = req.peer_addr().map(|a| a.ip());
-    if !is_local_scraper(peer, &state.trusted_proxies) {
+    if !is_local_scraper(peer, &state.trusted_proxies)
+        && !presents_metrics_token(&req, state.metrics_token.as_deref())
+    {
         Admin::extract(&req).await?;
     }
     let backlog = db::run(&state.pool, count_backlog).await?;

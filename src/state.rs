@@ -13,6 +13,7 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub links: Links,
     pub trusted_proxies: Vec<IpAddr>,
+    pub metrics_token: Option<String>,
     pub login_throttle: LoginThrottle,
     pub membership_sla: chrono::Duration,
 }
@@ -27,6 +28,7 @@ impl AppState {
                 manage_tokens: ManageTokens::new(settings.jwt_secret.bytes()),
             },
             trusted_proxies: settings.trusted_proxies.clone(),
+            metrics_token: settings.http.metrics_token.clone(),
             login_throttle: settings.login_throttle,
             membership_sla: chrono::Duration::from_std(settings.membership_sla)
                 .unwrap_or(chrono::Duration::hours(24)),

@@ -212,3 +212,29 @@ async fn through_a_trusted_proxy_only_an_admin_token_gets_the_metrics() {
             .contains("llcp_http_requests_total")
     );
 }
+
+#[tokio::test]
+async fn from_elsewhere_the_operators_metrics_token_gets_the_metrics() {
+    const TOKEN: &str = "scraper-secret-scraper-secret-0123456789";
+    let app = spawn_app_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        s.http.metrics_token = Some(TOKEN.into());
+    })
+    .await;
+    let response = app.get("/metrics").bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("llcp_db_pool_connections")
+    );
+    let wrong = app
+        .get("/metrics")
+        .bearer_auth(TOKEN.replace('0', "1"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(wrong, StatusCode::UNAUTHORIZED, "unauthorized").await;
+}
