@@ -167,14 +167,10 @@ pub fn is_local_scraper(peer: Option<IpAddr>, trusted_proxies: &[IpAddr]) -> boo
 /// True when the request's bearer token is the configured `METRICS_TOKEN`.
 fn presents_metrics_token(req: &HttpRequest, expected: Option<&str>) -> bool {
     use subtle::ConstantTimeEq;
-    let Some(expected) = expected else {
+    let (Some(expected), Ok(token)) = (expected, crate::auth::bearer_token(req)) else {
         return false;
     };
-    req.headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|token| bool::from(token.trim().as_bytes().ct_eq(expected.as_bytes())))
+    bool::from(token.as_bytes().ct_eq(expected.as_bytes()))
 }
 
 /// Get the service's metrics

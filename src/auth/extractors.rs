@@ -15,7 +15,7 @@ pub struct SignedIn(pub AccountRow);
 
 pub struct Admin(pub AccountRow);
 
-fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+pub(crate) fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::Unauthorized("Send an access token as `Authorization: Bearer <token>`.".into())
     })?;

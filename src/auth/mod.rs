@@ -7,5 +7,6 @@ pub mod passwords;
 pub mod throttle;
 pub mod tokens;
 
+pub(crate) use extractors::bearer_token;
 pub use extractors::{Admin, SignedIn};
 pub use jwt::JwtKeys;
