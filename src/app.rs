@@ -1,9 +1,10 @@
 //! Builds the server: the same routing for `serve` and for the tests.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
-use actix_web::dev::{Server, ServerHandle, Service};
-use actix_web::middleware::ErrorHandlers;
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -12,12 +13,17 @@ use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::demo::{self, DemoCredentials};
 use crate::error::ApiError;
-use crate::metrics::{Metrics, Timing};
-use crate::middleware::{REQUEST_ID_HEADER, access_log, new_request_id, problem_for_errors};
+use crate::http::cors::cors;
+use crate::http::middleware::access_log::access_log;
+use crate::http::middleware::head_as_get::head_as_get;
+use crate::http::middleware::metrics::{Metrics, record_metrics};
+use crate::http::middleware::public_cache::PublicCache;
+use crate::http::middleware::request_id::request_id;
+use crate::http::middleware::security_headers::security_headers;
+use crate::http::problem::problem_for_errors;
 use crate::notify::sender::{self, SenderConfig};
-use crate::routes::fallback::{KnownRoutes, not_matched};
+use crate::routes::fallback::{KnownRoutes, not_matched, path_not_parsed};
 use crate::state::AppState;
-use crate::{public_cache, public_http, security_headers};
 
 pub struct Application {
     server: Server,
@@ -129,16 +135,20 @@ fn start_reminders(pool: DbPool, base_url: String, interval: std::time::Duration
 }
 
 fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Server, String> {
-    let spec = crate::openapi::build_spec();
-    let known_routes = web::Data::new(KnownRoutes::from_spec(&spec));
+    let contract = crate::openapi::build();
+    let known_routes = web::Data::new(KnownRoutes::from_spec(&contract.spec));
+    let public_routes = Arc::new(contract.public_routes);
+    let spec = contract.spec;
     let state = web::Data::new(AppState::new(settings, pool));
     let metrics =
         web::Data::new(Metrics::new().map_err(|e| format!("cannot set up metrics: {e}"))?);
-    let max_age = settings.public_max_age;
-    let cache_ttl = settings.public_cache_ttl;
+    let public_cache = PublicCache {
+        routes: public_routes.clone(),
+        max_age: settings.public_max_age,
+        ttl: settings.public_cache_ttl,
+    };
     let hsts = settings.http.hsts;
     let mut server = HttpServer::new(move || {
-        let recorder = metrics.clone();
         let (app, _) = App::new()
             .into_utoipa_app()
             .configure(crate::routes::configure)
@@ -146,89 +156,25 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
         app.app_data(state.clone())
             .app_data(known_routes.clone())
             .app_data(metrics.clone())
-            .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                ApiError::BadRequest(format!("The query string is invalid: {err}.")).into()
-            }))
-            .app_data(
-                web::PathConfig::default()
-                    .error_handler(|_, req| crate::routes::fallback::path_not_parsed(req)),
-            )
+            .app_data(query_errors())
+            .app_data(path_errors())
             .configure(crate::pages::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(not_matched))
-            // Innermost, so that CORS applies to cached answers too.
-            .wrap_fn(move |req, srv| {
-                use futures_util::FutureExt;
-                let key = public_http::cache_key(&req).filter(|_| !cache_ttl.is_zero());
-                if let Some(stored) = key.as_deref().and_then(|k| public_cache::get(k, cache_ttl)) {
-                    let answer = public_http::answer(req.headers(), &stored);
-                    let res = req.into_response(answer).map_into_boxed_body();
-                    return async move { Ok(res) }.boxed_local();
-                }
-                let generation = public_cache::generation();
-                let response = srv.call(req);
-                async move {
-                    let store = key.map(|k| (k, generation));
-                    public_http::finish(response.await?, max_age, store).await
-                }
-                .boxed_local()
-            })
-            .wrap(public_http::cors())
+            // Innermost first; CORS outside the cache, so that cached answers get it.
+            .wrap(public_cache.clone())
+            .wrap(cors(public_routes.clone()))
             .wrap(ErrorHandlers::new().default_handler(problem_for_errors))
-            .wrap_fn(|mut req, srv| {
-                let id = new_request_id(&req);
-                // Anything but a read may have written: cached answers are stale once it
-                // is done (and so committed).
-                let writes = !matches!(
-                    *req.method(),
-                    actix_web::http::Method::GET
-                        | actix_web::http::Method::HEAD
-                        | actix_web::http::Method::OPTIONS
-                );
-                // HEAD is GET without a body: the HTTP layer already knows not to send
-                // one, so routing it as GET answers every GET route with its headers.
-                if req.method() == actix_web::http::Method::HEAD {
-                    req.head_mut().method = actix_web::http::Method::GET;
-                }
-                let response = srv.call(req);
-                async move {
-                    let response = response.await;
-                    if writes {
-                        public_cache::invalidate();
-                    }
-                    let mut response = response?;
-                    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id) {
-                        response.headers_mut().insert(
-                            actix_web::http::header::HeaderName::from_static(REQUEST_ID_HEADER),
-                            value,
-                        );
-                    }
-                    Ok(response)
-                }
-            })
-            // Outside everything that shapes the answer, so that every response (errors,
-            // cached answers, the docs) gets the headers and is counted as sent.
-            .wrap_fn(move |req, srv| {
-                let path = req.path().to_string();
-                let timing = Timing::start(&req);
-                let recorder = recorder.clone();
-                let response = srv.call(req);
-                async move {
-                    let mut response = response.await?;
-                    security_headers::add(response.headers_mut(), &path, hsts);
-                    timing.finish(&recorder, &response);
-                    Ok(response)
-                }
-            })
+            .wrap(from_fn(head_as_get))
+            .wrap(from_fn(request_id))
+            .wrap(from_fn(move |req, next| security_headers(hsts, req, next)))
+            .wrap(from_fn(record_metrics))
             .wrap(access_log())
     })
     .client_request_timeout(settings.http.request_head_timeout)
     .keep_alive(settings.http.keep_alive)
     .client_disconnect_timeout(settings.http.disconnect_timeout)
     .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
-    // Blocking work is nearly all database work, which can use no more threads than the
-    // pool has connections; actix's default (256 per worker on 2 cores) lets a burst
-    // start dozens of threads that only wait for a connection, each holding memory.
     .worker_max_blocking_threads(blocking_threads(settings.pool_size))
     .listen(listener)
     .map_err(|e| format!("cannot serve: {e}"))?;
@@ -238,8 +184,23 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
     Ok(server.run())
 }
 
+/// A query string that does not parse is a 400 problem.
+fn query_errors() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::BadRequest(format!("The query string is invalid: {err}.")).into()
+    })
+}
+
+/// A path parameter that does not parse is a 404 (or 405) problem.
+fn path_errors() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_, req| path_not_parsed(req))
+}
+
 /// Per worker: the pool's connections, and a few more so that password hashing (also
-/// on the blocking pool) never waits behind database work.
+/// on the blocking pool) never waits behind database work. Blocking work is nearly all
+/// database work, which can use no more threads than the pool has connections;
+/// actix's default (256 per worker on 2 cores) lets a burst start dozens of threads
+/// that only wait for a connection, each holding memory.
 fn blocking_threads(pool_size: u32) -> usize {
     usize::try_from(pool_size)
         .unwrap_or(usize::MAX)

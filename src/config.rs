@@ -221,7 +221,7 @@ impl Settings {
                 .filter(|ms| *ms <= 1000)
                 .map(Duration::from_millis)
                 .ok_or("PUBLIC_CACHE_TTL_MS must be a whole number of milliseconds from 0 (no cache) to 1000")?,
-            None => crate::public_cache::DEFAULT_TTL,
+            None => crate::http::response_cache::DEFAULT_TTL,
         };
         let retention = Retention {
             registration_months: parse_retention_months(var("RETENTION_MONTHS").as_deref())?,

@@ -69,7 +69,7 @@ enum AdminCommand {
 fn main() -> ExitCode {
     limit_malloc_arenas();
     let _ = dotenvy::dotenv();
-    llcp_hub::middleware::init_logging();
+    llcp_hub::logging::init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
         None => serve(cli.serve),

@@ -5,7 +5,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
-use crate::error::{FieldError, Problem};
+use crate::error::FieldError;
+use crate::http::problem::Problem;
+use crate::http::public_routes::PublicRoutes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -102,7 +104,7 @@ impl Modify for ServerErrors {
                 if has_body {
                     let too_large = format!(
                         "The body is larger than {} KiB",
-                        crate::extract::MAX_JSON_BODY / 1024
+                        crate::http::extract::MAX_JSON_BODY / 1024
                     );
                     for (status, description) in [
                         ("400", "The body is not well-formed JSON"),
@@ -131,17 +133,31 @@ impl Modify for ServerErrors {
     }
 }
 
-/// The whole document, built from the real route registrations.
-pub fn build_spec() -> utoipa::openapi::OpenApi {
-    let (_, spec) = actix_web::App::new()
+/// The document, and what the route registrations said beside it.
+pub struct Contract {
+    pub spec: utoipa::openapi::OpenApi,
+    pub public_routes: PublicRoutes,
+}
+
+/// The contract, built from the real route registrations.
+pub fn build() -> Contract {
+    let (_, mut spec) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::configure)
         .split_for_parts();
-    let mut spec = spec;
+    let public_routes = PublicRoutes::take_from(&mut spec);
     // After the paths are in: `ApiDoc`'s own modifiers run before routes are added.
     ServerErrors.modify(&mut spec);
-    for_generated_clients(spec)
+    Contract {
+        spec: for_generated_clients(spec),
+        public_routes,
+    }
+}
+
+/// The whole document.
+pub fn build_spec() -> utoipa::openapi::OpenApi {
+    build().spec
 }
 
 /// Facts utoipa cannot know, stated so that generated clients type things exactly: a

@@ -28,6 +28,10 @@ impl Email {
     }
 }
 
+/// Erased people's placeholder addresses end so: under `.invalid` (RFC 2606) they can
+/// never be delivered to anyone.
+pub const ERASED_EMAIL_DOMAIN: &str = "@erased.invalid";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,6 @@
 //! Notifications: rendered into an outbox table in the same transaction as the change
 //! they announce (so none is lost), then delivered by a background sender over SMTP.
 
-pub mod outbox;
 pub mod sender;
 pub mod templates;
 

@@ -8,10 +8,10 @@ use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use super::outbox::{self, NotificationRow};
 use crate::db::{self, DbPool};
 use crate::domain::time::now;
 use crate::error::ApiError;
+use crate::repo::notifications::{self, NotificationRow};
 
 /// How long a claim lasts: longer than any single SMTP exchange.
 const CLAIM_SECONDS: i64 = 120;
@@ -83,7 +83,7 @@ async fn deliver_due(
     config: &SenderConfig,
 ) -> Result<usize, ApiError> {
     let claimed = db::run(pool, |conn| {
-        outbox::claim_due(conn, now(), BATCH, Duration::seconds(CLAIM_SECONDS))
+        notifications::claim_due(conn, now(), BATCH, Duration::seconds(CLAIM_SECONDS))
     })
     .await?;
     for row in &claimed {
@@ -92,7 +92,10 @@ async fn deliver_due(
         let (retry_base, max_attempts) = (config.retry_base, config.max_attempts);
         match outcome {
             Outcome::Sent => {
-                db::run(pool, move |conn| outbox::mark_sent(conn, &row.id, now())).await?
+                db::run(pool, move |conn| {
+                    notifications::mark_sent(conn, &row.id, now())
+                })
+                .await?
             }
             Outcome::Retry(error) => {
                 // The id only: server replies may quote the recipient's address.
@@ -102,14 +105,21 @@ async fn deliver_due(
                     row.attempts
                 );
                 db::run(pool, move |conn| {
-                    outbox::mark_attempt_failed(conn, &row, &error, now(), retry_base, max_attempts)
+                    notifications::mark_attempt_failed(
+                        conn,
+                        &row,
+                        &error,
+                        now(),
+                        retry_base,
+                        max_attempts,
+                    )
                 })
                 .await?
             }
             Outcome::GiveUp(error) => {
                 log::warn!("notification {} could not be delivered; giving up", row.id);
                 db::run(pool, move |conn| {
-                    outbox::mark_attempt_failed(conn, &row, &error, now(), retry_base, 0)
+                    notifications::mark_attempt_failed(conn, &row, &error, now(), retry_base, 0)
                 })
                 .await?
             }

@@ -3,11 +3,7 @@
 use crate::domain::time::in_zone;
 use crate::repo::events::EventRow;
 
-pub struct Message {
-    pub template: &'static str,
-    pub subject: String,
-    pub body: String,
-}
+pub use crate::repo::notifications::Message;
 
 pub enum Notice<'a> {
     Confirmed,

@@ -9,9 +9,9 @@ use uuid::Uuid;
 use crate::db::schema::{accounts, membership_applications as ma};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
-use crate::notify::outbox;
 use crate::notify::templates::Message;
 use crate::repo::accounts::AccountRow;
+use crate::repo::notifications as outbox;
 
 pub const PENDING: &str = "pending";
 pub const APPROVED: &str = "approved";

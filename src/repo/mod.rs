@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bulletins;
 pub mod events;
 pub mod membership;
+pub mod notifications;
 pub mod personal_data;
 pub mod refresh_tokens;
 pub mod registrations;

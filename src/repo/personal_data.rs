@@ -16,20 +16,19 @@ use crate::db::schema::{
     membership_applications as ma, notifications as n, refresh_tokens as rt, registrations as r,
 };
 use crate::db::{DbConnection, MultiBackend};
+use crate::domain::email::ERASED_EMAIL_DOMAIN;
 use crate::error::ApiError;
-use crate::notify::outbox::NotificationRow;
 use crate::repo::accounts::AccountRow;
 use crate::repo::audit::AuditRow;
 use crate::repo::events::EventRow;
 use crate::repo::membership::ApplicationRow;
+use crate::repo::notifications::NotificationRow;
 use crate::repo::registrations::RegistrationRow;
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
 
 /// What replaces a name, organisation, statement and the like.
 pub const ERASED: &str = "Erased";
-/// Addresses under `.invalid` (RFC 2606) can never be delivered to anyone.
-pub const ERASED_EMAIL_DOMAIN: &str = "@erased.invalid";
 /// Not a PHC string, so no password ever verifies against it.
 const ERASED_PASSWORD_HASH: &str = "!erased";
 

@@ -11,9 +11,10 @@ use crate::auth::tokens::hash_secret;
 use crate::db::DbConnection;
 use crate::db::schema::{idempotency_keys as ik, registrations as r};
 use crate::error::ApiError;
+use crate::notify::Links;
 use crate::notify::templates::{Notice, render};
-use crate::notify::{Links, outbox};
 use crate::repo::events::{self, EventRow};
+use crate::repo::notifications as outbox;
 
 pub const CONFIRMED: &str = "confirmed";
 pub const WAITLISTED: &str = "waitlisted";

@@ -10,8 +10,9 @@ use crate::auth::{SignedIn, passwords};
 use crate::db;
 use crate::domain::time::{Rfc3339, now, shown_utc};
 use crate::domain::{Borough, Email, Password};
-use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::JsonBody;
+use crate::error::{ApiError, FieldError};
+use crate::http::extract::JsonBody;
+use crate::http::problem::Problem;
 use crate::repo::accounts::{self, AccountRow, NewAccount};
 use crate::state::AppState;
 
@@ -120,7 +121,7 @@ pub struct NewAccountInput {
 
 impl SignupRequest {
     fn parse(self) -> Result<NewAccountInput, ApiError> {
-        let mut errors = crate::validation::errors_of(&self);
+        let mut errors = crate::http::validation::errors_of(&self);
         let email = Email::parse(&self.email)
             .map_err(|m| errors.push(FieldError::new("email", m)))
             .ok();

@@ -9,10 +9,11 @@ use validator::Validate;
 use crate::db::{self, DbConnection};
 use crate::domain::Email;
 use crate::domain::time::{Rfc3339, shown_utc};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError};
 use crate::feeds::atom;
+use crate::http::pagination::{Page, list_response};
+use crate::http::problem::Problem;
 use crate::list_envelope;
-use crate::pagination::{Page, list_response};
 use crate::repo::bulletins::{self, BulletinRow, BulletinValues};
 use crate::state::AppState;
 
@@ -182,7 +183,7 @@ impl BulletinInput {
     }
 
     pub fn into_values(self, now: chrono::NaiveDateTime) -> Result<BulletinValues, ApiError> {
-        let mut errors = crate::validation::errors_of(&self);
+        let mut errors = crate::http::validation::errors_of(&self);
         if self.title.trim().chars().count() < 3 && !errors.iter().any(|e| e.field == "title") {
             errors.push(FieldError::new("title", "must be 3 to 200 characters"));
         }

@@ -4,10 +4,11 @@
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::feeds::embed::{
     DOCUMENT_CSP, EmbedEvent, EventsDocument, SCRIPT, STYLESHEET, register_page_path,
 };
+use crate::http::problem::Problem;
 use crate::routes::events::{Event, EventQuery, published_upcoming};
 use crate::state::AppState;
 

@@ -10,11 +10,12 @@ use crate::domain::event::{
     EventKind, EventStatus, RegistrationFacts, RegistrationState, parse_audience_tag,
 };
 use crate::domain::time::{DateBound, FilterTime, Rfc3339, now, parse_filter_time, shown_in};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::feeds::embed::register_page_path;
 use crate::feeds::ics;
+use crate::http::pagination::{Page, list_response};
+use crate::http::problem::Problem;
 use crate::list_envelope;
-use crate::pagination::{Page, list_response};
 use crate::repo::events::{self, EventFilter, EventRow};
 use crate::state::AppState;
 

@@ -5,7 +5,7 @@ use actix_web::dev::ResourceDef;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::error::{Problem, problem_response, problem_type};
+use crate::http::problem::{Problem, problem_response, problem_type};
 
 /// Documented paths (in actix pattern syntax) with their methods.
 pub struct KnownRoutes(Vec<(ResourceDef, Vec<String>)>);

@@ -5,7 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::http::problem::Problem;
 use crate::state::AppState;
 
 /// Readiness is a probe's question: it must be answered quickly, whatever the database

@@ -10,8 +10,9 @@ use crate::auth::SignedIn;
 use crate::db::{self, write_transaction};
 use crate::domain::Borough;
 use crate::domain::time::{Rfc3339, now, shown_utc};
-use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::JsonBody;
+use crate::error::{ApiError, FieldError};
+use crate::http::extract::JsonBody;
+use crate::http::problem::Problem;
 use crate::repo::membership::{self, ApplicationRow, NewApplication};
 use crate::state::AppState;
 
@@ -98,7 +99,7 @@ pub struct ApplicationRequest {
 
 impl ApplicationRequest {
     fn parse(&self) -> Result<NewApplication, ApiError> {
-        let mut errors = crate::validation::errors_of(self);
+        let mut errors = crate::http::validation::errors_of(self);
         let statement = self.statement.trim().to_string();
         if statement.chars().count() < 20 && !errors.iter().any(|e| e.field == "statement") {
             errors.push(FieldError::new(

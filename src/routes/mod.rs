@@ -1,5 +1,6 @@
 //! HTTP handlers. `configure` registers every documented route; the router and the
-//! OpenAPI document are both built from it, so they cannot disagree.
+//! OpenAPI document are both built from it, so they cannot disagree. `public(…)` marks
+//! a GET that anyone may read and cache: CORS, ETags and the response cache apply.
 
 pub mod accounts;
 pub mod admin;
@@ -11,39 +12,42 @@ pub mod events;
 pub mod fallback;
 pub mod health;
 pub mod membership;
+pub mod metrics;
 pub mod registrations;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::http::public_routes::public;
+
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
-        .service(crate::metrics::get_metrics)
+        .service(metrics::get_metrics)
         .service(health::readyz)
         .service(
             scope::scope("/embed")
-                .service(embed::embed_events)
-                .service(embed::embed_script)
-                .service(embed::embed_stylesheet),
+                .service(public(embed::embed_events))
+                .service(public(embed::embed_script))
+                .service(public(embed::embed_stylesheet)),
         )
         .service(
             scope::scope("/api/v1")
-                .service(events::list_events)
-                .service(events::list_events_ics)
-                .service(events::get_event)
-                .service(events::get_event_ics)
+                .service(public(events::list_events))
+                .service(public(events::list_events_ics))
+                .service(public(events::get_event))
+                .service(public(events::get_event_ics))
                 .service(registrations::register)
                 .service(registrations::get_registration)
                 .service(registrations::cancel_registration)
-                .service(boroughs::list_boroughs)
-                .service(bulletins::list_bulletins)
-                .service(bulletins::bulletins_atom)
-                .service(bulletins::get_bulletin)
+                .service(public(boroughs::list_boroughs))
+                .service(public(bulletins::list_bulletins))
+                .service(public(bulletins::bulletins_atom))
+                .service(public(bulletins::get_bulletin))
                 .service(accounts::sign_up)
                 .service(accounts::me)
                 .service(membership::apply)
                 .service(membership::my_application)
-                .service(membership::community_stats)
+                .service(public(membership::community_stats))
                 .service(auth::issue_token)
                 .service(auth::refresh)
                 .service(auth::logout)

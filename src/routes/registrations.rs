@@ -10,8 +10,9 @@ use validator::Validate;
 use crate::db::{self, write_transaction};
 use crate::domain::time::{Rfc3339, now, shown_in};
 use crate::domain::{Borough, Email};
-use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::JsonBody;
+use crate::error::{ApiError, FieldError};
+use crate::http::extract::JsonBody;
+use crate::http::problem::Problem;
 use crate::repo::events::EventRow;
 use crate::repo::registrations::{self, CancelledBy, Idempotency, Registrant, RegistrationRow};
 use crate::state::AppState;
@@ -135,7 +136,7 @@ fn optional_text(value: &Option<String>) -> Option<String> {
 
 impl RegistrationRequest {
     fn parse(&self) -> Result<Registrant, ApiError> {
-        let mut errors = crate::validation::errors_of(self);
+        let mut errors = crate::http::validation::errors_of(self);
         let mut require = |field: &str, value: &str| {
             if value.trim().is_empty() && !errors.iter().any(|e| e.field == field) {
                 errors.push(FieldError::new(field, "must be 1 to 200 characters"));

@@ -124,7 +124,7 @@ pub fn test_settings(database_url: DatabaseUrl) -> Settings {
         smtp: None,
         retention: Default::default(),
         public_max_age: 60,
-        public_cache_ttl: llcp_hub::public_cache::DEFAULT_TTL,
+        public_cache_ttl: llcp_hub::http::response_cache::DEFAULT_TTL,
         demo: false,
         workers: Some(2),
         pool_size: 8,

@@ -217,7 +217,7 @@ async fn another_instance_on_the_same_database_serves_a_change_within_a_second()
         .await
         .unwrap();
     // The second instance may answer from its cache for up to its TTL, under a second.
-    tokio::time::sleep(llcp_hub::public_cache::DEFAULT_TTL).await;
+    tokio::time::sleep(llcp_hub::http::response_cache::DEFAULT_TTL).await;
 
     let after = app
         .client

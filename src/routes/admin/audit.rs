@@ -7,9 +7,10 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Admin;
 use crate::db;
 use crate::domain::time::{DateBound, Rfc3339, parse_filter_time, shown_utc};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::http::pagination::{Page, list_response};
+use crate::http::problem::Problem;
 use crate::list_envelope;
-use crate::pagination::{Page, list_response};
 use crate::repo::audit::{self, AuditFilter, AuditRow};
 use crate::state::AppState;
 

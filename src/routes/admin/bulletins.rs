@@ -6,8 +6,9 @@ use super::event_input::merge_patch;
 use crate::auth::Admin;
 use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::time::now;
-use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, JsonObject, check_patch_fields, from_value};
+use crate::error::ApiError;
+use crate::http::extract::{JsonBody, JsonObject, check_patch_fields, from_value};
+use crate::http::problem::Problem;
 use crate::repo::audit;
 use crate::repo::bulletins::{self, BulletinRow};
 use crate::routes::bulletins::{

@@ -185,7 +185,7 @@ impl EventInput {
     /// Checks what field-level validation cannot, and builds the draft. `seats_taken`
     /// guards capacity on an event that already has registrations.
     pub fn into_draft(self, seats_taken: i32) -> Result<EventDraft, ApiError> {
-        let mut errors = crate::validation::errors_of(&self);
+        let mut errors = crate::http::validation::errors_of(&self);
         let title = self.title.trim().to_string();
         if title.chars().count() < 3 && !errors.iter().any(|e| e.field == "title") {
             errors.push(FieldError::new("title", "must be 3 to 200 characters"));

@@ -7,10 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Admin;
 use crate::db;
 use crate::domain::time::{Rfc3339, shown_utc};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::http::pagination::{Page, list_response};
+use crate::http::problem::Problem;
 use crate::list_envelope;
-use crate::notify::outbox::{self, NotificationRow};
-use crate::pagination::{Page, list_response};
+use crate::repo::notifications::{self, NotificationRow};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -107,7 +108,7 @@ pub async fn admin_list_notifications(
         NotificationStatus::Failed => "failed",
     });
     let (rows, total) = db::run(&state.pool, move |conn| {
-        outbox::list(conn, status, page.limit, page.offset)
+        notifications::list(conn, status, page.limit, page.offset)
     })
     .await?;
     let body = NotificationList {

@@ -1,9 +1,24 @@
-//! Headers every response carries, added last so that errors, 404s, cached public
-//! answers and the Swagger UI get them too. A header a handler already set wins (the
+//! Headers every response carries, added outside everything that shapes the answer,
+//! so that errors, 404s, cached public answers and the Swagger UI get them too. A header a handler already set wins (the
 //! embed and page CSPs), except `Cache-Control` on personal answers, which is always
 //! `no-store`.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::middleware::Next;
+
+/// The middleware; `hsts` when the service is reached over https.
+pub async fn security_headers(
+    hsts: bool,
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let request = response.request().clone();
+    add(response.headers_mut(), request.path(), hsts);
+    Ok(response)
+}
 
 /// For JSON, problems, feeds and anything else that runs nothing and is never framed.
 pub const STRICT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
@@ -46,7 +61,7 @@ fn insert_if_absent(headers: &mut HeaderMap, name: header::HeaderName, value: &'
 }
 
 /// Adds the security headers for a response to a request for `path`.
-pub fn add(headers: &mut HeaderMap, path: &str, hsts: bool) {
+fn add(headers: &mut HeaderMap, path: &str, hsts: bool) {
     insert_if_absent(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     insert_if_absent(headers, header::REFERRER_POLICY, "no-referrer");
     if !is_embed(path) {

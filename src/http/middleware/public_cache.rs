@@ -1,44 +1,96 @@
 //! What every public GET gets: a strong `ETag` from its content, `304 Not Modified` for
-//! a matching `If-None-Match`, a shared-cache `Cache-Control`, and (through actix-cors)
-//! CORS open to any origin, without credentials. Account, admin and registration paths get none of it:
-//! they are private and grant nothing cross-origin.
+//! a matching `If-None-Match`, a shared-cache `Cache-Control`, and a place in the
+//! response cache, from which the next request for it is answered without routing to
+//! the handler. A request that is not a read empties the cache once it is answered (so
+//! after its commit). Other routes pass through untouched.
+
+use std::future::{Ready, ready};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
-use std::rc::Rc;
-
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{Error, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 use sha2::{Digest, Sha256};
 
-use crate::public_cache::{self, Stored};
+use crate::http::public_routes::PublicRoutes;
+use crate::http::response_cache::{self, Stored};
 
-/// Paths whose GETs are public, cacheable and open to other origins.
-pub fn is_public(path: &str) -> bool {
-    const PUBLIC: [&str; 5] = [
-        "/api/v1/events",
-        "/api/v1/bulletins",
-        "/api/v1/boroughs",
-        "/api/v1/community/stats",
-        "/embed/",
-    ];
-    let is_registration = path.starts_with("/api/v1/events/") && path.ends_with("/registrations");
-    !is_registration && PUBLIC.iter().any(|p| path.starts_with(p))
+/// The middleware; `ttl` zero turns the response cache off (ETags and 304s stay).
+#[derive(Clone)]
+pub struct PublicCache {
+    pub routes: Arc<PublicRoutes>,
+    pub max_age: u64,
+    pub ttl: Duration,
 }
 
-/// CORS for public GETs: any origin, answered with the wildcard and never with
-/// credentials. Requests to other paths pass through untouched, so they carry no
-/// `Access-Control-Allow-Origin`, and a preflight to them is refused.
-pub fn cors() -> actix_cors::Cors {
-    actix_cors::Cors::default()
-        .allow_any_origin()
-        .send_wildcard()
-        .allowed_origin_fn(|_, head| is_public(head.uri.path()))
-        .block_on_origin_mismatch(false)
-        .allowed_methods([Method::GET, Method::HEAD])
-        .allowed_headers([header::IF_NONE_MATCH, header::ACCEPT])
-        .disable_vary_header()
-        .max_age(86_400)
+impl<S, B> Transform<S, ServiceRequest> for PublicCache
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = Error;
+    type Transform = PublicCacheService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(PublicCacheService {
+            service: Rc::new(service),
+            config: self.clone(),
+        }))
+    }
+}
+
+pub struct PublicCacheService<S> {
+    service: Rc<S>,
+    config: PublicCache,
+}
+
+impl<S, B> Service<ServiceRequest> for PublicCacheService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let method = req.method().clone();
+        let public_get = method == Method::GET && self.config.routes.contains(req.path());
+        if !public_get {
+            let writes = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+            let response = self.service.call(req);
+            return Box::pin(async move {
+                let response = response.await;
+                if writes {
+                    response_cache::invalidate();
+                }
+                Ok(response?.map_into_boxed_body())
+            });
+        }
+        let ttl = self.config.ttl;
+        let key = (!ttl.is_zero()).then(|| cache_key(&req));
+        if let Some(stored) = key.as_deref().and_then(|k| response_cache::get(k, ttl)) {
+            let answer = answer(req.headers(), &stored);
+            let res = req.into_response(answer).map_into_boxed_body();
+            return Box::pin(async move { Ok(res) });
+        }
+        let generation = response_cache::generation();
+        let max_age = self.config.max_age;
+        let response = self.service.call(req);
+        Box::pin(async move {
+            let store = key.map(|k| (k, generation));
+            finish(response.await?, max_age, store).await
+        })
+    }
 }
 
 /// True when `If-None-Match` names this entity tag (or is `*`); weak comparison, as
@@ -52,16 +104,13 @@ fn matches(if_none_match: &str, etag: &str) -> bool {
 }
 
 /// The cache key of a public GET: path, query and `Accept` (which picks JSON-LD).
-pub fn cache_key(req: &ServiceRequest) -> Option<String> {
-    if req.method() != Method::GET || !is_public(req.path()) {
-        return None;
-    }
+fn cache_key(req: &ServiceRequest) -> String {
     let accept = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    Some(format!("{}?{}|{accept}", req.path(), req.query_string()))
+    format!("{}?{}|{accept}", req.path(), req.query_string())
 }
 
 fn if_none_match(headers: &header::HeaderMap) -> Option<&str> {
@@ -71,7 +120,7 @@ fn if_none_match(headers: &header::HeaderMap) -> Option<&str> {
 }
 
 /// The answer from a stored response: 304 when the client's copy is current.
-pub fn answer(request_headers: &header::HeaderMap, stored: &Stored) -> HttpResponse {
+fn answer(request_headers: &header::HeaderMap, stored: &Stored) -> HttpResponse {
     let not_modified = if_none_match(request_headers).is_some_and(|inm| matches(inm, &stored.etag));
     let mut response = if not_modified {
         HttpResponse::NotModified().finish()
@@ -99,7 +148,7 @@ pub fn answer(request_headers: &header::HeaderMap, stored: &Stored) -> HttpRespo
 /// (so it changes exactly when the content does, on every instance alike), a shared
 /// `Cache-Control`, and 304 when the client's copy is current. With `store`, the 200 is
 /// kept in the response cache under that key and generation.
-pub async fn finish<B>(
+async fn finish<B>(
     res: ServiceResponse<B>,
     max_age: u64,
     store: Option<(String, u64)>,
@@ -107,11 +156,6 @@ pub async fn finish<B>(
 where
     B: MessageBody + 'static,
 {
-    let public_get = matches!(*res.request().method(), Method::GET | Method::HEAD)
-        && is_public(res.request().path());
-    if !public_get {
-        return Ok(res.map_into_boxed_body());
-    }
     let mut res = res.map_into_boxed_body();
     // Set here, not by actix-cors, which would add it to private responses too.
     res.headers_mut().insert(
@@ -150,7 +194,7 @@ where
     });
     let response = answer(req.headers(), &stored);
     if let Some((key, generation)) = store {
-        public_cache::put(key, generation, stored);
+        response_cache::put(key, generation, stored);
     }
     Ok(ServiceResponse::new(req, response))
 }
@@ -158,17 +202,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn public_paths_exclude_registrations_and_private_areas() {
-        assert!(is_public("/api/v1/events"));
-        assert!(is_public("/api/v1/events/some-slug/ics"));
-        assert!(is_public("/api/v1/boroughs"));
-        assert!(!is_public("/api/v1/events/some-slug/registrations"));
-        assert!(!is_public("/api/v1/admin/events"));
-        assert!(!is_public("/api/v1/me"));
-        assert!(!is_public("/api/v1/registrations/abc"));
-    }
 
     #[test]
     fn if_none_match_compares_weakly_and_accepts_lists_and_star() {

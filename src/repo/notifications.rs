@@ -1,13 +1,19 @@
-//! The notifications table: queue, claim for sending, record the outcome.
+//! The notifications table (the outbox): queue, claim for sending, record the outcome.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::templates::Message;
 use crate::db::DbConnection;
 use crate::db::schema::notifications as n;
 use crate::error::ApiError;
+
+/// A rendered message, as queued.
+pub struct Message {
+    pub template: &'static str,
+    pub subject: String,
+    pub body: String,
+}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = n)]
@@ -48,7 +54,7 @@ pub fn queue(
 ) -> Result<(), ApiError> {
     // An erased person's placeholder address reaches nobody; mail to it would only
     // retry until it failed.
-    if recipient.ends_with(crate::repo::personal_data::ERASED_EMAIL_DOMAIN) {
+    if recipient.ends_with(crate::domain::email::ERASED_EMAIL_DOMAIN) {
         return Ok(());
     }
     diesel::insert_into(n::table)
@@ -181,4 +187,18 @@ pub fn list(
         .select(NotificationRow::as_select())
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// Messages waiting to be sent, and those given up on.
+pub fn backlog(conn: &mut DbConnection) -> Result<(i64, i64), ApiError> {
+    let unsent = n::table.filter(n::sent_at.is_null());
+    let queued: i64 = unsent
+        .filter(n::failed_at.is_null())
+        .count()
+        .get_result(conn)?;
+    let failed: i64 = unsent
+        .filter(n::failed_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok((queued, failed))
 }

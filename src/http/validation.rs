@@ -65,3 +65,9 @@ fn message(e: &ValidationError) -> String {
         other => Cow::from(other).replace('_', " "),
     }
 }
+
+impl From<ValidationErrors> for crate::error::ApiError {
+    fn from(e: ValidationErrors) -> Self {
+        Self::Validation(field_errors(&e))
+    }
+}
