@@ -44,33 +44,14 @@
 # default 120, so that the retention job leaves the seeded history alone), CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 COMMAND="bench/growth.sh${*:+ $*}"
-RUN_STARTED=$(date +%s)
+PREFIX=growth
+# shellcheck source-path=SCRIPTDIR/..
+source bench/lib.sh
 
-QUICK=0 BUILD=1 KEEP=0
-DBS='' EVENT_SIZES='' REG_SIZES='' DURATION='' WARMUP='' REG_SECONDS=''
-CONNECTIONS=4 THREADS=1 REG_CLIENTS=8
-need_value() { [[ $# -ge 2 && -n $2 ]] || { echo "$1 needs a value" >&2; exit 2; }; }
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --quick) QUICK=1 ;;
-    --db) need_value "$@"; DBS=$2; shift ;;
-    --events) need_value "$@"; EVENT_SIZES=$2; shift ;;
-    --registrations) need_value "$@"; REG_SIZES=$2; shift ;;
-    --duration) need_value "$@"; DURATION=$2; shift ;;
-    --warmup) need_value "$@"; WARMUP=$2; shift ;;
-    --connections) need_value "$@"; CONNECTIONS=$2; shift ;;
-    --threads) need_value "$@"; THREADS=$2; shift ;;
-    --reg-clients) need_value "$@"; REG_CLIENTS=$2; shift ;;
-    --reg-seconds) need_value "$@"; REG_SECONDS=$2; shift ;;
-    --no-build) BUILD=0 ;;
-    --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
+EVENT_SIZES='' REG_SIZES='' CONNECTIONS=4 THREADS=1 REG_CLIENTS=8
+VALUE_OPTIONS+=([--events]=EVENT_SIZES [--registrations]=REG_SIZES [--reg-clients]=REG_CLIENTS)
+parse_options "$@"
 if (( QUICK )); then
   : "${DBS:=sqlite}" "${EVENT_SIZES:=1000 100000}" "${DURATION:=3}" "${WARMUP:=1}" "${REG_SECONDS:=3}"
 else
@@ -78,95 +59,33 @@ else
   : "${REG_SECONDS:=5}"
 fi
 : "${REG_SIZES:=0 1000000}"
-for n in $EVENT_SIZES $REG_SIZES "$DURATION" "$WARMUP" "$CONNECTIONS" "$THREADS" \
-         "$REG_CLIENTS" "$REG_SECONDS"; do
-  [[ $n =~ ^[0-9]+$ ]] || { echo "not a whole number: $n" >&2; exit 2; }
-done
+# shellcheck disable=SC2086  # the lists, one count a word
+need_whole_numbers $EVENT_SIZES $REG_SIZES "$DURATION" "$WARMUP" "$CONNECTIONS" "$THREADS" \
+  "$REG_CLIENTS" "$REG_SECONDS"
 for n in $EVENT_SIZES; do
   (( n >= 100 )) || { echo "--events: every count must be at least 100" >&2; exit 2; }
 done
 [[ -n ${EVENT_SIZES// /} ]] || { echo "--events needs at least one count" >&2; exit 2; }
 (( DURATION >= 1 && CONNECTIONS >= 1 && THREADS >= 1 && THREADS <= CONNECTIONS && REG_CLIENTS >= 1 )) \
   || { echo "need --duration ≥ 1 and 1 ≤ --threads ≤ --connections, --reg-clients ≥ 1" >&2; exit 2; }
-for db in $DBS; do
-  [[ $db == sqlite || $db == postgres ]] || { echo "--db takes sqlite and/or postgres" >&2; exit 2; }
-done
+check_dbs
 read -r -a SIZES <<<"$EVENT_SIZES"
 read -r -a REGS <<<"$REG_SIZES"
 BASE_EVENTS=${SIZES[0]}
 
 TARGETS=(list miss event ics)
-PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-RUST_LOG_LEVEL=${BENCH_RUST_LOG:-warn}
-TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-target}")
-OUT=$TARGET_DIR/bench
 GROWTH=$OUT/growth
 RAW=$GROWTH/raw
 WORK=$GROWTH/work
 LOGS=$GROWTH/logs
 BINS=$GROWTH/bin
 FACTS=$RAW/growth.jsonl
-ADMIN_EMAIL=bench-admin@example.org
-ADMIN_PASSWORD='bench admin passphrase 2026'
-export JWT_SECRET=bench-secret-bench-secret-bench-secret-0123
-export RUST_LOG=$RUST_LOG_LEVEL
-# The seed holds ten years of registrations with names; a deployment's retention job
-# anonymises what is past RETENTION_MONTHS as it goes, but the first pass over a seeded
-# history would run during the measurements. Keep it out unless asked for
-# (BENCH_RETENTION_MONTHS=24 measures a hub doing that first pass).
-export RETENTION_MONTHS=${BENCH_RETENTION_MONTHS:-120}
 
-say() { printf '== %s\n' "$*" >&2; }
-die() { printf 'growth: %s\n' "$*" >&2; exit 1; }
-
-# ------------------------------------------------------------------ tools
-need_tool() {  # command [debian package]
-  command -v "$1" >/dev/null && return 0
-  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-    say "installing ${2:-$1}"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${2:-$1}"; } >/dev/null \
-      || die "could not install ${2:-$1}"
-  else
-    die "$1 is missing: install the Debian package ${2:-$1}"
-  fi
-}
-need_tool wrk
-need_tool sqlite3
-need_tool curl
-need_tool python3
-if [[ " $DBS " == *" postgres "* ]]; then
-  need_tool psql postgresql-client
-  psql -qAtX "$PG_URL" -c 'SELECT 1' >/dev/null 2>&1 \
-    || die "PostgreSQL does not answer at $PG_URL (set PG_URL, or use --db sqlite)"
-fi
+need_tools
 
 # ------------------------------------------------------------------ state and cleanup
-HUB_PID='' PG_DBS=()
-stop_pid() {
-  local pid=$1
-  [[ -n $pid ]] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-drop_pg() {  # drop_pg NAME
-  psql -qX "$PG_URL" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null 2>&1 || true
-}
-cleanup() {
-  local status=$? name
-  stop_pid "$HUB_PID"; HUB_PID=''
-  if (( ! KEEP )); then
-    for name in "${PG_DBS[@]}"; do drop_pg "$name"; done
-    rm -rf "$WORK"
-  fi
-  if (( status != 0 )); then
-    echo "growth: failed (exit $status); logs in $LOGS" >&2
-  fi
-  return $status
-}
+HUB_PID=''
+stop_servers() { stop_pid "$HUB_PID"; HUB_PID=''; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -174,39 +93,9 @@ record() {  # record JSON: one line of the run's facts
   printf '%s\n' "$1" >>"$FACTS"
 }
 
-idle_percent() {  # idle_percent SECONDS: the machine's idle CPU share over that time
-  local _ u n sy i w x y z t1 i1
-  read -r _ u n sy i w x y z _ </proc/stat
-  t1=$((u + n + sy + i + w + x + y + z)) i1=$((i + w))
-  sleep "$1"
-  read -r _ u n sy i w x y z _ </proc/stat
-  echo $(( 100 * (i + w - i1) / (u + n + sy + i + w + x + y + z - t1 + 1) ))
-}
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_ready() {  # wait_ready URL PID SECONDS
-  local i
-  for ((i = 0; i < $3 * 20; i++)); do
-    kill -0 "$2" 2>/dev/null || return 1
-    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true) == 200 ]] && return 0
-    sleep 0.05
-  done
-  return 1
-}
-
 # ------------------------------------------------------------------ build
-mkdir -p "$OUT"
-rm -rf "$RAW" "$WORK" "$LOGS" "$BINS"
-mkdir -p "$RAW" "$WORK" "$LOGS" "$BINS"
-BUILD_SECONDS=0
-if (( BUILD )); then
-  say "cargo build --release --bin llcp-hub --examples"
-  cargo build --release --locked --quiet --bin llcp-hub --examples
-  BUILD_SECONDS=$(( $(date +%s) - RUN_STARTED ))
-fi
+fresh_dirs "$RAW" "$WORK" "$LOGS" "$BINS"
+build_release "cargo build --release --bin llcp-hub --examples" --bin llcp-hub --examples
 # Copies, so that a rebuild in the same tree during the run cannot swap the binaries.
 for b in "$TARGET_DIR/release/llcp-hub" "$TARGET_DIR/release/examples/register_load"; do
   [[ -x $b ]] || die "$b is missing (build it: cargo build --release --bin llcp-hub --examples)"
@@ -220,19 +109,7 @@ HUB=http://127.0.0.1:$PORT
 NOW=$(date +%s)
 
 # ------------------------------------------------------------------ run facts
-cpu=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-mem=$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
-versions="$(rustc --version 2>/dev/null | cut -d' ' -f1-2 || true)"
-sqlite_crate=$(awk '/^name = "libsqlite3-sys"/ {getline; gsub(/"/, "", $3); print $3}' Cargo.lock | head -1)
-versions+=", libsqlite3-sys $sqlite_crate (bundled SQLite)"
-if [[ " $DBS " == *" postgres "* ]]; then
-  versions+=", PostgreSQL $(psql -qAtX "$PG_URL" -c 'SHOW server_version' | cut -d' ' -f1)"
-fi
-revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [[ -n $(git status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock migrations 2>/dev/null) ]]; then
-  revision+=" with uncommitted changes to src"
-fi
-wrk_version=$(wrk --version 2>&1 | head -1 | awk '{print $2}' || true)
+machine_facts
 record "$(python3 -c '
 import json, sys
 a = sys.argv[1:]
@@ -253,35 +130,11 @@ say "plan: $DBS; events: $EVENT_SIZES; registrations (on $BASE_EVENTS events): $
 # prepare DB EVENTS REGS: a fresh, migrated, seeded database with an admin; sets URL and
 # records the seeding time and size.
 prepare() {
-  local db=$1 events=$2 regs=$3 name log=$LOGS/$1.log started seconds size
+  local db=$1 events=$2 regs=$3 name log=$LOGS/$1.log
   name=llcp_growth_$events
   if (( regs > 0 )); then name+=_r$regs; fi
-  case $db in
-    sqlite)
-      URL=sqlite://$WORK/$name.db
-      rm -f "$WORK/$name".db*
-      ;;
-    postgres)
-      drop_pg "$name"
-      psql -qX "$PG_URL" -c "CREATE DATABASE $name" >/dev/null
-      PG_DBS+=("$name")
-      URL=${PG_URL%/*}/$name
-      ;;
-  esac
-  DATABASE_URL=$URL "$BIN" migrate >>"$log" 2>&1 || die "migrate failed (see $log)"
-  printf '%s\n' "$ADMIN_PASSWORD" | DATABASE_URL=$URL "$BIN" admin create \
-    --email "$ADMIN_EMAIL" --name "Bench Admin" >>"$log" 2>&1 || die "admin create failed (see $log)"
-  say "$db: seeding $events events and $regs past registrations"
-  started=$(date +%s.%N)
-  "$ROOT/bench/seed.sh" "$db" "$URL" "$events" "$regs" "$NOW"
-  seconds=$(python3 -c "print(round($(date +%s.%N) - $started, 1))")
-  if [[ $db == sqlite ]]; then
-    size=$(du -cm "$WORK/$name".db* | awk 'END {print $1}')
-  else
-    size=$(psql -qAtX "$URL" -c "SELECT pg_database_size(current_database()) / 1048576")
-  fi
-  record "{\"kind\": \"seed\", \"db\": \"$db\", \"events\": $events, \"registrations\": $regs, \"seconds\": $seconds, \"size_mib\": $size}"
-  say "$db: seeded in $seconds s ($size MiB)"
+  create_db "$db" "$name" "$log" "$events" "$regs"
+  record "{\"kind\": \"seed\", \"db\": \"$db\", \"events\": $events, \"registrations\": $regs, \"seconds\": $SEED_SECONDS, \"size_mib\": $SEED_MIB}"
 }
 
 # drop DB: removes the database prepare made last (unless --keep)
@@ -293,15 +146,8 @@ drop_db() {
   esac
 }
 
-start_hub() {  # start_hub DB: the cache-off hub on URL; sets HUB_PID and TOKEN
-  local log=$LOGS/hub-$1.log
-  (
-    cd "$WORK"
-    export DATABASE_URL=$URL BIND=127.0.0.1:$PORT PUBLIC_BASE_URL=$HUB PUBLIC_CACHE_TTL_MS=0
-    exec "$BIN" serve
-  ) >>"$log" 2>&1 &
-  HUB_PID=$!
-  wait_ready "$HUB/readyz" "$HUB_PID" 120 || die "the hub was not ready within 120 s (see $log)"
+serve() {  # serve DB: the cache-off hub on URL; sets HUB_PID and TOKEN
+  start_hub HUB_PID "$URL" "$PORT" "$LOGS/hub-$1.log" 120 PUBLIC_CACHE_TTL_MS=0
   TOKEN=$(python3 "$ROOT/bench/benchlib.py" token "$HUB" "$ADMIN_EMAIL" "$ADMIN_PASSWORD")
 }
 
@@ -338,7 +184,7 @@ bench_db() {
     idle=$(idle_percent 2)
     (( idle < 90 )) && say "WARNING: the machine is only $idle % idle: other work will disturb the figures"
     prepare "$db" "$events" 0
-    start_hub "$db"
+    serve "$db"
     verified=$(python3 "$ROOT/bench/benchlib.py" verify "$HUB" "$TOKEN" $((events - 19)) "$events")
     SLUG=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["slug"])' "$verified")
     say "$db, $events events: seed checked through the API; warm-up ${WARMUP} s and $DURATION s per target"
@@ -360,7 +206,7 @@ bench_db() {
   for regs in "${REGS[@]}"; do
     [[ $registered == *" $regs "* ]] && continue
     prepare "$db" "$BASE_EVENTS" "$regs"
-    start_hub "$db"
+    serve "$db"
     register "$db" "$regs"
     stop_pid "$HUB_PID"; HUB_PID=''
     drop_db "$db"
