@@ -117,13 +117,11 @@ fn start_reminders(pool: DbPool, base_url: String, interval: std::time::Duration
         loop {
             let base_url = base_url.clone();
             let result = db::run(&pool, move |conn| {
-                db::write_transaction(conn, |conn| {
-                    crate::repo::membership::remind_overdue(
-                        conn,
-                        &base_url,
-                        crate::domain::time::now(),
-                    )
-                })
+                crate::service::membership::remind_overdue(
+                    conn,
+                    &base_url,
+                    crate::domain::time::now(),
+                )
             })
             .await;
             if let Err(e) = result {

@@ -1,7 +1,11 @@
 //! The wording of each notification. Plain text: it reads the same in every client.
 
 use crate::domain::time::in_zone;
+use chrono::NaiveDateTime;
+
+use crate::repo::accounts::AccountRow;
 use crate::repo::events::EventRow;
+use crate::repo::membership::ApplicationRow;
 
 pub use crate::repo::notifications::Message;
 
@@ -102,5 +106,59 @@ pub fn render(notice: &Notice, full_name: &str, event: &EventRow, manage_link: &
         template,
         subject,
         body,
+    }
+}
+/// The applicant's message about a decision.
+pub fn membership_decision(application: &ApplicationRow, applicant: &AccountRow) -> Message {
+    let greeting = format!("Dear {},\n\n", applicant.full_name);
+    let sign_off = "\nLondon Library Change Programme\n";
+    if application.status == crate::repo::membership::APPROVED {
+        Message {
+            template: "membership_approved",
+            subject: "Welcome to the LLCP Community of Practice".into(),
+            body: format!(
+                "{greeting}Your application to join the London Library Change Programme's Community of Practice has been approved: you are now a member. Sign in to explore and contribute; everyone loves a sharer.\n{sign_off}"
+            ),
+        }
+    } else {
+        Message {
+            template: "membership_rejected",
+            subject: "Your Community of Practice application".into(),
+            body: format!(
+                "{greeting}We are sorry: your application to join the Community of Practice was not approved.\nReason: {}\n\nYou are welcome to apply again.\n{sign_off}",
+                application.reason.as_deref().unwrap_or("")
+            ),
+        }
+    }
+}
+
+/// One reminder to admins naming applications past the response promise.
+pub fn overdue_reminder(
+    overdue: &[(ApplicationRow, AccountRow)],
+    base_url: &str,
+    now: NaiveDateTime,
+) -> Message {
+    let mut lines = String::new();
+    for (application, applicant) in overdue {
+        let late = (now - application.respond_by).num_hours();
+        lines.push_str(&format!(
+            "- {} ({}), applied {} UTC, {} h past the promise: {}/api/v1/admin/membership-applications/{}\n",
+            applicant.full_name,
+            applicant.organisation,
+            application.submitted_at.format("%Y-%m-%d %H:%M"),
+            late,
+            base_url,
+            application.id
+        ));
+    }
+    Message {
+        template: "membership_overdue_reminder",
+        subject: format!(
+            "{} Community of Practice application(s) past the response promise",
+            overdue.len()
+        ),
+        body: format!(
+            "These applications are still waiting for a decision:\n\n{lines}\nLondon Library Change Programme\n"
+        ),
     }
 }

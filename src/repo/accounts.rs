@@ -162,6 +162,27 @@ pub fn lock_active_admins(conn: &mut DbConnection) -> Result<Vec<String>, ApiErr
     })
 }
 
+/// Makes the account a member from `now`, unless it already is one.
+pub fn make_member(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<(), ApiError> {
+    diesel::update(
+        accounts::table
+            .find(id)
+            .filter(accounts::member_since.is_null()),
+    )
+    .set(accounts::member_since.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The addresses of admins who may sign in.
+pub fn active_admin_emails(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
+    Ok(accounts::table
+        .filter(accounts::role.eq("admin"))
+        .filter(accounts::disabled.eq(false))
+        .select(accounts::email)
+        .load(conn)?)
+}
+
 pub fn count(conn: &mut DbConnection) -> Result<i64, ApiError> {
     Ok(accounts::table.count().get_result(conn)?)
 }

@@ -7,13 +7,14 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::SignedIn;
-use crate::db::{self, write_transaction};
+use crate::db;
 use crate::domain::Borough;
 use crate::domain::time::{Rfc3339, now, shown_utc};
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::JsonBody;
 use crate::http::problem::Problem;
 use crate::repo::membership::{self, ApplicationRow, NewApplication};
+use crate::service;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -157,9 +158,7 @@ pub async fn apply(
     let account = signed_in.0;
     let sla = state.membership_sla;
     let row = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            membership::submit(conn, &account, &input, sla, now())
-        })
+        service::membership::submit(conn, &account, &input, sla, now())
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -223,7 +222,7 @@ pub struct CommunityStats {
 #[get("/community/stats")]
 pub async fn community_stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let stats = db::run(&state.pool, |conn| {
-        membership::stats(conn, now(), chrono::Duration::days(90))
+        service::membership::stats(conn, now(), chrono::Duration::days(90))
     })
     .await?;
     Ok(HttpResponse::Ok()

@@ -7,14 +7,15 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::db::{self, write_transaction};
+use crate::db;
 use crate::domain::time::{Rfc3339, now, shown_in};
 use crate::domain::{Borough, Email};
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::JsonBody;
 use crate::http::problem::Problem;
 use crate::repo::events::EventRow;
-use crate::repo::registrations::{self, CancelledBy, Idempotency, Registrant, RegistrationRow};
+use crate::repo::registrations::{self as rows, Registrant, RegistrationRow};
+use crate::service::registrations::{self, Idempotency};
 use crate::state::AppState;
 
 pub const MANAGE_TOKEN_HEADER: &str = "x-manage-token";
@@ -31,16 +32,16 @@ pub enum RegistrationStatus {
 impl RegistrationStatus {
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Confirmed => registrations::CONFIRMED,
-            Self::Waitlisted => registrations::WAITLISTED,
-            Self::Cancelled => registrations::CANCELLED,
+            Self::Confirmed => rows::CONFIRMED,
+            Self::Waitlisted => rows::WAITLISTED,
+            Self::Cancelled => rows::CANCELLED,
         }
     }
 
     fn from_db(value: &str) -> Self {
         match value {
-            registrations::CONFIRMED => Self::Confirmed,
-            registrations::WAITLISTED => Self::Waitlisted,
+            rows::CONFIRMED => Self::Confirmed,
+            rows::WAITLISTED => Self::Waitlisted,
             _ => Self::Cancelled,
         }
     }
@@ -228,13 +229,11 @@ pub async fn register(
     let event_key = path.into_inner();
     let links = state.links.clone();
     let registered = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let idempotency = key.as_deref().map(|key| Idempotency {
-                key,
-                request_hash: &fingerprint,
-            });
-            registrations::register(conn, &links, &event_key, &registrant, idempotency, now())
-        })
+        let idempotency = key.as_deref().map(|key| Idempotency {
+            key,
+            request_hash: &fingerprint,
+        });
+        registrations::register(conn, &links, &event_key, &registrant, idempotency, now())
     })
     .await?;
     let id = registered.registration.id.clone();
@@ -250,30 +249,6 @@ pub async fn register(
         .insert_header(("Location", format!("/api/v1/registrations/{id}")))
         .insert_header(("Cache-Control", "no-store"))
         .json(created))
-}
-
-fn unknown_registration() -> ApiError {
-    ApiError::NotFound("No registration matches this id and manage token.".into())
-}
-
-/// The registration if the presented manage token is its own; otherwise 404, whether
-/// the id exists or not.
-fn authorised(
-    conn: &mut db::DbConnection,
-    state: &AppState,
-    id: &str,
-    token: &str,
-) -> Result<(RegistrationRow, EventRow), ApiError> {
-    let row = registrations::find(conn, id)?.ok_or_else(unknown_registration)?;
-    if !state
-        .links
-        .manage_tokens
-        .verify(id, token, &row.manage_token_hash)
-    {
-        return Err(unknown_registration());
-    }
-    let event = crate::repo::events::find(conn, row.event_id)?.ok_or_else(unknown_registration)?;
-    Ok((row, event))
 }
 
 fn manage_token(req: &HttpRequest) -> String {
@@ -307,10 +282,9 @@ pub async fn get_registration(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let token = manage_token(&req);
-    let shared = state.clone();
+    let links = state.links.clone();
     let registration = db::run(&state.pool, move |conn| {
-        let (row, event) = authorised(conn, &shared, &id, &token)?;
-        let position = registrations::position(conn, &row)?;
+        let (row, position, event) = registrations::for_holder(conn, &links, &id, &token)?;
         Ok(Registration::new(row, position, &event))
     })
     .await?;
@@ -343,12 +317,9 @@ pub async fn cancel_registration(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let token = manage_token(&req);
-    let shared = state.clone();
+    let links = state.links.clone();
     db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let (row, _) = authorised(conn, &shared, &id, &token)?;
-            registrations::cancel(conn, &shared.links, &row, CancelledBy::Registrant, now())
-        })
+        registrations::cancel_as_holder(conn, &links, &id, &token, now())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -106,7 +106,8 @@ async fn person(app: &TestApp, admin: &str) -> Person {
     // Two days on, admins are reminded of the application, by name.
     let mut conn = app.pool.get().unwrap();
     let later = llcp_hub::domain::time::now() + Duration::hours(48);
-    let reminded = llcp_hub::repo::membership::remind_overdue(&mut conn, BASE_URL, later).unwrap();
+    let reminded =
+        llcp_hub::service::membership::remind_overdue(&mut conn, BASE_URL, later).unwrap();
     assert_eq!(reminded, 1);
     drop(conn);
     json_of(

@@ -240,7 +240,7 @@ pub async fn admin_update_event(
             let at = now();
             events::update(conn, id, &draft, at)?;
             // A larger capacity gives waiting seats to the waiting list at once.
-            let promoted = registrations::fill_seats(conn, &links, id, at)?;
+            let promoted = crate::service::registrations::fill_seats(conn, &links, id, at)?;
             let fields: Vec<&String> = patch
                 .as_object()
                 .map(|o| o.keys().collect())
@@ -408,7 +408,7 @@ pub async fn admin_cancel_event(
                 ));
             }
             let (row, counts) = load_with_counts(conn, id)?;
-            registrations::notify_event_cancelled(conn, &links, &row, now())?;
+            crate::service::registrations::notify_event_cancelled(conn, &links, &row, now())?;
             let summary = serde_json::json!({"reason": reason});
             audit::record(
                 conn,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Admin;
-use crate::db::{self, DbConnection, write_transaction};
+use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
@@ -16,9 +16,9 @@ use crate::http::pagination::{Page, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::accounts::AccountRow;
-use crate::repo::audit;
-use crate::repo::membership::{self, ApplicationFilter, ApplicationRow, Decision};
+use crate::repo::membership::{self as applications, ApplicationFilter, ApplicationRow};
 use crate::routes::membership::{ApplicationStatus, MembershipApplication};
+use crate::service::membership::{self, Decision};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -160,7 +160,7 @@ pub async fn admin_list_applications(
         overdue_at: query.overdue.unwrap_or(false).then(now),
     };
     let (rows, total) = db::run(&state.pool, move |conn| {
-        membership::list(conn, &filter, page.limit, page.offset)
+        applications::list(conn, &filter, page.limit, page.offset)
     })
     .await?;
     let body = AdminMembershipApplicationList {
@@ -247,43 +247,11 @@ pub async fn admin_get_application(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let (row, account) = db::run(&state.pool, move |conn| {
-        membership::find_with_applicant(conn, &id)
+        applications::find_with_applicant(conn, &id)
     })
     .await?
     .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(AdminMembershipApplication::new(row, account)))
-}
-
-/// Decides one application in its own transaction, with its audit entry.
-fn decide_and_record(
-    conn: &mut DbConnection,
-    id: &str,
-    decision: &Decision,
-    admin: &AccountRow,
-) -> Result<AdminMembershipApplication, ApiError> {
-    write_transaction(conn, |conn| {
-        let at = now();
-        let (row, applicant) = membership::decide(conn, id, decision, admin, at)?;
-        let (action, summary) = match decision {
-            Decision::Approve => (
-                "membership.approve",
-                serde_json::json!({"account_id": applicant.id}),
-            ),
-            Decision::Reject { reason } => (
-                "membership.reject",
-                serde_json::json!({"account_id": applicant.id, "reason": reason}),
-            ),
-        };
-        audit::record(
-            conn,
-            admin,
-            action,
-            ("membership_application", id),
-            summary,
-            at,
-        )?;
-        Ok(AdminMembershipApplication::new(row, applicant))
-    })
 }
 
 /// Approve an application
@@ -310,11 +278,11 @@ pub async fn admin_approve_application(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let actor = admin.0;
-    let decided = db::run(&state.pool, move |conn| {
-        decide_and_record(conn, &id, &Decision::Approve, &actor)
+    let (row, applicant) = db::run(&state.pool, move |conn| {
+        membership::decide(conn, &actor, &id, &Decision::Approve, now())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(decided))
+    Ok(HttpResponse::Ok().json(AdminMembershipApplication::new(row, applicant)))
 }
 
 fn reject_reason(reason: &str) -> Result<String, ApiError> {
@@ -354,11 +322,11 @@ pub async fn admin_reject_application(
     let id = path.into_inner().to_string();
     let actor = admin.0;
     let decision = Decision::Reject { reason };
-    let decided = db::run(&state.pool, move |conn| {
-        decide_and_record(conn, &id, &decision, &actor)
+    let (row, applicant) = db::run(&state.pool, move |conn| {
+        membership::decide(conn, &actor, &id, &decision, now())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(decided))
+    Ok(HttpResponse::Ok().json(AdminMembershipApplication::new(row, applicant)))
 }
 
 /// Decide many applications
@@ -385,10 +353,11 @@ pub async fn admin_bulk_decisions(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let request: BulkDecisions = body.parse_valid()?;
-    let actor = admin.0;
-    let results = db::run(&state.pool, move |conn| {
-        let mut results = Vec::with_capacity(request.decisions.len());
-        for item in request.decisions {
+    let ids: Vec<Uuid> = request.decisions.iter().map(|item| item.id).collect();
+    let items = request
+        .decisions
+        .into_iter()
+        .map(|item| {
             let decision = match (item.decision, item.reason.as_deref()) {
                 (DecisionKind::Approve, _) => Ok(Decision::Approve),
                 (DecisionKind::Reject, Some(reason)) => {
@@ -398,11 +367,22 @@ pub async fn admin_bulk_decisions(
                     Err(ApiError::invalid("reason", "is required to reject"))
                 }
             };
-            let outcome =
-                decision.and_then(|d| decide_and_record(conn, &item.id.to_string(), &d, &actor));
-            results.push(match outcome {
-                Ok(application) => DecisionResult {
-                    id: item.id,
+            (item.id.to_string(), decision)
+        })
+        .collect();
+    let actor = admin.0;
+    let outcomes = db::run(&state.pool, move |conn| {
+        membership::decide_each(conn, &actor, items, now())
+    })
+    .await?;
+    let results = ids
+        .into_iter()
+        .zip(outcomes)
+        .map(|(id, outcome)| match outcome {
+            Ok((row, applicant)) => {
+                let application = AdminMembershipApplication::new(row, applicant);
+                DecisionResult {
+                    id,
                     outcome: if application.application.status == ApplicationStatus::Approved {
                         DecisionOutcome::Approved
                     } else {
@@ -410,19 +390,15 @@ pub async fn admin_bulk_decisions(
                     },
                     application: Some(application),
                     problem: None,
-                },
-                Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
-                Err(ApiError::Unavailable(e)) => return Err(ApiError::Unavailable(e)),
-                Err(e) => DecisionResult {
-                    id: item.id,
-                    outcome: DecisionOutcome::Failed,
-                    application: None,
-                    problem: Some(e.problem()),
-                },
-            });
-        }
-        Ok(results)
-    })
-    .await?;
+                }
+            }
+            Err(e) => DecisionResult {
+                id,
+                outcome: DecisionOutcome::Failed,
+                application: None,
+                problem: Some(e.problem()),
+            },
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(BulkDecisionResults { results }))
 }

@@ -8,16 +8,16 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Admin;
-use crate::db::{self, write_transaction};
+use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::pagination::{Page, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
-use crate::repo::registrations::{self, CancelledBy};
-use crate::repo::{audit, events};
+use crate::repo::{events, registrations};
 use crate::routes::registrations::{Registration, RegistrationStatus};
+use crate::service;
 use crate::state::AppState;
 
 list_envelope!(RegistrationList, Registration);
@@ -169,11 +169,6 @@ pub async fn admin_list_registrations(
     Ok(list_response(&req, page, total, &body))
 }
 
-fn load(conn: &mut db::DbConnection, id: &str) -> Result<registrations::RegistrationRow, ApiError> {
-    registrations::find(conn, id)?
-        .ok_or_else(|| ApiError::NotFound("No registration has this id.".into()))
-}
-
 /// Check a registrant in or out
 ///
 /// Checks a confirmed registrant in (or out) at the event.
@@ -201,31 +196,11 @@ pub async fn admin_update_registration(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let attended = body.parse_valid::<RegistrationPatch>()?.attended;
-    let registration = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            load(conn, &id)?;
-            if registrations::set_attended(conn, &id, attended, now())? != 1 {
-                return Err(ApiError::conflict(
-                    "registration-not-confirmed",
-                    "Only a confirmed registration can be checked in.",
-                ));
-            }
-            let summary = serde_json::json!({"attended": attended});
-            audit::record(
-                conn,
-                &admin.0,
-                "registration.update",
-                ("registration", &id),
-                summary,
-                now(),
-            )?;
-            let row = load(conn, &id)?;
-            let event = events::find(conn, row.event_id)?
-                .ok_or_else(|| ApiError::internal("event vanished"))?;
-            Ok(Registration::new(row, None, &event))
-        })
+    let (row, event) = db::run(&state.pool, move |conn| {
+        service::registrations::set_attended(conn, &admin.0, &id, attended, now())
     })
     .await?;
+    let registration = Registration::new(row, None, &event);
     Ok(HttpResponse::Ok().json(registration))
 }
 
@@ -254,19 +229,7 @@ pub async fn admin_cancel_registration(
     let id = path.into_inner().to_string();
     let links = state.links.clone();
     db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let row = load(conn, &id)?;
-            registrations::cancel(conn, &links, &row, CancelledBy::Admin, now())?;
-            let summary = serde_json::json!({"event_id": row.event_id, "was": row.status});
-            audit::record(
-                conn,
-                &admin.0,
-                "registration.cancel",
-                ("registration", &id),
-                summary,
-                now(),
-            )
-        })
+        service::registrations::cancel_as_admin(conn, &links, &admin.0, &id, now())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
