@@ -12,6 +12,9 @@ use crate::repo::accounts::{self, AccountRow};
 use crate::repo::membership::{self, APPROVED, ApplicationRow, NewApplication, PENDING, REJECTED};
 use crate::repo::{audit, notifications};
 
+/// A decided application and its applicant, as they are after the decision.
+pub type Decided = (ApplicationRow, AccountRow);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Approve,
@@ -68,7 +71,7 @@ pub fn decide(
     id: &str,
     decision: &Decision,
     now: NaiveDateTime,
-) -> Result<(ApplicationRow, AccountRow), ApiError> {
+) -> Result<Decided, ApiError> {
     write_transaction(conn, |conn| {
         membership::find(conn, id)?.ok_or_else(not_found)?;
         let (status, reason) = match decision {
@@ -118,7 +121,7 @@ pub fn decide_each(
     admin: &AccountRow,
     items: Vec<(String, Result<Decision, ApiError>)>,
     now: NaiveDateTime,
-) -> Result<Vec<Result<(ApplicationRow, AccountRow), ApiError>>, ApiError> {
+) -> Result<Vec<Result<Decided, ApiError>>, ApiError> {
     let mut outcomes = Vec::with_capacity(items.len());
     for (id, decision) in items {
         let outcome = decision.and_then(|d| decide(conn, admin, &id, &d, now));
