@@ -4,6 +4,7 @@
 pub mod borough;
 pub mod email;
 pub mod event;
+pub mod page;
 pub mod password;
 pub mod slug;
 pub mod time;

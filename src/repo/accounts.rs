@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::accounts;
+use crate::domain::page::Page;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -102,17 +103,21 @@ fn filtered(filter: &AccountFilter) -> accounts::BoxedQuery<'static, crate::db::
 pub fn list(
     conn: &mut DbConnection,
     filter: &AccountFilter,
-    limit: i64,
-    offset: i64,
+    page: Page,
 ) -> Result<(Vec<AccountRow>, i64), ApiError> {
-    let total = filtered(filter).count().get_result(conn)?;
-    let rows = filtered(filter)
-        .order((accounts::created_at.asc(), accounts::id.asc()))
-        .limit(limit)
-        .offset(offset)
-        .select(AccountRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    super::paged(
+        conn,
+        page,
+        |conn, limit, offset| {
+            filtered(filter)
+                .order((accounts::created_at.asc(), accounts::id.asc()))
+                .limit(limit)
+                .offset(offset)
+                .select(AccountRow::as_select())
+                .load(conn)
+        },
+        |conn| filtered(filter).count().get_result(conn),
+    )
 }
 
 pub fn set_role_and_disabled(

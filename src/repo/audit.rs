@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::audit_log as al;
 use crate::db::{DbConnection, MultiBackend};
+use crate::domain::page::Page;
 use crate::error::ApiError;
 use crate::repo::accounts::AccountRow;
 
@@ -86,15 +87,19 @@ fn filtered(filter: &AuditFilter) -> al::BoxedQuery<'static, MultiBackend> {
 pub fn list(
     conn: &mut DbConnection,
     filter: &AuditFilter,
-    limit: i64,
-    offset: i64,
+    page: Page,
 ) -> Result<(Vec<AuditRow>, i64), ApiError> {
-    let total = filtered(filter).count().get_result(conn)?;
-    let rows = filtered(filter)
-        .order(al::id.desc())
-        .limit(limit)
-        .offset(offset)
-        .select(AuditRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    super::paged(
+        conn,
+        page,
+        |conn, limit, offset| {
+            filtered(filter)
+                .order(al::id.desc())
+                .limit(limit)
+                .offset(offset)
+                .select(AuditRow::as_select())
+                .load(conn)
+        },
+        |conn| filtered(filter).count().get_result(conn),
+    )
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{bulletins as b, events};
+use crate::domain::page::Page;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -105,8 +106,7 @@ pub fn find_by_number(
 pub fn list(
     conn: &mut DbConnection,
     published_only: bool,
-    limit: i64,
-    offset: i64,
+    page: Page,
 ) -> Result<(Vec<BulletinRow>, i64), ApiError> {
     let filtered = || {
         let mut query = b::table.into_boxed();
@@ -115,14 +115,19 @@ pub fn list(
         }
         query
     };
-    let total = filtered().count().get_result(conn)?;
-    let rows = filtered()
-        .order(b::number.desc())
-        .limit(limit)
-        .offset(offset)
-        .select(BulletinRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    super::paged(
+        conn,
+        page,
+        |conn, limit, offset| {
+            filtered()
+                .order(b::number.desc())
+                .limit(limit)
+                .offset(offset)
+                .select(BulletinRow::as_select())
+                .load(conn)
+        },
+        |conn| filtered().count().get_result(conn),
+    )
 }
 
 pub fn publish(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<usize, ApiError> {

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{accounts, membership_applications as ma};
 use crate::db::{DbConnection, MultiBackend};
+use crate::domain::page::Page;
 use crate::error::ApiError;
 use crate::repo::accounts::AccountRow;
 
@@ -206,18 +207,22 @@ pub fn claim_for_reminder(
 pub fn list(
     conn: &mut DbConnection,
     filter: &ApplicationFilter,
-    limit: i64,
-    offset: i64,
+    page: Page,
 ) -> Result<(Vec<(ApplicationRow, AccountRow)>, i64), ApiError> {
-    let total = filtered(filter).count().get_result(conn)?;
-    let rows = filtered(filter)
-        .inner_join(accounts::table)
-        .order((ma::submitted_at.asc(), ma::id.asc()))
-        .limit(limit)
-        .offset(offset)
-        .select((ApplicationRow::as_select(), AccountRow::as_select()))
-        .load(conn)?;
-    Ok((rows, total))
+    super::paged(
+        conn,
+        page,
+        |conn, limit, offset| {
+            filtered(filter)
+                .inner_join(accounts::table)
+                .order((ma::submitted_at.asc(), ma::id.asc()))
+                .limit(limit)
+                .offset(offset)
+                .select((ApplicationRow::as_select(), AccountRow::as_select()))
+                .load(conn)
+        },
+        |conn| filtered(filter).count().get_result(conn),
+    )
 }
 
 /// Applications waiting for a decision, and those of them past `respond_by` at `now`.

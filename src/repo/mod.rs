@@ -10,6 +10,29 @@ pub mod personal_data;
 pub mod refresh_tokens;
 pub mod registrations;
 
+use diesel::QueryResult;
+
+use crate::db::DbConnection;
+use crate::domain::page::Page;
+use crate::error::ApiError;
+
+/// One page of a list and its total over all pages. `rows` loads the page (with the
+/// limit and offset it is given); `count` counts the whole list, and runs only when the
+/// page does not already show the total, so most short lists are one query.
+pub fn paged<T>(
+    conn: &mut DbConnection,
+    page: Page,
+    rows: impl FnOnce(&mut DbConnection, i64, i64) -> QueryResult<Vec<T>>,
+    count: impl FnOnce(&mut DbConnection) -> QueryResult<i64>,
+) -> Result<(Vec<T>, i64), ApiError> {
+    let items = rows(conn, page.limit, page.offset)?;
+    let total = match page.known_total(items.len()) {
+        Some(total) => total,
+        None => count(conn)?,
+    };
+    Ok((items, total))
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
 pub fn like_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::db::DbConnection;
 use crate::db::schema::notifications as n;
+use crate::domain::page::Page;
 use crate::error::ApiError;
 
 /// A rendered message, as queued.
@@ -162,8 +163,7 @@ pub fn mark_attempt_failed(
 pub fn list(
     conn: &mut DbConnection,
     status: Option<&str>,
-    limit: i64,
-    offset: i64,
+    page: Page,
 ) -> Result<(Vec<NotificationRow>, i64), ApiError> {
     let filtered = || {
         let mut query = n::table.into_boxed();
@@ -179,14 +179,19 @@ pub fn list(
         }
         query
     };
-    let total = filtered().count().get_result(conn)?;
-    let rows = filtered()
-        .order((n::created_at.desc(), n::id.desc()))
-        .limit(limit)
-        .offset(offset)
-        .select(NotificationRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    super::paged(
+        conn,
+        page,
+        |conn, limit, offset| {
+            filtered()
+                .order((n::created_at.desc(), n::id.desc()))
+                .limit(limit)
+                .offset(offset)
+                .select(NotificationRow::as_select())
+                .load(conn)
+        },
+        |conn| filtered().count().get_result(conn),
+    )
 }
 
 /// Messages waiting to be sent, and those given up on.

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{idempotency_keys as ik, registrations as r};
+use crate::domain::page::Page;
 use crate::error::ApiError;
 
 pub const CONFIRMED: &str = "confirmed";
@@ -272,12 +273,13 @@ pub fn counts(conn: &mut DbConnection, event_id: i64) -> Result<Counts, ApiError
 /// A registration with its waiting-list position (while waitlisted).
 pub type Positioned = (RegistrationRow, Option<i64>);
 
-/// An event's registrations in arrival order, with waiting-list positions.
+/// An event's registrations in arrival order, with waiting-list positions: one page,
+/// or all of them.
 pub fn list_for_event(
     conn: &mut DbConnection,
     event_id: i64,
     status: Option<&str>,
-    page: Option<(i64, i64)>,
+    page: Option<Page>,
 ) -> Result<(Vec<Positioned>, i64), ApiError> {
     let filtered = || {
         let mut query = r::table.filter(r::event_id.eq(event_id)).into_boxed();
@@ -286,14 +288,24 @@ pub fn list_for_event(
         }
         query
     };
-    let total = filtered().count().get_result(conn)?;
-    let mut query = filtered()
-        .order(r::seq.asc())
-        .select(RegistrationRow::as_select());
-    if let Some((limit, offset)) = page {
-        query = query.limit(limit).offset(offset);
-    }
-    let rows: Vec<RegistrationRow> = query.load(conn)?;
+    let ordered = || {
+        filtered()
+            .order(r::seq.asc())
+            .select(RegistrationRow::as_select())
+    };
+    let (rows, total) = match page {
+        Some(page) => super::paged(
+            conn,
+            page,
+            |conn, limit, offset| ordered().limit(limit).offset(offset).load(conn),
+            |conn| filtered().count().get_result(conn),
+        )?,
+        None => {
+            let rows: Vec<RegistrationRow> = ordered().load(conn)?;
+            let total = rows.len() as i64;
+            (rows, total)
+        }
+    };
     // Positions of the page's waitlisted rows: one count for the first, then ascend.
     let mut out = Vec::with_capacity(rows.len());
     let mut next_position: Option<i64> = None;

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::db::{self, DbConnection};
@@ -11,7 +11,7 @@ use crate::domain::Email;
 use crate::domain::time::{Rfc3339, shown_utc};
 use crate::error::{ApiError, FieldError};
 use crate::feeds::atom;
-use crate::http::pagination::{Page, list_response};
+use crate::http::pagination::{Page, PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::bulletins::{self, BulletinRow, BulletinValues};
@@ -253,26 +253,17 @@ impl BulletinInput {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct BulletinQuery {
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<i64>,
-    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
-    pub offset: Option<i64>,
-}
-
 /// A page of bulletins (drafts too unless `published_only`), newest first.
 pub async fn bulletin_page(
     req: &HttpRequest,
     state: &web::Data<AppState>,
-    query: &BulletinQuery,
+    paging: &PageParams,
     published_only: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let page = Page::of(query.limit, query.offset)?;
+    let page = paging.page()?;
     let shared = state.clone();
     let (items, total) = db::run(&state.pool, move |conn| {
-        let (rows, total) = bulletins::list(conn, published_only, page.limit, page.offset)?;
+        let (rows, total) = bulletins::list(conn, published_only, page)?;
         let items = rows
             .into_iter()
             .map(|row| Bulletin::load(conn, row, &shared))
@@ -280,13 +271,8 @@ pub async fn bulletin_page(
         Ok((items, total))
     })
     .await?;
-    let body = BulletinList {
-        items,
-        total,
-        limit: page.limit,
-        offset: page.offset,
-    };
-    Ok(list_response(req, page, total, &body))
+    let body = BulletinList::new(items, total, page);
+    Ok(list_response(req, &body))
 }
 
 /// List published bulletins
@@ -295,7 +281,7 @@ pub async fn bulletin_page(
 #[utoipa::path(
     operation_id = "list_bulletins",
     tag = "bulletins",
-    params(BulletinQuery),
+    params(PageParams),
     responses(
         (status = 200, body = BulletinList),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -305,9 +291,9 @@ pub async fn bulletin_page(
 pub async fn list_bulletins(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<BulletinQuery>,
+    paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    bulletin_page(&req, &state, &query, true).await
+    bulletin_page(&req, &state, &paging, true).await
 }
 
 /// Get a published bulletin
@@ -350,7 +336,17 @@ pub async fn get_bulletin(
 )]
 #[get("/bulletins.atom")]
 pub async fn bulletins_atom(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let (rows, _) = db::run(&state.pool, |conn| bulletins::list(conn, true, 50, 0)).await?;
+    let (rows, _) = db::run(&state.pool, |conn| {
+        bulletins::list(
+            conn,
+            true,
+            Page {
+                limit: 50,
+                offset: 0,
+            },
+        )
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type(atom::CONTENT_TYPE)
         .body(atom::feed(&rows, &state.links)))

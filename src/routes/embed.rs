@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::feeds::embed::{
     DOCUMENT_CSP, EmbedEvent, EventsDocument, SCRIPT, STYLESHEET, register_page_path,
 };
+use crate::http::pagination::PageParams;
 use crate::http::problem::Problem;
 use crate::routes::events::{Event, EventQuery, published_upcoming};
 use crate::state::AppState;
@@ -19,7 +20,7 @@ use crate::state::AppState;
 #[utoipa::path(
     operation_id = "get_embedded_events",
     tag = "embed",
-    params(EventQuery),
+    params(EventQuery, PageParams),
     responses(
         (status = 200, description = "An HTML document listing the events", body = String, content_type = "text/html"),
         (status = 400, description = "A malformed filter", body = Problem, content_type = "application/problem+json"),
@@ -30,8 +31,9 @@ use crate::state::AppState;
 pub async fn embed_events(
     state: web::Data<AppState>,
     query: web::Query<EventQuery>,
+    paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let events = published_upcoming(&state, &query)
+    let events = published_upcoming(&state, &query, paging.page()?)
         .await?
         .into_iter()
         .map(|row| {

@@ -13,7 +13,7 @@ use crate::domain::time::{DateBound, FilterTime, Rfc3339, now, parse_filter_time
 use crate::error::ApiError;
 use crate::feeds::embed::register_page_path;
 use crate::feeds::ics;
-use crate::http::pagination::{Page, list_response};
+use crate::http::pagination::{Page, PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::events::{self, EventFilter, EventRow};
@@ -174,17 +174,9 @@ pub struct EventQuery {
     /// Words to find in the title, summary or description (any letter case).
     #[param(max_length = 200)]
     pub q: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<i64>,
-    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
-    pub offset: Option<i64>,
 }
 
 impl EventQuery {
-    pub fn page(&self) -> Result<Page, ApiError> {
-        Page::of(self.limit, self.offset)
-    }
-
     /// The filter; `upcoming_by_default` applies `from = now` when `from` is absent.
     pub fn filter(
         &self,
@@ -233,13 +225,10 @@ impl EventQuery {
 pub async fn published_upcoming(
     state: &AppState,
     query: &EventQuery,
+    page: Page,
 ) -> Result<Vec<EventRow>, ApiError> {
-    let page = query.page()?;
     let filter = query.filter(true, true)?;
-    db::run(&state.pool, move |conn| {
-        events::page(conn, &filter, page.limit, page.offset)
-    })
-    .await
+    db::run(&state.pool, move |conn| events::page(conn, &filter, page)).await
 }
 
 /// List published events
@@ -248,7 +237,7 @@ pub async fn published_upcoming(
 #[utoipa::path(
     operation_id = "list_events",
     tag = "events",
-    params(EventQuery),
+    params(EventQuery, PageParams),
     responses(
         (status = 200, description = "A page of events; `Link` names the next and previous pages", body = EventList),
         (status = 400, description = "A malformed filter", body = Problem, content_type = "application/problem+json"),
@@ -260,13 +249,11 @@ pub async fn list_events(
     req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<EventQuery>,
+    paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.page()?;
+    let page = paging.page()?;
     let filter = query.filter(true, true)?;
-    let (rows, total) = db::run(&state.pool, move |conn| {
-        events::list(conn, &filter, page.limit, page.offset)
-    })
-    .await?;
+    let (rows, total) = db::run(&state.pool, move |conn| events::list(conn, &filter, page)).await?;
     let body = EventList {
         items: rows
             .into_iter()
@@ -276,7 +263,7 @@ pub async fn list_events(
         limit: page.limit,
         offset: page.offset,
     };
-    Ok(list_response(&req, page, total, &body))
+    Ok(list_response(&req, &body))
 }
 
 /// One event's `Last-Modified`: its last edit (the ETag stays the validator).
@@ -432,7 +419,7 @@ fn calendar_response(
 #[utoipa::path(
     operation_id = "get_events_calendar",
     tag = "events",
-    params(EventQuery),
+    params(EventQuery, PageParams),
     responses(
         (status = 200, description = "An iCalendar feed", body = String, content_type = "text/calendar"),
         (status = 400, description = "A malformed filter", body = Problem, content_type = "application/problem+json"),
@@ -443,10 +430,10 @@ fn calendar_response(
 pub async fn list_events_ics(
     state: web::Data<AppState>,
     query: web::Query<EventQuery>,
+    paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut query = query.into_inner();
-    query.limit = query.limit.or(Some(CALENDAR_DEFAULT_LIMIT));
-    let rows = published_upcoming(&state, &query).await?;
+    let page = Page::new(paging.limit.or(Some(CALENDAR_DEFAULT_LIMIT)), paging.offset)?;
+    let rows = published_upcoming(&state, &query, page).await?;
     Ok(calendar_response(
         "London Library Change Programme events",
         &rows,

@@ -10,7 +10,7 @@ use crate::db::{self, write_transaction};
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
-use crate::http::pagination::{Page, list_response};
+use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::accounts::{self, AccountFilter};
@@ -28,10 +28,6 @@ pub struct AccountQuery {
     /// Part of an email address.
     #[param(max_length = 254)]
     pub email: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<i64>,
-    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
-    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -48,7 +44,7 @@ pub struct AccountPatch {
 #[utoipa::path(
     operation_id = "list_accounts",
     tag = "admin",
-    params(AccountQuery),
+    params(AccountQuery, PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, body = AccountList),
@@ -63,9 +59,10 @@ pub async fn admin_list_accounts(
     _admin: Admin,
     state: web::Data<AppState>,
     query: web::Query<AccountQuery>,
+    paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = Page::of(query.limit, query.offset)?;
+    let page = paging.page()?;
     if query
         .email
         .as_ref()
@@ -81,7 +78,7 @@ pub async fn admin_list_accounts(
         email_contains: query.email.filter(|e| !e.trim().is_empty()),
     };
     let (items, total) = db::run(&state.pool, move |conn| {
-        let (rows, total) = accounts::list(conn, &filter, page.limit, page.offset)?;
+        let (rows, total) = accounts::list(conn, &filter, page)?;
         let items = rows
             .into_iter()
             .map(|row| Account::load(conn, row))
@@ -89,13 +86,8 @@ pub async fn admin_list_accounts(
         Ok((items, total))
     })
     .await?;
-    let body = AccountList {
-        items,
-        total,
-        limit: page.limit,
-        offset: page.offset,
-    };
-    Ok(list_response(&req, page, total, &body))
+    let body = AccountList::new(items, total, page);
+    Ok(list_response(&req, &body))
 }
 
 /// Change an account's role or status

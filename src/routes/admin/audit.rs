@@ -8,7 +8,7 @@ use crate::auth::Admin;
 use crate::db;
 use crate::domain::time::{DateBound, Rfc3339, parse_filter_time, shown_utc};
 use crate::error::ApiError;
-use crate::http::pagination::{Page, list_response};
+use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::audit::{self, AuditFilter, AuditRow};
@@ -60,10 +60,6 @@ pub struct AuditQuery {
     /// Before this time; a date includes that whole day.
     #[param(value_type = Option<crate::domain::time::FilterTime>)]
     pub to: Option<String>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<i64>,
-    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
-    pub offset: Option<i64>,
 }
 
 /// List audit log entries
@@ -72,7 +68,7 @@ pub struct AuditQuery {
 #[utoipa::path(
     operation_id = "list_audit_entries",
     tag = "admin",
-    params(AuditQuery),
+    params(AuditQuery, PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, body = AuditLog),
@@ -87,9 +83,10 @@ pub async fn admin_audit_log(
     _admin: Admin,
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
+    paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = Page::of(query.limit, query.offset)?;
+    let page = paging.page()?;
     let time = |raw: &Option<String>, name: &str, bound| -> Result<_, ApiError> {
         raw.as_deref()
             .map(|t| parse_filter_time(t, bound))
@@ -104,15 +101,11 @@ pub async fn admin_audit_log(
         target_type: query.target_type,
         target_id: query.target_id,
     };
-    let (rows, total) = db::run(&state.pool, move |conn| {
-        audit::list(conn, &filter, page.limit, page.offset)
-    })
-    .await?;
-    let body = AuditLog {
-        items: rows.into_iter().map(AuditEntry::from).collect(),
+    let (rows, total) = db::run(&state.pool, move |conn| audit::list(conn, &filter, page)).await?;
+    let body = AuditLog::new(
+        rows.into_iter().map(AuditEntry::from).collect(),
         total,
-        limit: page.limit,
-        offset: page.offset,
-    };
-    Ok(list_response(&req, page, total, &body))
+        page,
+    );
+    Ok(list_response(&req, &body))
 }

@@ -8,11 +8,12 @@ use crate::db::{self, DbConnection, write_transaction};
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, JsonObject, check_patch_fields, from_value};
+use crate::http::pagination::PageParams;
 use crate::http::problem::Problem;
 use crate::repo::audit;
 use crate::repo::bulletins::{self, BulletinRow};
 use crate::routes::bulletins::{
-    Bulletin, BulletinInput, BulletinList, BulletinPatch, BulletinQuery, bulletin_page,
+    Bulletin, BulletinInput, BulletinList, BulletinPatch, bulletin_page,
 };
 use crate::state::AppState;
 
@@ -30,7 +31,7 @@ fn load(conn: &mut DbConnection, id: i64) -> Result<BulletinRow, ApiError> {
 #[utoipa::path(
     operation_id = "list_bulletins_as_admin",
     tag = "admin",
-    params(BulletinQuery),
+    params(PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, body = BulletinList),
@@ -44,9 +45,9 @@ pub async fn admin_list_bulletins(
     req: HttpRequest,
     _admin: Admin,
     state: web::Data<AppState>,
-    query: web::Query<BulletinQuery>,
+    paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    bulletin_page(&req, &state, &query, false).await
+    bulletin_page(&req, &state, &paging, false).await
 }
 
 /// Create a bulletin

@@ -11,7 +11,7 @@ use crate::db::{self, write_transaction};
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, JsonObject, check_patch_fields, from_value};
-use crate::http::pagination::list_response;
+use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::events::{self, EventRow};
@@ -87,7 +87,7 @@ fn load(conn: &mut db::DbConnection, id: i64) -> Result<EventRow, ApiError> {
 #[utoipa::path(
     operation_id = "list_events_as_admin",
     tag = "admin",
-    params(EventQuery),
+    params(EventQuery, PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, body = AdminEventList),
@@ -102,11 +102,12 @@ pub async fn admin_list_events(
     _admin: Admin,
     state: web::Data<AppState>,
     query: web::Query<EventQuery>,
+    paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.page()?;
+    let page = paging.page()?;
     let filter = query.filter(false, false)?;
     let (rows, total) = db::run(&state.pool, move |conn| {
-        let (rows, total) = events::list(conn, &filter, page.limit, page.offset)?;
+        let (rows, total) = events::list(conn, &filter, page)?;
         Ok((with_counts(conn, rows)?, total))
     })
     .await?;
@@ -119,7 +120,7 @@ pub async fn admin_list_events(
         limit: page.limit,
         offset: page.offset,
     };
-    Ok(list_response(&req, page, total, &body))
+    Ok(list_response(&req, &body))
 }
 
 /// Create an event

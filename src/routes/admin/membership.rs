@@ -12,7 +12,7 @@ use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
-use crate::http::pagination::{Page, list_response};
+use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::accounts::AccountRow;
@@ -63,10 +63,6 @@ pub struct ApplicationQuery {
     pub status: Option<ApplicationStatus>,
     /// Only pending applications past `respond_by`.
     pub overdue: Option<bool>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<i64>,
-    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
-    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -138,7 +134,7 @@ fn not_found() -> ApiError {
 #[utoipa::path(
     operation_id = "list_membership_applications",
     tag = "admin",
-    params(ApplicationQuery),
+    params(ApplicationQuery, PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, body = AdminMembershipApplicationList),
@@ -153,14 +149,15 @@ pub async fn admin_list_applications(
     _admin: Admin,
     state: web::Data<AppState>,
     query: web::Query<ApplicationQuery>,
+    paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = Page::of(query.limit, query.offset)?;
+    let page = paging.page()?;
     let filter = ApplicationFilter {
         status: query.status.map(|s| s.as_str().to_string()),
         overdue_at: query.overdue.unwrap_or(false).then(now),
     };
     let (rows, total) = db::run(&state.pool, move |conn| {
-        applications::list(conn, &filter, page.limit, page.offset)
+        applications::list(conn, &filter, page)
     })
     .await?;
     let body = AdminMembershipApplicationList {
@@ -172,7 +169,7 @@ pub async fn admin_list_applications(
         limit: page.limit,
         offset: page.offset,
     };
-    Ok(list_response(&req, page, total, &body))
+    Ok(list_response(&req, &body))
 }
 
 /// The promise, measured: what waits now, and decisions in the last 30 days.

@@ -8,7 +8,7 @@ use crate::auth::Admin;
 use crate::db;
 use crate::domain::time::{Rfc3339, shown_utc};
 use crate::error::ApiError;
-use crate::http::pagination::{Page, list_response};
+use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::notifications::{self, NotificationRow};
@@ -73,10 +73,6 @@ list_envelope!(NotificationList, Notification);
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     pub status: Option<NotificationStatus>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<i64>,
-    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
-    pub offset: Option<i64>,
 }
 
 /// List outgoing notifications
@@ -85,7 +81,7 @@ pub struct NotificationQuery {
 #[utoipa::path(
     operation_id = "list_notifications",
     tag = "admin",
-    params(NotificationQuery),
+    params(NotificationQuery, PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, body = NotificationList),
@@ -100,22 +96,22 @@ pub async fn admin_list_notifications(
     _admin: Admin,
     state: web::Data<AppState>,
     query: web::Query<NotificationQuery>,
+    paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = Page::of(query.limit, query.offset)?;
+    let page = paging.page()?;
     let status = query.status.map(|s| match s {
         NotificationStatus::Queued => "queued",
         NotificationStatus::Sent => "sent",
         NotificationStatus::Failed => "failed",
     });
     let (rows, total) = db::run(&state.pool, move |conn| {
-        notifications::list(conn, status, page.limit, page.offset)
+        notifications::list(conn, status, page)
     })
     .await?;
-    let body = NotificationList {
-        items: rows.into_iter().map(Notification::from).collect(),
+    let body = NotificationList::new(
+        rows.into_iter().map(Notification::from).collect(),
         total,
-        limit: page.limit,
-        offset: page.offset,
-    };
-    Ok(list_response(&req, page, total, &body))
+        page,
+    );
+    Ok(list_response(&req, &body))
 }

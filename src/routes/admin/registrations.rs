@@ -12,7 +12,7 @@ use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
-use crate::http::pagination::{Page, list_response};
+use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::{events, registrations};
@@ -26,10 +26,6 @@ list_envelope!(RegistrationList, Registration);
 #[into_params(parameter_in = Query)]
 pub struct RegistrationQuery {
     pub status: Option<RegistrationStatus>,
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<i64>,
-    #[param(minimum = 0, maximum = 1_000_000_000, default = 0)]
-    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -108,7 +104,7 @@ fn csv_export(rows: &[Registration]) -> Result<Vec<u8>, ApiError> {
 #[utoipa::path(
     operation_id = "list_event_registrations",
     tag = "admin",
-    params(("id" = i64, Path, description = "The event's id"), RegistrationQuery),
+    params(("id" = i64, Path, description = "The event's id"), RegistrationQuery, PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "JSON page, or the CSV export", content(
@@ -128,20 +124,17 @@ pub async fn admin_list_registrations(
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<RegistrationQuery>,
+    paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let event_id = path.into_inner();
-    let page = Page::of(query.limit, query.offset)?;
+    let page = paging.page()?;
     let csv = wants_csv(&req);
     let status = query.status.map(|s| s.as_str());
     let (event, rows, total) = db::run(&state.pool, move |conn| {
         let event = events::find(conn, event_id)?
             .ok_or_else(|| ApiError::NotFound("No event has this id.".into()))?;
-        let paging = if csv {
-            None
-        } else {
-            Some((page.limit, page.offset))
-        };
-        let (rows, total) = registrations::list_for_event(conn, event_id, status, paging)?;
+        let (rows, total) =
+            registrations::list_for_event(conn, event_id, status, (!csv).then_some(page))?;
         Ok((event, rows, total))
     })
     .await?;
@@ -160,13 +153,8 @@ pub async fn admin_list_registrations(
             .insert_header(("Cache-Control", "no-store"))
             .body(body));
     }
-    let body = RegistrationList {
-        items,
-        total,
-        limit: page.limit,
-        offset: page.offset,
-    };
-    Ok(list_response(&req, page, total, &body))
+    let body = RegistrationList::new(items, total, page);
+    Ok(list_response(&req, &body))
 }
 
 /// Check a registrant in or out
