@@ -388,11 +388,8 @@ pub fn page(
     Ok(page_query(filter, page.limit, page.offset).load(conn)?)
 }
 
-fn page_query(
-    filter: &EventFilter,
-    limit: i64,
-    offset: i64,
-) -> diesel::dsl::Limit<
+/// Matching events, soonest first, one page of them.
+type PageQuery = diesel::dsl::Limit<
     diesel::dsl::Offset<
         diesel::dsl::Order<
             diesel::dsl::Select<
@@ -405,7 +402,9 @@ fn page_query(
             ),
         >,
     >,
-> {
+>;
+
+fn page_query(filter: &EventFilter, limit: i64, offset: i64) -> PageQuery {
     filtered(filter)
         .select(EventRow::as_select())
         .order((events::starts_at.asc(), events::id.asc()))
