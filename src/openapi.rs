@@ -52,6 +52,20 @@ impl Modify for BearerScheme {
     }
 }
 
+/// A problem+json response with this description.
+fn problem(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
 /// The operations of a path, whatever their method.
 fn operations_mut(
     item: &mut utoipa::openapi::PathItem,
@@ -82,18 +96,6 @@ const STATIC_PATHS: [&str; 4] = [
 
 impl Modify for ServerErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let problem = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build()
-        };
         for (path, item) in openapi.paths.paths.iter_mut() {
             if STATIC_PATHS.contains(&path.as_str()) {
                 continue;
@@ -133,6 +135,35 @@ impl Modify for ServerErrors {
     }
 }
 
+/// Every operation that takes the bearer token can answer 401 (no valid access token)
+/// and, under `/api/v1/admin/`, 403 (the account is not an admin): stated here once,
+/// unless an operation says more about its own.
+struct AuthErrors;
+
+impl Modify for AuthErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let admin_only = path.starts_with("/api/v1/admin/");
+            for operation in operations_mut(item) {
+                let takes_bearer = serde_json::to_value(&operation.security)
+                    .is_ok_and(|security| security.to_string().contains("\"bearer\""));
+                if !takes_bearer {
+                    continue;
+                }
+                let responses = &mut operation.responses.responses;
+                responses.entry("401".into()).or_insert_with(|| {
+                    problem("No valid access token: missing, malformed or expired, or its account is disabled").into()
+                });
+                if admin_only {
+                    responses.entry("403".into()).or_insert_with(|| {
+                        problem("`admin-only`: the account is not an admin").into()
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// The document, and what the route registrations said beside it.
 pub struct Contract {
     pub spec: utoipa::openapi::OpenApi,
@@ -148,6 +179,7 @@ pub fn build() -> Contract {
         .split_for_parts();
     let public_routes = PublicRoutes::take_from(&mut spec);
     // After the paths are in: `ApiDoc`'s own modifiers run before routes are added.
+    AuthErrors.modify(&mut spec);
     ServerErrors.modify(&mut spec);
     Contract {
         spec: for_generated_clients(spec),
@@ -254,4 +286,27 @@ pub fn spec_json() -> String {
     let mut json = build_spec().to_pretty_json().unwrap_or_default();
     json.push('\n');
     json
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_bearer_operation_documents_401_and_every_admin_one_403() {
+        let doc = serde_json::to_value(super::build_spec()).unwrap();
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if !op["security"].to_string().contains("\"bearer\"") {
+                    continue;
+                }
+                checked += 1;
+                let responses = &op["responses"];
+                assert!(responses.get("401").is_some(), "{method} {path}: no 401");
+                if path.starts_with("/api/v1/admin/") {
+                    assert!(responses.get("403").is_some(), "{method} {path}: no 403");
+                }
+            }
+        }
+        assert!(checked > 30, "only {checked} bearer operations found");
+    }
 }

@@ -226,7 +226,6 @@ pub async fn sign_up(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
     security(("bearer" = [])),
     responses(
         (status = 200, body = Account),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]

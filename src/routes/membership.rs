@@ -142,7 +142,6 @@ impl ApplicationRequest {
     responses(
         (status = 201, body = MembershipApplication),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`application-pending` or `already-member`", body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -175,7 +174,6 @@ pub async fn apply(
     security(("bearer" = [])),
     responses(
         (status = 200, body = MembershipApplication),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "You have not applied", body = Problem, content_type = "application/problem+json"),
     )
 )]

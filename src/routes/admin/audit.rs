@@ -73,8 +73,6 @@ pub struct AuditQuery {
     responses(
         (status = 200, body = AuditLog),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/admin/audit-log")]

@@ -36,8 +36,6 @@ fn load(conn: &mut DbConnection, id: i64) -> Result<BulletinRow, ApiError> {
     responses(
         (status = 200, body = BulletinList),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/admin/bulletins")]
@@ -61,8 +59,6 @@ pub async fn admin_list_bulletins(
     responses(
         (status = 201, body = Bulletin),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`bulletin-number-taken`", body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -111,8 +107,6 @@ pub async fn admin_create_bulletin(
     security(("bearer" = [])),
     responses(
         (status = 200, body = Bulletin),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -144,8 +138,6 @@ pub async fn admin_get_bulletin(
     responses(
         (status = 200, body = Bulletin),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`bulletin-number-taken`", body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
@@ -201,8 +193,6 @@ pub async fn admin_update_bulletin(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`bulletin-published`", body = Problem, content_type = "application/problem+json"),
     )
@@ -248,8 +238,6 @@ pub async fn admin_delete_bulletin(
     security(("bearer" = [])),
     responses(
         (status = 200, body = Bulletin),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`bulletin-already-published`", body = Problem, content_type = "application/problem+json"),
     )

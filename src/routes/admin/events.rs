@@ -92,8 +92,6 @@ fn load(conn: &mut db::DbConnection, id: i64) -> Result<EventRow, ApiError> {
     responses(
         (status = 200, body = AdminEventList),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/admin/events")]
@@ -134,8 +132,6 @@ pub async fn admin_list_events(
     responses(
         (status = 201, description = "The draft; `Location` is its admin URL", body = AdminEvent),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`slug-taken`", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
@@ -182,8 +178,6 @@ pub async fn admin_create_event(
     security(("bearer" = [])),
     responses(
         (status = 200, body = AdminEvent),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -211,8 +205,6 @@ pub async fn admin_get_event(
     responses(
         (status = 200, body = AdminEvent),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`slug-taken`", body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
@@ -272,8 +264,6 @@ pub async fn admin_update_event(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`event-published`: cancel it instead", body = Problem, content_type = "application/problem+json"),
     )
@@ -319,8 +309,6 @@ pub async fn admin_delete_event(
     security(("bearer" = [])),
     responses(
         (status = 200, body = AdminEvent),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`event-already-published`", body = Problem, content_type = "application/problem+json"),
     )
@@ -369,8 +357,6 @@ pub async fn admin_publish_event(
     security(("bearer" = [])),
     responses(
         (status = 200, body = AdminEvent),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`event-cancelled` (already) or `event-not-published` (delete the draft instead)", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),

@@ -139,8 +139,6 @@ fn not_found() -> ApiError {
     responses(
         (status = 200, body = AdminMembershipApplicationList),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/admin/membership-applications")]
@@ -197,8 +195,6 @@ pub struct MembershipStats {
     security(("bearer" = [])),
     responses(
         (status = 200, body = MembershipStats),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/admin/membership-applications/stats")]
@@ -231,8 +227,6 @@ pub async fn admin_membership_stats(
     security(("bearer" = [])),
     responses(
         (status = 200, body = AdminMembershipApplication),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -261,8 +255,6 @@ pub async fn admin_get_application(
     security(("bearer" = [])),
     responses(
         (status = 200, body = AdminMembershipApplication),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`application-decided`", body = Problem, content_type = "application/problem+json"),
     )
@@ -301,8 +293,6 @@ fn reject_reason(reason: &str) -> Result<String, ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, body = AdminMembershipApplication),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`application-decided`", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -337,8 +327,6 @@ pub async fn admin_reject_application(
     responses(
         (status = 200, description = "One result per item, in order", body = BulkDecisionResults),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )

@@ -86,8 +86,6 @@ pub struct NotificationQuery {
     responses(
         (status = 200, body = NotificationList),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/admin/notifications")]

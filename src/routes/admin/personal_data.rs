@@ -99,8 +99,6 @@ fn parse_email(raw: &str) -> Result<Email, ApiError> {
     responses(
         (status = 200, body = PersonalDataExport, headers(("Cache-Control" = String, description = "`no-store`: personal data is never cached"))),
         (status = 400, description = "`email` is missing", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`email` is not an email address", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -173,8 +171,6 @@ pub async fn export_personal_data(
     security(("bearer" = [])),
     responses(
         (status = 200, body = ErasureReport),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`last-admin`: the address is the last active admin's", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`email` is not an email address, or the body has unknown fields", body = Problem, content_type = "application/problem+json"),
     )

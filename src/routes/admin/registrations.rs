@@ -112,8 +112,6 @@ fn csv_export(rows: &[Registration]) -> Result<Vec<u8>, ApiError> {
             (String = "text/csv"),
         )),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -168,8 +166,6 @@ pub async fn admin_list_registrations(
     security(("bearer" = [])),
     responses(
         (status = 200, body = Registration),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`registration-not-confirmed`", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -202,8 +198,6 @@ pub async fn admin_update_registration(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Cancelled"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`registration-cancelled`", body = Problem, content_type = "application/problem+json"),
     )
