@@ -4,9 +4,12 @@
 pub mod borough;
 pub mod email;
 pub mod event;
+pub mod membership;
 pub mod page;
 pub mod password;
+pub mod registration;
 pub mod slug;
+pub mod stored_text;
 pub mod time;
 
 pub use borough::Borough;

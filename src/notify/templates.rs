@@ -112,7 +112,7 @@ pub fn render(notice: &Notice, full_name: &str, event: &EventRow, manage_link: &
 pub fn membership_decision(application: &ApplicationRow, applicant: &AccountRow) -> Message {
     let greeting = format!("Dear {},\n\n", applicant.full_name);
     let sign_off = "\nLondon Library Change Programme\n";
-    if application.status == crate::repo::membership::APPROVED {
+    if application.status == crate::domain::membership::ApplicationStatus::Approved {
         Message {
             template: "membership_approved",
             subject: "Welcome to the LLCP Community of Practice".into(),

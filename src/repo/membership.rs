@@ -7,13 +7,10 @@ use diesel::prelude::*;
 
 use crate::db::schema::{accounts, membership_applications as ma};
 use crate::db::{DbConnection, MultiBackend};
+use crate::domain::membership::ApplicationStatus;
 use crate::domain::page::Page;
 use crate::error::ApiError;
 use crate::repo::accounts::AccountRow;
-
-pub const PENDING: &str = "pending";
-pub const APPROVED: &str = "approved";
-pub const REJECTED: &str = "rejected";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = ma)]
@@ -24,7 +21,7 @@ pub struct ApplicationRow {
     pub organisation: String,
     pub borough: String,
     pub job_title: String,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub submitted_at: NaiveDateTime,
     pub respond_by: NaiveDateTime,
     pub decided_at: Option<NaiveDateTime>,
@@ -36,7 +33,7 @@ pub struct ApplicationRow {
 
 impl ApplicationRow {
     pub fn is_overdue(&self, now: NaiveDateTime) -> bool {
-        self.status == PENDING && now > self.respond_by
+        self.status == ApplicationStatus::Pending && now > self.respond_by
     }
 }
 
@@ -65,8 +62,8 @@ pub fn status_of(conn: &mut DbConnection, account: &AccountRow) -> Result<&'stat
         return Ok("member");
     }
     Ok(match latest_for(conn, &account.id)?.map(|a| a.status) {
-        Some(s) if s == PENDING => "pending",
-        Some(s) if s == REJECTED => "rejected",
+        Some(ApplicationStatus::Pending) => "pending",
+        Some(ApplicationStatus::Rejected) => "rejected",
         _ => "none",
     })
 }
@@ -92,18 +89,18 @@ pub fn find_with_applicant(
 }
 
 pub struct ApplicationFilter {
-    pub status: Option<String>,
+    pub status: Option<ApplicationStatus>,
     pub overdue_at: Option<NaiveDateTime>,
 }
 
 fn filtered(filter: &ApplicationFilter) -> ma::BoxedQuery<'static, MultiBackend> {
     let mut query = ma::table.into_boxed();
-    if let Some(status) = &filter.status {
-        query = query.filter(ma::status.eq(status.clone()));
+    if let Some(status) = filter.status {
+        query = query.filter(ma::status.eq(status));
     }
     if let Some(now) = filter.overdue_at {
         query = query
-            .filter(ma::status.eq(PENDING))
+            .filter(ma::status.eq(ApplicationStatus::Pending))
             .filter(ma::respond_by.lt(now));
     }
     query
@@ -127,7 +124,7 @@ pub fn insert(
             ma::organisation.eq(&input.organisation),
             ma::borough.eq(&input.borough),
             ma::job_title.eq(&input.job_title),
-            ma::status.eq(PENDING),
+            ma::status.eq(ApplicationStatus::Pending),
             ma::submitted_at.eq(now),
             ma::respond_by.eq(respond_by),
             ma::pending_account.eq(&account.id),
@@ -141,22 +138,24 @@ pub fn insert(
 pub fn mark_decided(
     conn: &mut DbConnection,
     id: &str,
-    status: &str,
+    status: ApplicationStatus,
     reason: Option<&str>,
     admin: &AccountRow,
     now: NaiveDateTime,
 ) -> Result<usize, ApiError> {
-    Ok(
-        diesel::update(ma::table.find(id).filter(ma::status.eq(PENDING)))
-            .set((
-                ma::status.eq(status),
-                ma::decided_at.eq(now),
-                ma::decided_by.eq(&admin.id),
-                ma::reason.eq(reason),
-                ma::pending_account.eq(None::<String>),
-            ))
-            .execute(conn)?,
+    Ok(diesel::update(
+        ma::table
+            .find(id)
+            .filter(ma::status.eq(ApplicationStatus::Pending)),
     )
+    .set((
+        ma::status.eq(status),
+        ma::decided_at.eq(now),
+        ma::decided_by.eq(&admin.id),
+        ma::reason.eq(reason),
+        ma::pending_account.eq(None::<String>),
+    ))
+    .execute(conn)?)
 }
 
 /// Submission, promise and decision times of applications decided since `since`.
@@ -182,7 +181,7 @@ pub fn unreminded_overdue(
     limit: i64,
 ) -> Result<Vec<String>, ApiError> {
     Ok(ma::table
-        .filter(ma::status.eq(PENDING))
+        .filter(ma::status.eq(ApplicationStatus::Pending))
         .filter(ma::respond_by.lt(now))
         .filter(ma::reminded_at.is_null())
         .order(ma::submitted_at.asc())
@@ -228,11 +227,11 @@ pub fn list(
 /// Applications waiting for a decision, and those of them past `respond_by` at `now`.
 pub fn waiting(conn: &mut DbConnection, now: NaiveDateTime) -> Result<(i64, i64), ApiError> {
     let pending: i64 = ma::table
-        .filter(ma::status.eq(PENDING))
+        .filter(ma::status.eq(ApplicationStatus::Pending))
         .count()
         .get_result(conn)?;
     let overdue: i64 = ma::table
-        .filter(ma::status.eq(PENDING))
+        .filter(ma::status.eq(ApplicationStatus::Pending))
         .filter(ma::respond_by.lt(now))
         .count()
         .get_result(conn)?;

@@ -8,11 +8,8 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::{idempotency_keys as ik, registrations as r};
 use crate::domain::page::Page;
+use crate::domain::registration::RegistrationStatus;
 use crate::error::ApiError;
-
-pub const CONFIRMED: &str = "confirmed";
-pub const WAITLISTED: &str = "waitlisted";
-pub const CANCELLED: &str = "cancelled";
 
 /// How long an `Idempotency-Key` is remembered.
 pub const IDEMPOTENCY_HOURS: i64 = 24;
@@ -29,7 +26,7 @@ pub struct RegistrationRow {
     pub borough: Option<String>,
     pub job_title: Option<String>,
     pub accessibility_needs: Option<String>,
-    pub status: String,
+    pub status: RegistrationStatus,
     pub attended: bool,
     pub active_email: Option<String>,
     pub manage_token_hash: String,
@@ -60,12 +57,12 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<RegistrationRow>
 
 /// 1-based place on the waiting list, for a waitlisted registration.
 pub fn position(conn: &mut DbConnection, row: &RegistrationRow) -> Result<Option<i64>, ApiError> {
-    if row.status != WAITLISTED {
+    if row.status != RegistrationStatus::Waitlisted {
         return Ok(None);
     }
     let ahead_and_self: i64 = r::table
         .filter(r::event_id.eq(row.event_id))
-        .filter(r::status.eq(WAITLISTED))
+        .filter(r::status.eq(RegistrationStatus::Waitlisted))
         .filter(r::seq.le(row.seq))
         .select(count_star())
         .first(conn)?;
@@ -87,7 +84,7 @@ pub struct NewRegistration<'a> {
     pub event_id: i64,
     pub seq: i64,
     pub registrant: &'a Registrant,
-    pub status: &'a str,
+    pub status: RegistrationStatus,
     pub manage_token_hash: &'a str,
 }
 
@@ -177,7 +174,7 @@ pub fn mark_cancelled(
 ) -> Result<(), ApiError> {
     diesel::update(r::table.find(id))
         .set((
-            r::status.eq(CANCELLED),
+            r::status.eq(RegistrationStatus::Cancelled),
             r::active_email.eq(None::<String>),
             r::attended.eq(false),
             r::cancelled_at.eq(now),
@@ -194,7 +191,7 @@ pub fn first_waitlisted(
 ) -> Result<Option<RegistrationRow>, ApiError> {
     Ok(r::table
         .filter(r::event_id.eq(event_id))
-        .filter(r::status.eq(WAITLISTED))
+        .filter(r::status.eq(RegistrationStatus::Waitlisted))
         .order(r::seq.asc())
         .select(RegistrationRow::as_select())
         .first(conn)
@@ -206,13 +203,17 @@ pub fn mark_promoted(
     id: &str,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    diesel::update(r::table.find(id).filter(r::status.eq(WAITLISTED)))
-        .set((
-            r::status.eq(CONFIRMED),
-            r::promoted_at.eq(now),
-            r::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        r::table
+            .find(id)
+            .filter(r::status.eq(RegistrationStatus::Waitlisted)),
+    )
+    .set((
+        r::status.eq(RegistrationStatus::Confirmed),
+        r::promoted_at.eq(now),
+        r::updated_at.eq(now),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -223,7 +224,7 @@ pub fn active_for_event(
 ) -> Result<Vec<RegistrationRow>, ApiError> {
     Ok(r::table
         .filter(r::event_id.eq(event_id))
-        .filter(r::status.ne(CANCELLED))
+        .filter(r::status.ne(RegistrationStatus::Cancelled))
         .order(r::seq.asc())
         .select(RegistrationRow::as_select())
         .load(conn)?)
@@ -235,11 +236,13 @@ pub fn set_attended(
     attended: bool,
     now: NaiveDateTime,
 ) -> Result<usize, ApiError> {
-    Ok(
-        diesel::update(r::table.find(id).filter(r::status.eq(CONFIRMED)))
-            .set((r::attended.eq(attended), r::updated_at.eq(now)))
-            .execute(conn)?,
+    Ok(diesel::update(
+        r::table
+            .find(id)
+            .filter(r::status.eq(RegistrationStatus::Confirmed)),
     )
+    .set((r::attended.eq(attended), r::updated_at.eq(now)))
+    .execute(conn)?)
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -251,17 +254,17 @@ pub struct Counts {
 }
 
 pub fn counts(conn: &mut DbConnection, event_id: i64) -> Result<Counts, ApiError> {
-    let groups: Vec<(String, bool, i64)> = r::table
+    let groups: Vec<(RegistrationStatus, bool, i64)> = r::table
         .filter(r::event_id.eq(event_id))
         .group_by((r::status, r::attended))
         .select((r::status, r::attended, count_star()))
         .load(conn)?;
     let mut counts = Counts::default();
     for (status, attended, n) in groups {
-        match status.as_str() {
-            CONFIRMED => counts.confirmed += n,
-            WAITLISTED => counts.waitlisted += n,
-            _ => counts.cancelled += n,
+        match status {
+            RegistrationStatus::Confirmed => counts.confirmed += n,
+            RegistrationStatus::Waitlisted => counts.waitlisted += n,
+            RegistrationStatus::Cancelled => counts.cancelled += n,
         }
         if attended {
             counts.attended += n;
@@ -278,13 +281,13 @@ pub type Positioned = (RegistrationRow, Option<i64>);
 pub fn list_for_event(
     conn: &mut DbConnection,
     event_id: i64,
-    status: Option<&str>,
+    status: Option<RegistrationStatus>,
     page: Option<Page>,
 ) -> Result<(Vec<Positioned>, i64), ApiError> {
     let filtered = || {
         let mut query = r::table.filter(r::event_id.eq(event_id)).into_boxed();
         if let Some(status) = status {
-            query = query.filter(r::status.eq(status.to_string()));
+            query = query.filter(r::status.eq(status));
         }
         query
     };
@@ -310,7 +313,7 @@ pub fn list_for_event(
     let mut out = Vec::with_capacity(rows.len());
     let mut next_position: Option<i64> = None;
     for row in rows {
-        let position = if row.status == WAITLISTED {
+        let position = if row.status == RegistrationStatus::Waitlisted {
             let p = match next_position {
                 Some(p) => p,
                 None => position(conn, &row)?.unwrap_or(1),

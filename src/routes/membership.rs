@@ -17,31 +17,7 @@ use crate::repo::membership::{self, ApplicationRow, NewApplication};
 use crate::service;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ApplicationStatus {
-    Pending,
-    Approved,
-    Rejected,
-}
-
-impl ApplicationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => membership::PENDING,
-            Self::Approved => membership::APPROVED,
-            Self::Rejected => membership::REJECTED,
-        }
-    }
-
-    fn from_db(value: &str) -> Self {
-        match value {
-            membership::APPROVED => Self::Approved,
-            membership::REJECTED => Self::Rejected,
-            _ => Self::Pending,
-        }
-    }
-}
+pub use crate::domain::membership::ApplicationStatus;
 
 /// An application to join the Community of Practice, and its decision.
 #[derive(Debug, Serialize, ToSchema)]
@@ -66,7 +42,7 @@ impl From<ApplicationRow> for MembershipApplication {
     fn from(row: ApplicationRow) -> Self {
         Self {
             id: Uuid::parse_str(&row.id).unwrap_or_default(),
-            status: ApplicationStatus::from_db(&row.status),
+            status: row.status,
             overdue: row.is_overdue(now()),
             submitted_at: shown_utc(row.submitted_at),
             respond_by: shown_utc(row.respond_by),

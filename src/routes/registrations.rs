@@ -8,44 +8,19 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::db;
+pub use crate::domain::registration::RegistrationStatus;
 use crate::domain::time::{Rfc3339, now, shown_in};
 use crate::domain::{Borough, Email};
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::JsonBody;
 use crate::http::problem::Problem;
 use crate::repo::events::EventRow;
-use crate::repo::registrations::{self as rows, Registrant, RegistrationRow};
+use crate::repo::registrations::{Registrant, RegistrationRow};
 use crate::service::registrations::{self, Idempotency};
 use crate::state::AppState;
 
 pub const MANAGE_TOKEN_HEADER: &str = "x-manage-token";
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RegistrationStatus {
-    Confirmed,
-    Waitlisted,
-    Cancelled,
-}
-
-impl RegistrationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Confirmed => rows::CONFIRMED,
-            Self::Waitlisted => rows::WAITLISTED,
-            Self::Cancelled => rows::CANCELLED,
-        }
-    }
-
-    fn from_db(value: &str) -> Self {
-        match value {
-            rows::CONFIRMED => Self::Confirmed,
-            rows::WAITLISTED => Self::Waitlisted,
-            _ => Self::Cancelled,
-        }
-    }
-}
 
 /// A registration for an event.
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,7 +52,7 @@ impl Registration {
             event_id: event.id,
             event_slug: event.slug.clone(),
             event_title: event.title.clone(),
-            status: RegistrationStatus::from_db(&row.status),
+            status: row.status,
             waitlist_position: position,
             created_at: shown_in(row.created_at, tz),
             updated_at: shown_in(row.updated_at, tz),

@@ -6,10 +6,11 @@ use chrono::{Duration, NaiveDateTime};
 use uuid::Uuid;
 
 use crate::db::{DbConnection, write_transaction};
+use crate::domain::membership::ApplicationStatus;
 use crate::error::ApiError;
 use crate::notify::templates::{membership_decision, overdue_reminder};
 use crate::repo::accounts::{self, AccountRow};
-use crate::repo::membership::{self, APPROVED, ApplicationRow, NewApplication, PENDING, REJECTED};
+use crate::repo::membership::{self, ApplicationRow, NewApplication};
 use crate::repo::{audit, notifications};
 
 /// A decided application and its applicant, as they are after the decision.
@@ -47,7 +48,9 @@ pub fn submit(
                 "You are already a member of the Community of Practice.",
             ));
         }
-        if membership::latest_for(conn, &account.id)?.is_some_and(|a| a.status == PENDING) {
+        if membership::latest_for(conn, &account.id)?
+            .is_some_and(|a| a.status == ApplicationStatus::Pending)
+        {
             return Err(application_pending());
         }
         let id = Uuid::new_v4().to_string();
@@ -75,8 +78,8 @@ pub fn decide(
     write_transaction(conn, |conn| {
         membership::find(conn, id)?.ok_or_else(not_found)?;
         let (status, reason) = match decision {
-            Decision::Approve => (APPROVED, None),
-            Decision::Reject { reason } => (REJECTED, Some(reason.as_str())),
+            Decision::Approve => (ApplicationStatus::Approved, None),
+            Decision::Reject { reason } => (ApplicationStatus::Rejected, Some(reason.as_str())),
         };
         if membership::mark_decided(conn, id, status, reason, admin, now)? != 1 {
             return Err(ApiError::conflict(

@@ -7,14 +7,13 @@ use uuid::Uuid;
 
 use crate::auth::tokens::hash_secret;
 use crate::db::{DbConnection, write_transaction};
+use crate::domain::registration::RegistrationStatus;
 use crate::error::ApiError;
 use crate::notify::Links;
 use crate::notify::templates::{Notice, render};
 use crate::repo::accounts::AccountRow;
 use crate::repo::events::{self, EventRow};
-use crate::repo::registrations::{
-    self, CANCELLED, CONFIRMED, NewRegistration, Registrant, RegistrationRow, WAITLISTED,
-};
+use crate::repo::registrations::{self, NewRegistration, Registrant, RegistrationRow};
 use crate::repo::{audit, notifications};
 
 /// An `Idempotency-Key` and the hash of the request it came with.
@@ -62,9 +61,9 @@ pub fn register(
         // A second active registration for the email fails the insert below on the
         // unique index, which rolls back the seat with everything else.
         let status = if events::take_seat(conn, event.id)? {
-            CONFIRMED
+            RegistrationStatus::Confirmed
         } else {
-            WAITLISTED
+            RegistrationStatus::Waitlisted
         };
         let id = Uuid::new_v4().to_string();
         let new = NewRegistration {
@@ -277,7 +276,7 @@ fn cancel(
         events::lock(conn, row.event_id)?.ok_or_else(|| ApiError::internal("event vanished"))?;
     // Re-read under the lock: a concurrent cancellation may have won.
     let row = load(conn, &row.id)?;
-    if row.status == CANCELLED {
+    if row.status == RegistrationStatus::Cancelled {
         return Err(ApiError::conflict(
             "registration-cancelled",
             "This registration is already cancelled.",
@@ -291,7 +290,7 @@ fn cancel(
     }
     registrations::mark_cancelled(conn, &row.id, now)?;
     notify(conn, links, Notice::Cancelled, &row, &event, now)?;
-    if row.status == CONFIRMED {
+    if row.status == RegistrationStatus::Confirmed {
         events::release_seat(conn, event.id)?;
         fill_seats(conn, links, event.id, now)?;
     }

@@ -151,7 +151,7 @@ pub async fn admin_list_applications(
 ) -> Result<HttpResponse, ApiError> {
     let page = paging.page()?;
     let filter = ApplicationFilter {
-        status: query.status.map(|s| s.as_str().to_string()),
+        status: query.status,
         overdue_at: query.overdue.unwrap_or(false).then(now),
     };
     let (rows, total) = db::run(&state.pool, move |conn| {

@@ -127,7 +127,7 @@ pub async fn admin_list_registrations(
     let event_id = path.into_inner();
     let page = paging.page()?;
     let csv = wants_csv(&req);
-    let status = query.status.map(|s| s.as_str());
+    let status = query.status;
     let (event, rows, total) = db::run(&state.pool, move |conn| {
         let event = events::find(conn, event_id)?
             .ok_or_else(|| ApiError::NotFound("No event has this id.".into()))?;

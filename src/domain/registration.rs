@@ -1,0 +1,45 @@
+//! A registration's status.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+crate::stored_as_text!(RegistrationStatus {
+    Confirmed => "confirmed",
+    Waitlisted => "waitlisted",
+    Cancelled => "cancelled",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::RegistrationStatus;
+
+    #[test]
+    fn every_status_reads_back_its_stored_name_and_nothing_else_reads() {
+        for status in RegistrationStatus::ALL {
+            assert_eq!(status.as_str().parse::<RegistrationStatus>(), Ok(*status));
+        }
+        for bad in ["", "Confirmed", "confirmed ", "deleted"] {
+            assert!(bad.parse::<RegistrationStatus>().is_err(), "{bad:?}");
+        }
+    }
+}

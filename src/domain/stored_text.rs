@@ -1,0 +1,58 @@
+//! Enums stored as TEXT: written as their name, and read back only if the name is one
+//! of theirs. Bad data in a row is an error (a logged 500), never a silent default.
+
+/// Gives an enum its stored names, `as_str`, `FromStr`, and diesel `ToSql`/`FromSql`
+/// on `Text` for every backend. The enum derives `AsExpression` and `FromSqlRow` with
+/// `#[diesel(sql_type = diesel::sql_types::Text)]`.
+#[macro_export]
+macro_rules! stored_as_text {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(value: &str) -> Result<Self, String> {
+                match value {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!("`{other}` is not a stored {}", stringify!($name))),
+                }
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<
+                    diesel::sql_types::Text,
+                    DB,
+                >>::from_sql(bytes)?;
+                text.parse::<$name>().map_err(Into::into)
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+    };
+}
