@@ -2,7 +2,7 @@ use llcp_hub::repo::accounts;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, assert_problem, error_fields, spawn_app};
+use crate::helpers::{Api, PASSWORD, assert_problem, error_fields, spawn_app};
 
 fn signup(email: &str) -> Value {
     json!({

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    PASSWORD, TEST_JWT_SECRET, TestApp, assert_problem, spawn_app, spawn_app_with,
+    Api, PASSWORD, TEST_JWT_SECRET, TestApp, assert_problem, spawn_app, spawn_app_with,
 };
 
 async fn tokens(app: &TestApp, email: &str) -> Value {

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, assert_problem, error_fields, event_body, spawn_app, spawn_app_with,
+    Api, TestApp, assert_problem, error_fields, event_body, spawn_app, spawn_app_with,
 };
 
 fn bulletin(number: i64) -> Value {

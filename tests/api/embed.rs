@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_problem, event_body, spawn_app};
+use crate::helpers::{Api, TestApp, assert_problem, event_body, spawn_app};
 
 const HOSTILE: &str = "<script>alert(1)</script> & <img src=x onerror=alert(2)>";
 

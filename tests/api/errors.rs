@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use llcp_hub::routes::accounts::Role;
 use serde_json::json;
 
-use crate::helpers::{assert_problem, error_fields, event_body, spawn_app};
+use crate::helpers::{Api, assert_problem, error_fields, event_body, spawn_app};
 
 #[tokio::test]
 async fn an_unknown_route_is_a_404_problem() {

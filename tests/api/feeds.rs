@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, event_body, spawn_app};
+use crate::helpers::{Api, TestApp, event_body, spawn_app};
 
 struct Parsed {
     calendar: ical::parser::ical::component::IcalCalendar,

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_problem, event_body, spawn_app, spawn_app_with};
+use crate::helpers::{Api, TestApp, assert_problem, event_body, spawn_app, spawn_app_with};
 
 async fn scrape(app: &TestApp) -> String {
     let response = app.get("/metrics").send().await.unwrap();

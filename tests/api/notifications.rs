@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use crate::helpers::{BASE_URL, TestApp, TestDb, event_body, spawn_app_on, test_settings};
+use crate::helpers::{Api, BASE_URL, TestApp, TestDb, event_body, spawn_app_on, test_settings};
 
 #[derive(Debug, Clone)]
 struct Received {

@@ -5,7 +5,9 @@ use serde_json::json;
 
 use llcp_hub::app::Application;
 
-use crate::helpers::{TestDb, event_body, spawn_app, spawn_app_on, spawn_app_with, test_settings};
+use crate::helpers::{
+    Api, TestDb, event_body, spawn_app, spawn_app_on, spawn_app_with, test_settings,
+};
 
 #[tokio::test]
 async fn public_gets_carry_a_strong_etag_and_a_shared_cache_control() {

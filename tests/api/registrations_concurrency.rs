@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, event_body, spawn_app_with};
+use crate::helpers::{Api, TestApp, event_body, spawn_app_with};
 
 async fn busy_app() -> TestApp {
     // Generous pool waits: hundreds of requests queue for a handful of connections.
