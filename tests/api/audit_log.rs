@@ -16,27 +16,16 @@ const LOG: &str = "/api/v1/admin/audit-log";
 // Helpers
 // ---------------------------------------------------------------------------------
 
-/// Signs in and returns the token pair (200 asserted).
-async fn sign_in(app: &TestApp, email: &str) -> Value {
-    let response = app.login(email, PASSWORD).await;
-    assert_eq!(response.status(), StatusCode::OK, "sign-in of {email}");
-    response.json().await.unwrap()
-}
-
-fn access(pair: &Value) -> String {
-    pair["access_token"].as_str().unwrap().to_string()
-}
-
 /// A new admin account: its id and an access token.
 async fn new_admin(app: &TestApp, email: &str) -> (String, String) {
     let id = app.insert_account(email, Role::Admin);
-    (id, access(&sign_in(app, email).await))
+    (id, access_token(&app.sign_in(email).await))
 }
 
 /// A new member account: its id and an access token.
 async fn new_member(app: &TestApp, email: &str) -> (String, String) {
     let id = app.insert_account(email, Role::Member);
-    (id, access(&sign_in(app, email).await))
+    (id, access_token(&app.sign_in(email).await))
 }
 
 /// The audit log page for the query (200 asserted).
@@ -48,10 +37,7 @@ async fn audit_log(app: &TestApp, token: &str, query: &[(&str, &str)]) -> Value 
         .send()
         .await
         .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "audit log {query:?}: {body}");
-    body
+    expect_json(response, StatusCode::OK, &format!("audit log {query:?}")).await
 }
 
 fn items(page: &Value) -> Vec<Value> {
@@ -118,22 +104,10 @@ async fn send_json(
 
 /// A confirmed registration for the event; returns its id.
 async fn register(app: &TestApp, event_id: i64, email: &str) -> String {
-    let response = app
-        .post(&format!("/api/v1/events/{event_id}/registrations"))
-        .json(&json!({
-            "full_name": "Grace Registrant",
-            "email": email,
-            "organisation": "London Borough of Camden",
-            "consent": true,
-        }))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "registration: {body}");
-    assert_eq!(body["status"], "confirmed", "registration: {body}");
-    body["id"].as_str().unwrap().to_string()
+    let body = registration("Grace Registrant", email);
+    let created = app.register(event_id, &body).await;
+    assert_eq!(created["status"], "confirmed", "registration: {created}");
+    registration_id(&created)
 }
 
 /// A pending membership application of the signed-in account; returns its id.
@@ -150,15 +124,9 @@ async fn apply(app: &TestApp, token: &str) -> String {
         .send()
         .await
         .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "application: {body}");
+    let body = expect_json(response, StatusCode::CREATED, "application").await;
     assert_eq!(body["status"], "pending");
     body["id"].as_str().unwrap().to_string()
-}
-
-fn event_id(event: &Value) -> i64 {
-    event["id"].as_i64().unwrap()
 }
 
 async fn patch_account(app: &TestApp, token: &str, id: &str, body: Value) -> Response {
@@ -172,10 +140,7 @@ async fn patch_account(app: &TestApp, token: &str, id: &str, body: Value) -> Res
 
 async fn patched_account(app: &TestApp, token: &str, id: &str, body: Value) -> Value {
     let response = patch_account(app, token, id, body).await;
-    let status = response.status();
-    let json: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "account patch: {json}");
-    json
+    expect_json(response, StatusCode::OK, "account patch").await
 }
 
 async fn accounts(app: &TestApp, token: &str, query: &[(&str, &str)]) -> Value {
@@ -186,10 +151,7 @@ async fn accounts(app: &TestApp, token: &str, query: &[(&str, &str)]) -> Value {
         .send()
         .await
         .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "accounts {query:?}: {body}");
-    body
+    expect_json(response, StatusCode::OK, &format!("accounts {query:?}")).await
 }
 
 fn emails(page: &Value) -> Vec<String> {
@@ -197,23 +159,6 @@ fn emails(page: &Value) -> Vec<String> {
         .iter()
         .map(|a| a["email"].as_str().unwrap().to_string())
         .collect()
-}
-
-async fn refresh(app: &TestApp, pair: &Value) -> Response {
-    app.post("/api/v1/auth/refresh")
-        .json(&json!({"refresh_token": pair["refresh_token"]}))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn me_status(app: &TestApp, token: &str) -> StatusCode {
-    app.get("/api/v1/me")
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
 }
 
 async fn active_admin_count(app: &TestApp, token: &str) -> i64 {
@@ -528,10 +473,10 @@ async fn bulk_decisions_append_one_entry_per_decided_item_and_none_for_a_failed_
 async fn every_admin_sign_in_is_audited_but_member_and_failed_sign_ins_are_not() {
     let app = spawn_app().await;
     let admin_id = app.insert_account("Boss@Example.org", Role::Admin);
-    let token = access(&sign_in(&app, "boss@example.org").await);
-    sign_in(&app, "BOSS@example.org").await;
+    let token = access_token(&app.sign_in("boss@example.org").await);
+    app.sign_in("BOSS@example.org").await;
     let member_id = app.insert_account("member@example.org", Role::Member);
-    sign_in(&app, "member@example.org").await;
+    app.sign_in("member@example.org").await;
     let wrong = app
         .login("boss@example.org", "not the password at all")
         .await;
@@ -1332,15 +1277,15 @@ async fn demoting_an_admin_revokes_their_refresh_tokens_and_admin_access() {
     let app = spawn_app().await;
     let (_, token) = new_admin(&app, "admin@example.org").await;
     let other = app.insert_account("other@example.org", Role::Admin);
-    let pair = sign_in(&app, "other@example.org").await;
-    let other_token = access(&pair);
+    let pair = app.sign_in("other@example.org").await;
+    let other_token = access_token(&pair);
     assert_eq!(audit_log(&app, &other_token, &[]).await["total"], 2);
 
     let account = patched_account(&app, &token, &other, json!({"role": "member"})).await;
     assert_eq!(account["role"], "member");
     assert_eq!(account["disabled"], false);
 
-    let refreshed = refresh(&app, &pair).await;
+    let refreshed = app.refresh(&pair["refresh_token"]).await;
     assert_problem(refreshed, StatusCode::UNAUTHORIZED, "unauthorized").await;
     let response = app.get(LOG).bearer_auth(&other_token).send().await.unwrap();
     assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
@@ -1353,7 +1298,7 @@ async fn demoting_an_admin_revokes_their_refresh_tokens_and_admin_access() {
         .unwrap();
     assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
     assert_eq!(
-        me_status(&app, &other_token).await,
+        app.me_status(&other_token).await,
         StatusCode::OK,
         "still a signed-in member"
     );
@@ -1364,10 +1309,10 @@ async fn disabling_an_account_revokes_its_refresh_tokens_and_access_at_once() {
     let app = spawn_app().await;
     let (_, token) = new_admin(&app, "admin@example.org").await;
     let member = app.insert_account("member@example.org", Role::Member);
-    let first = sign_in(&app, "member@example.org").await;
-    let second = sign_in(&app, "member@example.org").await;
-    let member_token = access(&first);
-    assert_eq!(me_status(&app, &member_token).await, StatusCode::OK);
+    let first = app.sign_in("member@example.org").await;
+    let second = app.sign_in("member@example.org").await;
+    let member_token = access_token(&first);
+    assert_eq!(app.me_status(&member_token).await, StatusCode::OK);
 
     let account = patched_account(&app, &token, &member, json!({"disabled": true})).await;
     assert_eq!(account["disabled"], true);
@@ -1375,7 +1320,7 @@ async fn disabling_an_account_revokes_its_refresh_tokens_and_access_at_once() {
 
     for pair in [&first, &second] {
         assert_problem(
-            refresh(&app, pair).await,
+            app.refresh(&pair["refresh_token"]).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )
@@ -1403,18 +1348,18 @@ async fn disabling_an_admin_stops_their_admin_token_with_401() {
     let app = spawn_app().await;
     let (_, token) = new_admin(&app, "admin@example.org").await;
     let other = app.insert_account("other@example.org", Role::Admin);
-    let pair = sign_in(&app, "other@example.org").await;
+    let pair = app.sign_in("other@example.org").await;
 
     patched_account(&app, &token, &other, json!({"disabled": true})).await;
     assert_problem(
-        refresh(&app, &pair).await,
+        app.refresh(&pair["refresh_token"]).await,
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     )
     .await;
     let response = app
         .get(LOG)
-        .bearer_auth(access(&pair))
+        .bearer_auth(access_token(&pair))
         .send()
         .await
         .unwrap();
@@ -1445,7 +1390,7 @@ async fn the_last_active_admin_cannot_demote_or_disable_themselves() {
     .await;
     assert_eq!(account["role"], "admin");
     assert_eq!(active_admin_count(&app, &token).await, 1);
-    assert_eq!(me_status(&app, &token).await, StatusCode::OK);
+    assert_eq!(app.me_status(&token).await, StatusCode::OK);
 }
 
 #[tokio::test]

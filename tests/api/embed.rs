@@ -102,26 +102,13 @@ async fn the_document_says_when_events_are_full_or_cancelled_and_offers_no_regis
     let mut full = event_body("A full workshop", 10);
     full["capacity"] = json!(1);
     let full = app.published_event(&admin, &full).await;
-    app.post(&format!(
-        "/api/v1/events/{}/registrations",
-        full["slug"].as_str().unwrap()
-    ))
-    .json(
-        &json!({"full_name": "Ada Lovelace", "email": "ada@camden.gov.uk",
-            "organisation": "Camden", "consent": true}),
-    )
-    .send()
-    .await
-    .unwrap();
+    app.register_email(full["slug"].as_str().unwrap(), "ada@camden.gov.uk")
+        .await;
     let cancelled = app
         .published_event(&admin, &event_body("A cancelled workshop", 11))
         .await;
-    app.post(&format!("/api/v1/admin/events/{}/cancel", cancelled["id"]))
-        .bearer_auth(&admin)
-        .json(&json!({"reason": "Venue closed"}))
-        .send()
-        .await
-        .unwrap();
+    app.cancel_event(&admin, &cancelled["id"], "Venue closed")
+        .await;
 
     let html = document(&app, "").await;
     assert!(html.contains("Fully booked: waiting list open"));

@@ -194,12 +194,7 @@ async fn uids_are_stable_and_sequence_grows_with_each_change() {
         "1"
     );
 
-    app.post(&format!("/api/v1/admin/events/{}/cancel", event["id"]))
-        .bearer_auth(&admin)
-        .json(&json!({"reason": "Venue closed"}))
-        .send()
-        .await
-        .unwrap();
+    app.cancel_event(&admin, &event["id"], "Venue closed").await;
     let cancelled = fetch(&app, &path).await;
     let props = &cancelled.calendar.events[0].properties;
     assert_eq!(value(props, "STATUS"), "CANCELLED");
@@ -322,24 +317,13 @@ async fn an_event_is_available_as_schema_org_json_ld() {
         "the offer links to the page people register on"
     );
 
-    let registered = app
-        .post(&format!("/api/v1/events/{slug}/registrations"))
-        .json(&json!({"full_name": "Ada", "email": "ada@camden.gov.uk", "organisation": "Camden", "consent": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registered.status(), StatusCode::CREATED);
+    app.register_email(slug, "ada@camden.gov.uk").await;
     assert_eq!(
         json_ld(&app, slug).await["offers"]["availability"],
         "https://schema.org/SoldOut"
     );
 
-    app.post(&format!("/api/v1/admin/events/{}/cancel", event["id"]))
-        .bearer_auth(&admin)
-        .json(&json!({"reason": "Venue closed"}))
-        .send()
-        .await
-        .unwrap();
+    app.cancel_event(&admin, &event["id"], "Venue closed").await;
     assert_eq!(
         json_ld(&app, slug).await["eventStatus"],
         "https://schema.org/EventCancelled"

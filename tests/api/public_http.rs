@@ -288,14 +288,7 @@ async fn public_gets_are_answered_from_memory_until_this_instance_writes() {
     );
 
     // Any write through this instance makes every cached answer stale at once.
-    app.post(&format!("/api/v1/events/{}/registrations", event["id"]))
-        .json(
-            &json!({"full_name": "Ada Lovelace", "email": "ada@camden.gov.uk",
-            "organisation": "Camden", "consent": true}),
-        )
-        .send()
-        .await
-        .unwrap();
+    app.register_email(&event["id"], "ada@camden.gov.uk").await;
     assert_eq!(title(path).await, "Changed elsewhere");
 }
 

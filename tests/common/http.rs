@@ -113,6 +113,16 @@ pub trait Api {
         event_id(&self.published_event(token, &body).await)
     }
 
+    /// The public JSON of a published event, by id or slug (200 asserted).
+    async fn public_event(&self, id_or_slug: impl Display) -> Value {
+        let response = self
+            .get(&format!("/api/v1/events/{id_or_slug}"))
+            .send()
+            .await
+            .expect("answered");
+        expect_json(response, StatusCode::OK, &format!("GET event {id_or_slug}")).await
+    }
+
     /// The admin view of an event, never cached (200 asserted).
     async fn admin_event(&self, token: &str, id: i64) -> Value {
         self.get_json(token, &format!("/api/v1/admin/events/{id}"))
@@ -129,6 +139,15 @@ pub trait Api {
             .await
             .expect("answered");
         expect_json(response, StatusCode::OK, "cancel event").await
+    }
+
+    /// Every message in the notification outbox, newest first.
+    async fn outbox(&self, token: &str) -> Vec<Value> {
+        let page = self
+            .get_json(token, "/api/v1/admin/notifications?limit=100")
+            .await;
+        assert!(page["total"].as_i64().unwrap() <= 100, "one page holds all");
+        page["items"].as_array().expect("items").clone()
     }
 
     /// A POST of the registration body to the event (by id or slug), not yet sent.
@@ -297,6 +316,14 @@ pub fn assert_never_overbooked(results: &[(StatusCode, Value)], capacity: usize)
         (1..=waiting).collect(),
         "distinct and contiguous waiting-list positions"
     );
+}
+
+/// A table case's name in failure messages: `key = value`, long text by its length.
+pub fn case_name(key: &str, value: &Value) -> String {
+    match value.as_str().map(|text| text.chars().count()) {
+        Some(length) if length > 20 => format!("{key} of {length} characters"),
+        _ => format!("{key} = {value}"),
+    }
 }
 
 /// Asserts a problem+json response with the status and `type` and returns its body.
