@@ -12,16 +12,80 @@ fn registration_path(id: &str) -> String {
     format!("/api/v1/registrations/{id}")
 }
 
+/// An app, an admin's token and an open event of the capacity (`None`: no limit).
+async fn with_event(capacity: Option<i64>) -> (TestApp, String, i64) {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = app.open_event(&admin, capacity).await;
+    (app, admin, event)
+}
+
+/// The same, with Ada's registration for the event.
+async fn ada_registered(capacity: i64) -> (TestApp, String, i64, Value) {
+    let (app, admin, event) = with_event(Some(capacity)).await;
+    let registration = app.register_email(event, "ada@camden.gov.uk").await;
+    (app, admin, event, registration)
+}
+
+/// Registers each email in turn.
+async fn register_all(app: &TestApp, event: i64, emails: &[&str]) -> Vec<Value> {
+    let mut registrations = Vec::new();
+    for email in emails {
+        registrations.push(app.register_email(event, email).await);
+    }
+    registrations
+}
+
+/// (status, waitlist_position) of each registration as its holder now sees it.
+async fn places(app: &TestApp, registrations: &[Value]) -> Vec<(Value, Value)> {
+    let mut places = Vec::new();
+    for registration in registrations {
+        let own = app.fetch_registration(registration).await;
+        places.push((own["status"].clone(), own["waitlist_position"].clone()));
+    }
+    places
+}
+
+/// (seats_remaining, registration state) of the public event.
+async fn seats(app: &TestApp, event: i64) -> (Value, Value) {
+    let public = app.public_event(event).await;
+    (
+        public["seats_remaining"].clone(),
+        public["registration"]["state"].clone(),
+    )
+}
+
+fn confirmed() -> (Value, Value) {
+    (json!("confirmed"), Value::Null)
+}
+
+fn waitlisted(position: i64) -> (Value, Value) {
+    (json!("waitlisted"), json!(position))
+}
+
+const FIVE: [&str; 5] = [
+    "a@x.gov.uk",
+    "b@x.gov.uk",
+    "c@x.gov.uk",
+    "d@x.gov.uk",
+    "e@x.gov.uk",
+];
+
+/// A valid body: Ada Lovelace's.
+fn ada() -> Value {
+    registration("Ada Lovelace", "ada@camden.gov.uk")
+}
+
 /// A valid body with one member replaced.
 fn reg_body_with(key: &str, value: Value) -> Value {
-    let mut body = registration("Ada Lovelace", "ada@camden.gov.uk");
+    let mut body = ada();
     body[key] = value;
     body
 }
 
 /// A body without one member.
 fn reg_body_without(key: &str) -> Value {
-    let mut body = registration("Ada Lovelace", "ada@camden.gov.uk");
+    let mut body = ada();
     body.as_object_mut().unwrap().remove(key);
     body
 }
@@ -32,6 +96,11 @@ async fn post_with_key(app: &TestApp, event: i64, key: &str, body: &Value) -> Re
         .send()
         .await
         .unwrap()
+}
+
+/// Ada Lovelace's registration for the event.
+async fn ada_registers(app: &TestApp, event: impl std::fmt::Display) -> Response {
+    app.post_registration(event, &ada()).await
 }
 
 /// Asserts 201 and returns the created registration.
@@ -49,13 +118,9 @@ async fn admin_registrations(app: &TestApp, token: &str, event_id: i64) -> Value
 
 #[tokio::test]
 async fn registering_is_201_confirmed_with_location_and_a_manage_token() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, _, event) = with_event(Some(30)).await;
 
-    let response = app
-        .post_registration(event, &registration("Ada Lovelace", "ada@camden.gov.uk"))
-        .await;
+    let response = ada_registers(&app, event).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let location = response
         .headers()
@@ -88,11 +153,7 @@ async fn registering_by_slug_works() {
         .await;
     let slug = event["slug"].as_str().unwrap();
 
-    let registration = created(
-        app.post_registration(slug, &registration("Ada Lovelace", "ada@camden.gov.uk"))
-            .await,
-    )
-    .await;
+    let registration = created(ada_registers(&app, slug).await).await;
 
     assert_eq!(registration["event_id"], event["id"]);
     assert_eq!(registration["event_slug"], slug);
@@ -100,10 +161,7 @@ async fn registering_by_slug_works() {
 
 #[tokio::test]
 async fn the_manage_token_appears_only_in_the_201_response() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let registration = app.register_email(event, "ada@camden.gov.uk").await;
+    let (app, admin, event, registration) = ada_registered(30).await;
 
     let own = app.fetch_registration(&registration).await;
     assert!(
@@ -121,9 +179,7 @@ async fn the_manage_token_appears_only_in_the_201_response() {
 
 #[tokio::test]
 async fn the_email_is_stored_lower_cased() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, _, event) = with_event(Some(30)).await;
 
     let registration = created(
         app.post_registration(
@@ -143,9 +199,7 @@ async fn the_email_is_stored_lower_cased() {
 
 #[tokio::test]
 async fn the_borough_is_matched_ignoring_case_and_returned_in_its_common_spelling() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, _, event) = with_event(Some(30)).await;
 
     for (i, (sent, shown)) in [
         ("kensington AND chelsea", "Kensington and Chelsea"),
@@ -164,10 +218,8 @@ async fn the_borough_is_matched_ignoring_case_and_returned_in_its_common_spellin
 
 #[tokio::test]
 async fn job_title_and_accessibility_needs_are_kept() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let mut body = registration("Ada Lovelace", "ada@camden.gov.uk");
+    let (app, _, event) = with_event(Some(30)).await;
+    let mut body = ada();
     body["job_title"] = json!("Head of Libraries");
     body["accessibility_needs"] = json!("Step-free access, please");
 
@@ -187,9 +239,7 @@ async fn job_title_and_accessibility_needs_are_kept() {
 
 #[tokio::test]
 async fn each_invalid_field_is_422_naming_it_and_nothing_is_stored() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, admin, event) = with_event(Some(30)).await;
 
     let set =
         |key: &'static str, value: Value| (case_name(key, &value), reg_body_with(key, value), key);
@@ -215,9 +265,7 @@ async fn each_invalid_field_is_422_naming_it_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn a_full_name_of_200_and_accessibility_needs_of_1000_characters_are_accepted() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, _, event) = with_event(Some(30)).await;
 
     for (i, (key, longest)) in [
         ("full_name", "é".repeat(200)),
@@ -247,9 +295,7 @@ async fn a_draft_event_is_404_not_found() {
         draft["id"].as_i64().unwrap().to_string(),
         draft["slug"].as_str().unwrap().to_string(),
     ] {
-        let response = app
-            .post_registration(key, &registration("Ada Lovelace", "ada@camden.gov.uk"))
-            .await;
+        let response = ada_registers(&app, key).await;
         assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
     }
 }
@@ -259,115 +305,73 @@ async fn an_unknown_event_is_404_not_found() {
     let app = spawn_app().await;
 
     for key in ["999999", "no-such-event"] {
-        let response = app
-            .post_registration(key, &registration("Ada Lovelace", "ada@camden.gov.uk"))
-            .await;
+        let response = ada_registers(&app, key).await;
         assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
     }
 }
 
 #[tokio::test]
 async fn a_cancelled_event_is_409_event_cancelled() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let response = app
-        .post(&format!("/api/v1/admin/events/{event}/cancel"))
-        .bearer_auth(&admin)
-        .json(&json!({"reason": "The venue is closed for repairs."}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-
-    let response = app
-        .post_registration(event, &registration("Ada Lovelace", "ada@camden.gov.uk"))
+    let (app, admin, event) = with_event(Some(30)).await;
+    app.cancel_event(&admin, event, "The venue is closed for repairs.")
         .await;
+
+    let response = ada_registers(&app, event).await;
 
     assert_problem(response, StatusCode::CONFLICT, "event-cancelled").await;
 }
 
 #[tokio::test]
-async fn an_event_that_has_started_is_409_event_past() {
+async fn an_event_that_takes_no_registration_now_is_409_saying_why() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let event = app
-        .published_event(&admin, &event_body("Service specifications", -1))
-        .await;
-
-    let response = app
-        .post_registration(
-            event_id(&event),
-            &registration("Ada Lovelace", "ada@camden.gov.uk"),
-        )
-        .await;
-
-    assert_problem(response, StatusCode::CONFLICT, "event-past").await;
-}
-
-#[tokio::test]
-async fn registration_not_yet_open_is_409_registration_closed() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let mut body = event_body("Service specifications", 10);
-    let opens = chrono::Utc::now() + chrono::Duration::days(2);
-    body["registration"] = json!({"opens_at": opens.to_rfc3339()});
-    let event = app.published_event(&admin, &body).await;
-    assert_eq!(event["registration"]["state"], "not_yet_open");
-
-    let response = app
-        .post_registration(
-            event_id(&event),
-            &registration("Ada Lovelace", "ada@camden.gov.uk"),
-        )
-        .await;
-
-    assert_problem(response, StatusCode::CONFLICT, "registration-closed").await;
-}
-
-#[tokio::test]
-async fn registration_past_its_closing_time_is_409_registration_closed() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let mut body = event_body("Service specifications", 10);
-    let closed = chrono::Utc::now() - chrono::Duration::days(1);
-    body["registration"] = json!({"closes_at": closed.to_rfc3339()});
-    let event = app.published_event(&admin, &body).await;
-    assert_eq!(event["registration"]["state"], "closed");
-
-    let response = app
-        .post_registration(
-            event_id(&event),
-            &registration("Ada Lovelace", "ada@camden.gov.uk"),
-        )
-        .await;
-
-    assert_problem(response, StatusCode::CONFLICT, "registration-closed").await;
-}
-
-#[tokio::test]
-async fn an_event_without_registration_is_409_registration_not_required() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let mut body = event_body("Open morning", 10);
-    body["registration"] = json!({"required": false});
-    let event = app.published_event(&admin, &body).await;
-
-    let response = app
-        .post_registration(
-            event_id(&event),
-            &registration("Ada Lovelace", "ada@camden.gov.uk"),
-        )
-        .await;
-
-    assert_problem(response, StatusCode::CONFLICT, "registration-not-required").await;
+    let now = chrono::Utc::now();
+    let with_registration = |registration: Value| {
+        let mut body = event_body("Service specifications", 10);
+        body["registration"] = registration;
+        body
+    };
+    let opens = (now + chrono::Duration::days(2)).to_rfc3339();
+    let closed = (now - chrono::Duration::days(1)).to_rfc3339();
+    let cases = [
+        (
+            "an event that has started",
+            event_body("Service specifications", -1),
+            None,
+            "event-past",
+        ),
+        (
+            "registration not yet open",
+            with_registration(json!({ "opens_at": opens })),
+            Some("not_yet_open"),
+            "registration-closed",
+        ),
+        (
+            "registration past its closing time",
+            with_registration(json!({ "closes_at": closed })),
+            Some("closed"),
+            "registration-closed",
+        ),
+        (
+            "an event without registration",
+            with_registration(json!({"required": false})),
+            None,
+            "registration-not-required",
+        ),
+    ];
+    for (case, body, state, kind) in cases {
+        let event = app.published_event(&admin, &body).await;
+        if let Some(state) = state {
+            assert_eq!(event["registration"]["state"], state, "{case}");
+        }
+        let response = ada_registers(&app, event_id(&event)).await;
+        assert_problem_in(case, response, StatusCode::CONFLICT, kind).await;
+    }
 }
 
 #[tokio::test]
 async fn the_same_email_in_any_letter_case_is_409_already_registered() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, admin, event) = with_event(Some(30)).await;
     app.register_email(event, "ada@camden.gov.uk").await;
 
     for again in ["ada@camden.gov.uk", "ADA@Camden.Gov.UK"] {
@@ -381,9 +385,7 @@ async fn the_same_email_in_any_letter_case_is_409_already_registered() {
 
 #[tokio::test]
 async fn a_waitlisted_email_is_also_already_registered() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
+    let (app, _, event) = with_event(Some(1)).await;
     app.register_email(event, "first@camden.gov.uk").await;
     let waiting = app.register_email(event, "ada@camden.gov.uk").await;
     assert_eq!(waiting["status"], "waitlisted");
@@ -397,9 +399,7 @@ async fn a_waitlisted_email_is_also_already_registered() {
 
 #[tokio::test]
 async fn the_same_email_may_register_for_another_event() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let first = app.open_event(&admin, Some(30)).await;
+    let (app, admin, first) = with_event(Some(30)).await;
     let second = app.open_event(&admin, Some(30)).await;
     app.register_email(first, "ada@camden.gov.uk").await;
 
@@ -411,10 +411,7 @@ async fn the_same_email_may_register_for_another_event() {
 
 #[tokio::test]
 async fn after_cancelling_the_same_email_may_register_again() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let first = app.register_email(event, "ada@camden.gov.uk").await;
+    let (app, _, event, first) = ada_registered(30).await;
     app.cancel_registration(&first).await;
 
     let again = created(
@@ -432,10 +429,8 @@ async fn after_cancelling_the_same_email_may_register_again() {
 
 #[tokio::test]
 async fn a_retry_with_the_same_key_and_body_returns_the_original_201() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let body = registration("Ada Lovelace", "ada@camden.gov.uk");
+    let (app, admin, event) = with_event(Some(30)).await;
+    let body = ada();
     let key = "3f1c8a2e-retry-1";
 
     let first = post_with_key(&app, event, key, &body).await;
@@ -457,11 +452,9 @@ async fn a_retry_with_the_same_key_and_body_returns_the_original_201() {
 
 #[tokio::test]
 async fn a_waitlisted_retry_returns_the_same_status_and_position() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
+    let (app, admin, event) = with_event(Some(1)).await;
     app.register_email(event, "first@camden.gov.uk").await;
-    let body = registration("Ada Lovelace", "ada@camden.gov.uk");
+    let body = ada();
 
     let first = created(post_with_key(&app, event, "wait-1", &body).await).await;
     let retry = created(post_with_key(&app, event, "wait-1", &body).await).await;
@@ -485,19 +478,8 @@ async fn a_waitlisted_retry_returns_the_same_status_and_position() {
 
 #[tokio::test]
 async fn the_same_key_with_a_different_body_is_409_idempotency_key_reused() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    created(
-        post_with_key(
-            &app,
-            event,
-            "key-1",
-            &registration("Ada Lovelace", "ada@camden.gov.uk"),
-        )
-        .await,
-    )
-    .await;
+    let (app, admin, event) = with_event(Some(30)).await;
+    created(post_with_key(&app, event, "key-1", &ada()).await).await;
 
     let response = post_with_key(
         &app,
@@ -513,11 +495,9 @@ async fn the_same_key_with_a_different_body_is_409_idempotency_key_reused() {
 
 #[tokio::test]
 async fn the_same_key_on_another_event_is_independent() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let first = app.open_event(&admin, Some(30)).await;
+    let (app, admin, first) = with_event(Some(30)).await;
     let second = app.open_event(&admin, Some(30)).await;
-    let body = registration("Ada Lovelace", "ada@camden.gov.uk");
+    let body = ada();
 
     let one = created(post_with_key(&app, first, "shared", &body).await).await;
     let two = created(post_with_key(&app, second, "shared", &body).await).await;
@@ -531,10 +511,8 @@ async fn the_same_key_on_another_event_is_independent() {
 
 #[tokio::test]
 async fn a_malformed_idempotency_key_is_400() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let body = registration("Ada Lovelace", "ada@camden.gov.uk");
+    let (app, admin, event) = with_event(Some(30)).await;
+    let body = ada();
 
     for key in ["k".repeat(300), "two words".to_string()] {
         let response = post_with_key(&app, event, &key, &body).await;
@@ -547,72 +525,48 @@ async fn a_malformed_idempotency_key_is_400() {
 
 #[tokio::test]
 async fn beyond_capacity_people_are_waitlisted_with_positions_in_order() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(2)).await;
+    let (app, _, event) = with_event(Some(2)).await;
 
-    let mut seen = Vec::new();
-    for email in [
-        "a@x.gov.uk",
-        "b@x.gov.uk",
-        "c@x.gov.uk",
-        "d@x.gov.uk",
-        "e@x.gov.uk",
-    ] {
-        let r = app.register_email(event, email).await;
-        seen.push((r["status"].clone(), r["waitlist_position"].clone()));
-    }
+    let seen: Vec<_> = register_all(&app, event, &FIVE)
+        .await
+        .iter()
+        .map(|r| (r["status"].clone(), r["waitlist_position"].clone()))
+        .collect();
 
     assert_eq!(
         seen,
-        vec![
-            (json!("confirmed"), Value::Null),
-            (json!("confirmed"), Value::Null),
-            (json!("waitlisted"), json!(1)),
-            (json!("waitlisted"), json!(2)),
-            (json!("waitlisted"), json!(3)),
+        [
+            confirmed(),
+            confirmed(),
+            waitlisted(1),
+            waitlisted(2),
+            waitlisted(3)
         ]
     );
 }
 
 #[tokio::test]
 async fn seats_remaining_and_the_registration_state_tell_the_truth() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(2)).await;
+    let (app, _, event) = with_event(Some(2)).await;
 
-    let state = |e: &Value| {
-        (
-            e["seats_remaining"].clone(),
-            e["registration"]["state"].clone(),
-        )
-    };
-    assert_eq!(
-        state(&app.public_event(event).await),
-        (json!(2), json!("open"))
-    );
-    app.register_email(event, "a@x.gov.uk").await;
-    assert_eq!(
-        state(&app.public_event(event).await),
-        (json!(1), json!("open"))
-    );
-    app.register_email(event, "b@x.gov.uk").await;
-    assert_eq!(
-        state(&app.public_event(event).await),
-        (json!(0), json!("full_waitlist_open"))
-    );
-    app.register_email(event, "c@x.gov.uk").await;
-    assert_eq!(
-        state(&app.public_event(event).await),
-        (json!(0), json!("full_waitlist_open"))
-    );
+    assert_eq!(seats(&app, event).await, (json!(2), json!("open")));
+    for (email, left, state) in [
+        ("a@x.gov.uk", 1, "open"),
+        ("b@x.gov.uk", 0, "full_waitlist_open"),
+        ("c@x.gov.uk", 0, "full_waitlist_open"),
+    ] {
+        app.register_email(event, email).await;
+        assert_eq!(
+            seats(&app, event).await,
+            (json!(left), json!(state)),
+            "after {email}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn an_event_without_a_capacity_confirms_everyone() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, None).await;
+    let (app, _, event) = with_event(None).await;
 
     for i in 0..5 {
         let r = app.register_email(event, &format!("p{i}@x.gov.uk")).await;
@@ -627,19 +581,9 @@ async fn an_event_without_a_capacity_confirms_everyone() {
 
 #[tokio::test]
 async fn the_holder_reads_the_registration_with_its_manage_token() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let registration = app.register_email(event, "ada@camden.gov.uk").await;
+    let (app, _, event, registration) = ada_registered(30).await;
 
-    let response = app
-        .get_registration(
-            &registration_id(&registration),
-            &manage_token(&registration),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let own: Value = response.json().await.unwrap();
+    let own = app.fetch_registration(&registration).await;
 
     assert_eq!(own["id"], registration["id"]);
     assert_eq!(own["status"], "confirmed");
@@ -649,10 +593,7 @@ async fn the_holder_reads_the_registration_with_its_manage_token() {
 
 #[tokio::test]
 async fn a_wrong_missing_or_other_token_is_404_like_an_unknown_id() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let ada = app.register_email(event, "ada@camden.gov.uk").await;
+    let (app, _, event, ada) = ada_registered(30).await;
     let grace = app.register_email(event, "grace@hackney.gov.uk").await;
     let id = registration_id(&ada);
 
@@ -695,10 +636,7 @@ async fn a_wrong_missing_or_other_token_is_404_like_an_unknown_id() {
 
 #[tokio::test]
 async fn a_non_uuid_registration_id_is_404() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let registration = app.register_email(event, "ada@camden.gov.uk").await;
+    let (app, _, _, registration) = ada_registered(30).await;
     let token = manage_token(&registration);
 
     for id in ["1", "not-a-uuid"] {
@@ -711,18 +649,9 @@ async fn a_non_uuid_registration_id_is_404() {
 
 #[tokio::test]
 async fn cancelling_is_204_and_the_registration_shows_cancelled() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let registration = app.register_email(event, "ada@camden.gov.uk").await;
+    let (app, _, _, registration) = ada_registered(30).await;
 
-    let response = app
-        .delete_registration(
-            &registration_id(&registration),
-            &manage_token(&registration),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    app.cancel_registration(&registration).await;
 
     let own = app.fetch_registration(&registration).await;
     assert_eq!(own["status"], "cancelled");
@@ -731,97 +660,57 @@ async fn cancelling_is_204_and_the_registration_shows_cancelled() {
 
 #[tokio::test]
 async fn cancelling_a_confirmed_registration_with_nobody_waiting_frees_a_seat() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(2)).await;
-    let a = app.register_email(event, "a@x.gov.uk").await;
-    app.register_email(event, "b@x.gov.uk").await;
-    assert_eq!(app.public_event(event).await["seats_remaining"], 0);
+    let (app, _, event) = with_event(Some(2)).await;
+    let people = register_all(&app, event, &FIVE[..2]).await;
+    assert_eq!(seats(&app, event).await.0, 0);
 
-    app.cancel_registration(&a).await;
+    app.cancel_registration(&people[0]).await;
 
-    let public = app.public_event(event).await;
-    assert_eq!(public["seats_remaining"], 1);
-    assert_eq!(public["registration"]["state"], "open");
+    assert_eq!(seats(&app, event).await, (json!(1), json!("open")));
 }
 
 #[tokio::test]
 async fn cancelling_a_confirmed_registration_promotes_the_first_waitlisted() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(2)).await;
-    let a = app.register_email(event, "a@x.gov.uk").await;
-    app.register_email(event, "b@x.gov.uk").await;
-    let c = app.register_email(event, "c@x.gov.uk").await;
-    let d = app.register_email(event, "d@x.gov.uk").await;
-    let e = app.register_email(event, "e@x.gov.uk").await;
+    let (app, _, event) = with_event(Some(2)).await;
+    let people = register_all(&app, event, &FIVE).await;
 
-    app.cancel_registration(&a).await;
+    app.cancel_registration(&people[0]).await;
 
-    let c = app.fetch_registration(&c).await;
-    assert_eq!(c["status"], "confirmed");
-    assert_eq!(c["waitlist_position"], Value::Null);
-    let d = app.fetch_registration(&d).await;
     assert_eq!(
-        (&d["status"], &d["waitlist_position"]),
-        (&json!("waitlisted"), &json!(1))
+        places(&app, &people[2..]).await,
+        [confirmed(), waitlisted(1), waitlisted(2)]
     );
-    let e = app.fetch_registration(&e).await;
     assert_eq!(
-        (&e["status"], &e["waitlist_position"]),
-        (&json!("waitlisted"), &json!(2))
+        seats(&app, event).await,
+        (json!(0), json!("full_waitlist_open"))
     );
-    let public = app.public_event(event).await;
-    assert_eq!(public["seats_remaining"], 0);
-    assert_eq!(public["registration"]["state"], "full_waitlist_open");
 }
 
 #[tokio::test]
 async fn cancelling_twice_is_409_registration_cancelled() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let registration = app.register_email(event, "ada@camden.gov.uk").await;
+    let (app, _, _, registration) = ada_registered(30).await;
     app.cancel_registration(&registration).await;
 
-    let response = app
-        .delete_registration(
-            &registration_id(&registration),
-            &manage_token(&registration),
-        )
-        .await;
+    let response = app.delete_own_registration(&registration).await;
 
     assert_problem(response, StatusCode::CONFLICT, "registration-cancelled").await;
 }
 
 #[tokio::test]
 async fn cancelling_a_waitlisted_registration_closes_up_positions_and_frees_no_seat() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(2)).await;
-    let a = app.register_email(event, "a@x.gov.uk").await;
-    let b = app.register_email(event, "b@x.gov.uk").await;
-    let c = app.register_email(event, "c@x.gov.uk").await;
-    let d = app.register_email(event, "d@x.gov.uk").await;
-    let e = app.register_email(event, "e@x.gov.uk").await;
+    let (app, _, event) = with_event(Some(2)).await;
+    let mut people = register_all(&app, event, &FIVE).await;
 
-    app.cancel_registration(&c).await;
+    app.cancel_registration(&people.remove(2)).await;
 
-    assert_eq!(app.fetch_registration(&a).await["status"], "confirmed");
-    assert_eq!(app.fetch_registration(&b).await["status"], "confirmed");
-    let d = app.fetch_registration(&d).await;
     assert_eq!(
-        (&d["status"], &d["waitlist_position"]),
-        (&json!("waitlisted"), &json!(1))
+        places(&app, &people).await,
+        [confirmed(), confirmed(), waitlisted(1), waitlisted(2)]
     );
-    let e = app.fetch_registration(&e).await;
     assert_eq!(
-        (&e["status"], &e["waitlist_position"]),
-        (&json!("waitlisted"), &json!(2))
+        seats(&app, event).await,
+        (json!(0), json!("full_waitlist_open"))
     );
-    let public = app.public_event(event).await;
-    assert_eq!(public["seats_remaining"], 0);
-    assert_eq!(public["registration"]["state"], "full_waitlist_open");
     let next = app.register_email(event, "f@x.gov.uk").await;
     assert_eq!(next["status"], "waitlisted");
     assert_eq!(next["waitlist_position"], 3);
@@ -829,10 +718,7 @@ async fn cancelling_a_waitlisted_registration_closes_up_positions_and_frees_no_s
 
 #[tokio::test]
 async fn a_registrant_cannot_cancel_once_the_event_has_started() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let registration = app.register_email(event, "ada@camden.gov.uk").await;
+    let (app, admin, event, registration) = ada_registered(30).await;
     // The admin moves the event into the past.
     let start = chrono::Utc::now() - chrono::Duration::hours(1);
     let response = app
@@ -847,12 +733,7 @@ async fn a_registrant_cannot_cancel_once_the_event_has_started() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
-    let response = app
-        .delete_registration(
-            &registration_id(&registration),
-            &manage_token(&registration),
-        )
-        .await;
+    let response = app.delete_own_registration(&registration).await;
 
     assert_problem(response, StatusCode::CONFLICT, "event-past").await;
     assert_eq!(

@@ -201,11 +201,15 @@ pub trait Api {
         expect_json(response, StatusCode::OK, "GET registration").await
     }
 
+    /// A DELETE of the registration with its own manage token.
+    async fn delete_own_registration(&self, registration: &Value) -> Response {
+        self.delete_registration(&registration_id(registration), &manage_token(registration))
+            .await
+    }
+
     /// Cancels with the registration's own token (204 asserted).
     async fn cancel_registration(&self, registration: &Value) {
-        let response = self
-            .delete_registration(&registration_id(registration), &manage_token(registration))
-            .await;
+        let response = self.delete_own_registration(registration).await;
         assert_eq!(
             response.status(),
             StatusCode::NO_CONTENT,
