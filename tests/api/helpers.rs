@@ -9,6 +9,7 @@ use llcp_hub::config::{JwtSecret, LoginThrottle, Settings};
 use llcp_hub::db::{DatabaseUrl, DbPool};
 use llcp_hub::domain::{Email, Password};
 use llcp_hub::routes::accounts::{NewAccountInput, Role, create_account};
+use serde_json::Value;
 
 pub use crate::common::database_url::with_database;
 pub use crate::common::http::*;
@@ -37,6 +38,21 @@ impl Drop for TestApp {
             let _ = thread.join();
         }
     }
+}
+
+/// An app, an admin's token and an open event of the capacity (`None`: no limit).
+pub async fn with_event(capacity: Option<i64>) -> (TestApp, String, i64) {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let event = app.open_event(&admin, capacity).await;
+    (app, admin, event)
+}
+
+/// The same, with Ada's registration for the event.
+pub async fn ada_registered(capacity: i64) -> (TestApp, String, i64, Value) {
+    let (app, admin, event) = with_event(Some(capacity)).await;
+    let registration = app.register_email(event, "ada@camden.gov.uk").await;
+    (app, admin, event, registration)
 }
 
 pub fn test_settings(database_url: DatabaseUrl) -> Settings {

@@ -12,30 +12,6 @@ fn registration_path(id: &str) -> String {
     format!("/api/v1/registrations/{id}")
 }
 
-/// An app, an admin's token and an open event of the capacity (`None`: no limit).
-async fn with_event(capacity: Option<i64>) -> (TestApp, String, i64) {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, capacity).await;
-    (app, admin, event)
-}
-
-/// The same, with Ada's registration for the event.
-async fn ada_registered(capacity: i64) -> (TestApp, String, i64, Value) {
-    let (app, admin, event) = with_event(Some(capacity)).await;
-    let registration = app.register_email(event, "ada@camden.gov.uk").await;
-    (app, admin, event, registration)
-}
-
-/// Registers each email in turn.
-async fn register_all(app: &TestApp, event: i64, emails: &[&str]) -> Vec<Value> {
-    let mut registrations = Vec::new();
-    for email in emails {
-        registrations.push(app.register_email(event, email).await);
-    }
-    registrations
-}
-
 /// (status, waitlist_position) of each registration as its holder now sees it.
 async fn places(app: &TestApp, registrations: &[Value]) -> Vec<(Value, Value)> {
     let mut places = Vec::new();
@@ -386,8 +362,9 @@ async fn the_same_email_in_any_letter_case_is_409_already_registered() {
 #[tokio::test]
 async fn a_waitlisted_email_is_also_already_registered() {
     let (app, _, event) = with_event(Some(1)).await;
-    app.register_email(event, "first@camden.gov.uk").await;
-    let waiting = app.register_email(event, "ada@camden.gov.uk").await;
+    let [_, waiting] = app
+        .register_each(event, ["first@camden.gov.uk", "ada@camden.gov.uk"])
+        .await;
     assert_eq!(waiting["status"], "waitlisted");
 
     let response = app
@@ -527,7 +504,8 @@ async fn a_malformed_idempotency_key_is_400() {
 async fn beyond_capacity_people_are_waitlisted_with_positions_in_order() {
     let (app, _, event) = with_event(Some(2)).await;
 
-    let seen: Vec<_> = register_all(&app, event, &FIVE)
+    let seen: Vec<_> = app
+        .register_emails(event, &FIVE)
         .await
         .iter()
         .map(|r| (r["status"].clone(), r["waitlist_position"].clone()))
@@ -661,7 +639,7 @@ async fn cancelling_is_204_and_the_registration_shows_cancelled() {
 #[tokio::test]
 async fn cancelling_a_confirmed_registration_with_nobody_waiting_frees_a_seat() {
     let (app, _, event) = with_event(Some(2)).await;
-    let people = register_all(&app, event, &FIVE[..2]).await;
+    let people = app.register_emails(event, &FIVE[..2]).await;
     assert_eq!(seats(&app, event).await.0, 0);
 
     app.cancel_registration(&people[0]).await;
@@ -672,7 +650,7 @@ async fn cancelling_a_confirmed_registration_with_nobody_waiting_frees_a_seat() 
 #[tokio::test]
 async fn cancelling_a_confirmed_registration_promotes_the_first_waitlisted() {
     let (app, _, event) = with_event(Some(2)).await;
-    let people = register_all(&app, event, &FIVE).await;
+    let people = app.register_emails(event, &FIVE).await;
 
     app.cancel_registration(&people[0]).await;
 
@@ -699,7 +677,7 @@ async fn cancelling_twice_is_409_registration_cancelled() {
 #[tokio::test]
 async fn cancelling_a_waitlisted_registration_closes_up_positions_and_frees_no_seat() {
     let (app, _, event) = with_event(Some(2)).await;
-    let mut people = register_all(&app, event, &FIVE).await;
+    let mut people = app.register_emails(event, &FIVE).await;
 
     app.cancel_registration(&people.remove(2)).await;
 

@@ -105,6 +105,17 @@ async fn patch_registration(app: &TestApp, token: &str, id: &str, body: &Value) 
         .unwrap()
 }
 
+/// Checks the registration in (or out).
+async fn check_in(app: &TestApp, token: &str, registration: &Value, attended: bool) -> Response {
+    let body = json!({ "attended": attended });
+    patch_registration(app, token, &registration_id(registration), &body).await
+}
+
+/// How many of the event's registrants attended, by the admin event's count.
+async fn attended(app: &TestApp, token: &str, event: i64) -> Value {
+    app.admin_event(token, event).await["registrations"]["attended"].clone()
+}
+
 async fn admin_cancel(app: &TestApp, token: &str, id: &str) -> Response {
     app.delete(&admin_registration_path(id))
         .bearer_auth(token)
@@ -191,10 +202,7 @@ fn every_admin_request(app: &TestApp, event_id: i64, id: &str) -> Vec<(String, R
 
 #[tokio::test]
 async fn admin_registration_endpoints_without_a_token_are_401() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let registration = app.register_email(event, "ada@camden.gov.uk").await;
+    let (app, _, event, registration) = ada_registered(30).await;
 
     for (name, request) in every_admin_request(&app, event, &registration_id(&registration)) {
         let response = request.send().await.unwrap();
@@ -228,12 +236,12 @@ async fn admin_registration_endpoints_refuse_members_with_403() {
 
 #[tokio::test]
 async fn the_list_is_a_paging_envelope_in_arrival_order_with_positions() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(2)).await;
-    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk"] {
-        app.register_email(event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(2)).await;
+    app.register_emails(
+        event,
+        &["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk"],
+    )
+    .await;
 
     let all = list(&app, &admin, event, &[]).await;
 
@@ -253,18 +261,18 @@ async fn the_list_is_a_paging_envelope_in_arrival_order_with_positions() {
 
 #[tokio::test]
 async fn a_later_page_shows_the_true_waitlist_positions() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    for email in [
-        "a@x.gov.uk",
-        "b@x.gov.uk",
-        "c@x.gov.uk",
-        "d@x.gov.uk",
-        "e@x.gov.uk",
-    ] {
-        app.register_email(event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(1)).await;
+    app.register_emails(
+        event,
+        &[
+            "a@x.gov.uk",
+            "b@x.gov.uk",
+            "c@x.gov.uk",
+            "d@x.gov.uk",
+            "e@x.gov.uk",
+        ],
+    )
+    .await;
 
     let page = list(&app, &admin, event, &[("limit", "2"), ("offset", "2")]).await;
 
@@ -282,13 +290,13 @@ async fn a_later_page_shows_the_true_waitlist_positions() {
 
 #[tokio::test]
 async fn the_list_filters_by_status() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(2)).await;
+    let (app, admin, event) = with_event(Some(2)).await;
     let a = app.register_email(event, "a@x.gov.uk").await;
-    for email in ["b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk", "e@x.gov.uk"] {
-        app.register_email(event, email).await;
-    }
+    app.register_emails(
+        event,
+        &["b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk", "e@x.gov.uk"],
+    )
+    .await;
     // a cancels: c takes the seat; d and e wait.
     app.cancel_registration(&a).await;
 
@@ -320,9 +328,7 @@ async fn the_list_filters_by_status() {
 
 #[tokio::test]
 async fn an_unknown_status_filter_is_400() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(2)).await;
+    let (app, admin, event) = with_event(Some(2)).await;
 
     let response = app
         .get(&list_path(event))
@@ -354,12 +360,10 @@ async fn the_list_of_an_unknown_event_is_404() {
 
 #[tokio::test]
 async fn the_csv_export_is_an_attachment_with_a_header_row_and_one_row_per_registration() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    let a = app.register_email(event, "a@x.gov.uk").await;
-    let b = app.register_email(event, "b@x.gov.uk").await;
-    let c = app.register_email(event, "c@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, b, c] = app
+        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
     app.cancel_registration(&c).await;
 
     let response = csv_response(&app, &admin, event, "").await;
@@ -421,12 +425,9 @@ async fn the_csv_export_is_an_attachment_with_a_header_row_and_one_row_per_regis
 
 #[tokio::test]
 async fn the_csv_export_ignores_paging_and_applies_the_status_filter() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"] {
-        app.register_email(event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(1)).await;
+    app.register_emails(event, &["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
     let (_, all) = csv_export(&app, &admin, event, "?limit=1&offset=1").await;
     assert_eq!(all.len(), 3, "paging does not apply: {all:?}");
@@ -439,9 +440,7 @@ async fn the_csv_export_ignores_paging_and_applies_the_status_filter() {
 
 #[tokio::test]
 async fn the_csv_export_neutralises_cells_that_a_spreadsheet_would_run() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, admin, event) = with_event(Some(30)).await;
     let mut body = registration(r#"=HYPERLINK("http://evil")"#, "mallory@x.gov.uk");
     body["organisation"] = json!("+SUM(A1)");
     body["job_title"] = json!("-2+3");
@@ -481,23 +480,11 @@ async fn the_csv_export_neutralises_cells_that_a_spreadsheet_would_run() {
 
 #[tokio::test]
 async fn marking_attended_is_200_and_counts_it() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let a = app.register_email(event, "a@x.gov.uk").await;
-    app.register_email(event, "b@x.gov.uk").await;
-    assert_eq!(
-        app.admin_event(&admin, event).await["registrations"]["attended"],
-        0
-    );
+    let (app, admin, event) = with_event(Some(30)).await;
+    let [a, _] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
+    assert_eq!(attended(&app, &admin, event).await, 0);
 
-    let response = patch_registration(
-        &app,
-        &admin,
-        &registration_id(&a),
-        &json!({"attended": true}),
-    )
-    .await;
+    let response = check_in(&app, &admin, &a, true).await;
     assert_eq!(response.status(), StatusCode::OK);
     let updated: Value = response.json().await.unwrap();
 
@@ -505,94 +492,49 @@ async fn marking_attended_is_200_and_counts_it() {
     assert_eq!(updated["attended"], true);
     assert_eq!(updated["status"], "confirmed");
     assert_eq!(app.fetch_registration(&a).await["attended"], true);
-    assert_eq!(
-        app.admin_event(&admin, event).await["registrations"]["attended"],
-        1
-    );
+    assert_eq!(attended(&app, &admin, event).await, 1);
 }
 
 #[tokio::test]
 async fn marking_attended_false_undoes_the_check_in() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, admin, event) = with_event(Some(30)).await;
     let a = app.register_email(event, "a@x.gov.uk").await;
-    let response = patch_registration(
-        &app,
-        &admin,
-        &registration_id(&a),
-        &json!({"attended": true}),
-    )
-    .await;
+    let response = check_in(&app, &admin, &a, true).await;
     assert_eq!(response.status(), StatusCode::OK);
 
-    let response = patch_registration(
-        &app,
-        &admin,
-        &registration_id(&a),
-        &json!({"attended": false}),
-    )
-    .await;
+    let response = check_in(&app, &admin, &a, false).await;
 
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        app.admin_event(&admin, event).await["registrations"]["attended"],
-        0
-    );
+    assert_eq!(attended(&app, &admin, event).await, 0);
 }
 
 #[tokio::test]
 async fn marking_a_waitlisted_registration_attended_is_409_registration_not_confirmed() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    app.register_email(event, "a@x.gov.uk").await;
-    let waiting = app.register_email(event, "b@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [_, waiting] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
 
-    let response = patch_registration(
-        &app,
-        &admin,
-        &registration_id(&waiting),
-        &json!({"attended": true}),
-    )
-    .await;
+    let response = check_in(&app, &admin, &waiting, true).await;
 
     assert_problem(response, StatusCode::CONFLICT, "registration-not-confirmed").await;
     assert_eq!(app.fetch_registration(&waiting).await["attended"], false);
-    assert_eq!(
-        app.admin_event(&admin, event).await["registrations"]["attended"],
-        0
-    );
+    assert_eq!(attended(&app, &admin, event).await, 0);
 }
 
 #[tokio::test]
 async fn marking_a_cancelled_registration_attended_is_409_registration_not_confirmed() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, admin, event) = with_event(Some(30)).await;
     let a = app.register_email(event, "a@x.gov.uk").await;
     app.cancel_registration(&a).await;
 
-    let response = patch_registration(
-        &app,
-        &admin,
-        &registration_id(&a),
-        &json!({"attended": true}),
-    )
-    .await;
+    let response = check_in(&app, &admin, &a, true).await;
 
     assert_problem(response, StatusCode::CONFLICT, "registration-not-confirmed").await;
-    assert_eq!(
-        app.admin_event(&admin, event).await["registrations"]["attended"],
-        0
-    );
+    assert_eq!(attended(&app, &admin, event).await, 0);
 }
 
 #[tokio::test]
 async fn patching_a_registration_with_an_unknown_field_is_422_naming_it() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, admin, event) = with_event(Some(30)).await;
     let a = app.register_email(event, "a@x.gov.uk").await;
 
     let response = patch_registration(
@@ -626,12 +568,10 @@ async fn patching_or_cancelling_an_unknown_registration_is_404() {
 
 #[tokio::test]
 async fn admin_cancelling_is_204_and_promotes_the_waiting_list() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    let a = app.register_email(event, "a@x.gov.uk").await;
-    let b = app.register_email(event, "b@x.gov.uk").await;
-    let c = app.register_email(event, "c@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, b, c] = app
+        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
     let response = admin_cancel(&app, &admin, &registration_id(&a)).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
@@ -647,9 +587,7 @@ async fn admin_cancelling_is_204_and_promotes_the_waiting_list() {
 
 #[tokio::test]
 async fn admin_cancelling_twice_is_409_registration_cancelled() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, admin, event) = with_event(Some(30)).await;
     let a = app.register_email(event, "a@x.gov.uk").await;
     let response = admin_cancel(&app, &admin, &registration_id(&a)).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
@@ -663,35 +601,29 @@ async fn admin_cancelling_twice_is_409_registration_cancelled() {
 
 #[tokio::test]
 async fn the_admin_event_shows_registration_counts() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(3)).await;
+    let (app, admin, event) = with_event(Some(3)).await;
     let counts = |e: &Value| e["registrations"].clone();
     assert_eq!(
         counts(&app.admin_event(&admin, event).await),
         json!({"confirmed": 0, "waitlisted": 0, "cancelled": 0, "attended": 0})
     );
 
-    let mut people = Vec::new();
-    for email in [
-        "a@x.gov.uk",
-        "b@x.gov.uk",
-        "c@x.gov.uk",
-        "d@x.gov.uk",
-        "e@x.gov.uk",
-        "f@x.gov.uk",
-    ] {
-        people.push(app.register_email(event, email).await);
-    }
-    // a and b attend; f (waitlisted) and then c (confirmed, d takes the seat) cancel.
-    for p in &people[..2] {
-        let response = patch_registration(
-            &app,
-            &admin,
-            &registration_id(p),
-            &json!({"attended": true}),
+    let people = app
+        .register_emails(
+            event,
+            &[
+                "a@x.gov.uk",
+                "b@x.gov.uk",
+                "c@x.gov.uk",
+                "d@x.gov.uk",
+                "e@x.gov.uk",
+                "f@x.gov.uk",
+            ],
         )
         .await;
+    // a and b attend; f (waitlisted) and then c (confirmed, d takes the seat) cancel.
+    for p in &people[..2] {
+        let response = check_in(&app, &admin, p, true).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
     app.cancel_registration(&people[5]).await;
@@ -712,14 +644,7 @@ async fn the_admin_event_shows_registration_counts() {
 
 /// The counts of the event in the admin event listing.
 async fn admin_listing_counts(app: &TestApp, token: &str, event_id: i64) -> Value {
-    let response = app
-        .get("/api/v1/admin/events?limit=100")
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
+    let body = app.get_json(token, "/api/v1/admin/events?limit=100").await;
     body["items"]
         .as_array()
         .unwrap()
@@ -733,13 +658,13 @@ async fn admin_listing_counts(app: &TestApp, token: &str, event_id: i64) -> Valu
 
 #[tokio::test]
 async fn raising_the_capacity_promotes_waitlisted_people_in_order_at_once() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    let mut people = Vec::new();
-    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk"] {
-        people.push(app.register_email(event, email).await);
-    }
+    let (app, admin, event) = with_event(Some(1)).await;
+    let _ = app
+        .register_emails(
+            event,
+            &["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk"],
+        )
+        .await;
 
     let response = patch_event(&app, &admin, event, &json!({"capacity": 3})).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -771,12 +696,9 @@ async fn raising_the_capacity_promotes_waitlisted_people_in_order_at_once() {
 
 #[tokio::test]
 async fn removing_the_capacity_confirms_the_whole_waiting_list() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"] {
-        app.register_email(event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(1)).await;
+    app.register_emails(event, &["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
     let response = patch_event(&app, &admin, event, &json!({"capacity": null})).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -791,12 +713,9 @@ async fn removing_the_capacity_confirms_the_whole_waiting_list() {
 
 #[tokio::test]
 async fn lowering_the_capacity_below_the_confirmed_seats_is_422_naming_capacity() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(3)).await;
-    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"] {
-        app.register_email(event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(3)).await;
+    app.register_emails(event, &["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
     let response = patch_event(&app, &admin, event, &json!({"capacity": 2})).await;
 
@@ -808,12 +727,9 @@ async fn lowering_the_capacity_below_the_confirmed_seats_is_422_naming_capacity(
 
 #[tokio::test]
 async fn lowering_the_capacity_to_the_confirmed_seats_is_allowed() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(5)).await;
-    for email in ["a@x.gov.uk", "b@x.gov.uk"] {
-        app.register_email(event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(5)).await;
+    app.register_emails(event, &["a@x.gov.uk", "b@x.gov.uk"])
+        .await;
 
     let response = patch_event(&app, &admin, event, &json!({"capacity": 2})).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -827,9 +743,7 @@ async fn lowering_the_capacity_to_the_confirmed_seats_is_allowed() {
 
 #[tokio::test]
 async fn a_confirmation_is_queued_with_the_manage_link() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, admin, event) = with_event(Some(30)).await;
     let registration = app
         .register(
             event,
@@ -852,10 +766,7 @@ async fn a_confirmation_is_queued_with_the_manage_link() {
 
 #[tokio::test]
 async fn the_manage_link_s_token_manages_the_registration() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let registration = app.register_email(event, "ada@camden.gov.uk").await;
+    let (app, admin, _, registration) = ada_registered(30).await;
     let all = app.outbox(&admin).await;
     let body = message_for(&all, "registration_confirmed", &registration)["body"]
         .as_str()
@@ -886,12 +797,10 @@ async fn the_manage_link_s_token_manages_the_registration() {
 
 #[tokio::test]
 async fn waitlisting_is_queued_with_the_position_and_the_manage_link() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    app.register_email(event, "a@x.gov.uk").await;
-    app.register_email(event, "b@x.gov.uk").await;
-    let c = app.register_email(event, "c@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [_, _, c] = app
+        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
     let all = app.outbox(&admin).await;
     let message = message_for(&all, "registration_waitlisted", &c);
@@ -906,11 +815,8 @@ async fn waitlisting_is_queued_with_the_position_and_the_manage_link() {
 
 #[tokio::test]
 async fn a_promotion_is_queued_with_the_manage_link() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    let a = app.register_email(event, "a@x.gov.uk").await;
-    let b = app.register_email(event, "b@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, b] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
 
     app.cancel_registration(&a).await;
 
@@ -925,9 +831,7 @@ async fn a_promotion_is_queued_with_the_manage_link() {
 
 #[tokio::test]
 async fn a_cancellation_is_queued_without_a_manage_link() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
+    let (app, admin, event) = with_event(Some(30)).await;
     let a = app.register_email(event, "a@x.gov.uk").await;
 
     app.cancel_registration(&a).await;
@@ -942,11 +846,8 @@ async fn a_cancellation_is_queued_without_a_manage_link() {
 
 #[tokio::test]
 async fn an_admin_cancellation_queues_the_cancellation_and_the_promotion() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    let a = app.register_email(event, "a@x.gov.uk").await;
-    let b = app.register_email(event, "b@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, b] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
 
     let response = admin_cancel(&app, &admin, &registration_id(&a)).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
@@ -959,12 +860,10 @@ async fn an_admin_cancellation_queues_the_cancellation_and_the_promotion() {
 
 #[tokio::test]
 async fn the_outbox_is_newest_first() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    let a = app.register_email(event, "a@x.gov.uk").await;
-    let b = app.register_email(event, "b@x.gov.uk").await;
-    let c = app.register_email(event, "c@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, b, c] = app
+        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
     let all = outbox_page(&app, &admin, "").await;
 
@@ -987,11 +886,8 @@ async fn the_outbox_is_newest_first() {
 
 #[tokio::test]
 async fn messages_stay_queued_without_smtp_and_the_queued_filter_lists_them() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    let a = app.register_email(event, "a@x.gov.uk").await;
-    app.register_email(event, "b@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, _] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
     app.cancel_registration(&a).await;
 
     let queued = outbox_page(&app, &admin, "?status=queued").await;
@@ -1012,12 +908,10 @@ async fn messages_stay_queued_without_smtp_and_the_queued_filter_lists_them() {
 
 #[tokio::test]
 async fn cancelling_an_event_notifies_every_active_registrant_only() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = app.open_event(&admin, Some(1)).await;
-    app.register_email(event, "a@x.gov.uk").await;
-    app.register_email(event, "b@x.gov.uk").await;
-    let c = app.register_email(event, "c@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [_, _, c] = app
+        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
     app.cancel_registration(&c).await;
 
     app.cancel_event(&admin, event, "The venue is closed for repairs.")

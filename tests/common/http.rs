@@ -175,6 +175,23 @@ pub trait Api {
         self.register(event, &registration(name, email)).await
     }
 
+    /// Registers each email in turn (201s asserted).
+    async fn register_emails(&self, event: i64, emails: &[&str]) -> Vec<Value> {
+        let mut registrations = Vec::new();
+        for email in emails {
+            registrations.push(self.register_email(event, email).await);
+        }
+        registrations
+    }
+
+    /// Registers each email in turn (201s asserted), as an array to take apart.
+    async fn register_each<const N: usize>(&self, event: i64, emails: [&str; N]) -> [Value; N] {
+        let registrations = self.register_emails(event, &emails).await;
+        registrations
+            .try_into()
+            .expect("one registration per email")
+    }
+
     /// A GET of the registration by its holder, with this manage token.
     async fn get_registration(&self, id: &str, token: &str) -> Response {
         self.get(&format!("/api/v1/registrations/{id}"))
