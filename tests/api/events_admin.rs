@@ -493,15 +493,24 @@ async fn the_admin_listing_includes_drafts_and_past_events() {
 }
 
 #[tokio::test]
-async fn an_unknown_event_id_is_404() {
+async fn an_unknown_event_id_is_404_to_read_patch_publish_or_cancel() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
+    let unknown = 424242;
 
-    let response = admin_get(&app, &token, 424242).await;
-
-    assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
+    let answers = [
+        ("GET", admin_get(&app, &token, unknown).await),
+        (
+            "PATCH",
+            patch(&app, &token, unknown, &json!({"title": "Anything"})).await,
+        ),
+        ("publish", publish(&app, &token, unknown).await),
+        ("cancel", cancel(&app, &token, unknown, &reason()).await),
+    ];
+    for (case, response) in answers {
+        assert_problem_in(case, response, StatusCode::NOT_FOUND, "not-found").await;
+    }
 }
-
 #[tokio::test]
 async fn a_non_numeric_event_id_is_404() {
     let app = spawn_app().await;
@@ -670,16 +679,6 @@ async fn a_patched_event_is_validated_again() {
 }
 
 #[tokio::test]
-async fn patch_of_an_unknown_event_is_404() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-
-    let response = patch(&app, &token, 424242, &json!({"title": "Anything"})).await;
-
-    assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
-}
-
-#[tokio::test]
 async fn patch_to_another_event_s_slug_is_409_slug_taken() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
@@ -743,16 +742,6 @@ async fn publishing_twice_is_409_event_already_published() {
     assert_problem(response, StatusCode::CONFLICT, "event-already-published").await;
 }
 
-#[tokio::test]
-async fn publishing_an_unknown_event_is_404() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-
-    let response = publish(&app, &token, 424242).await;
-
-    assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
-}
-
 // --- cancel -------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -805,16 +794,6 @@ async fn cancelling_twice_is_409_event_cancelled() {
         app.admin_event(&token, id).await["cancellation_reason"],
         "The venue is closed for repairs."
     );
-}
-
-#[tokio::test]
-async fn cancelling_an_unknown_event_is_404() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-
-    let response = cancel(&app, &token, 424242, &reason()).await;
-
-    assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
 }
 
 #[tokio::test]
