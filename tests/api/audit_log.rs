@@ -104,20 +104,6 @@ fn assert_entry(entry: &Value, actor: (&str, &str), action: &str, target: (&str,
     entry["summary"].clone()
 }
 
-async fn send_json(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> Response {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    request.send().await.unwrap()
-}
-
 /// A confirmed registration for the event; returns its id.
 async fn register(app: &TestApp, event_id: i64, email: &str) -> String {
     let body = registration("Grace Registrant", email);
@@ -146,12 +132,9 @@ async fn apply(app: &TestApp, token: &str) -> String {
 }
 
 async fn patch_account(app: &TestApp, token: &str, id: &str, body: Value) -> Response {
-    app.patch(&format!("/api/v1/admin/accounts/{id}"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
+    let path = format!("/api/v1/admin/accounts/{id}");
+    app.send_json(Method::PATCH, &path, token, Some(&body))
         .await
-        .unwrap()
 }
 
 async fn patched_account(app: &TestApp, token: &str, id: &str, body: Value) -> Value {
@@ -281,9 +264,13 @@ async fn cancelling_an_event_is_audited_once_with_the_reason() {
     );
     let path = format!("/api/v1/admin/events/{id}/cancel");
     let reason = json!({"reason": "The venue is closed for repairs."});
-    let first = send_json(&app, Method::POST, &path, &token, Some(&reason)).await;
+    let first = app
+        .send_json(Method::POST, &path, &token, Some(&reason))
+        .await;
     assert_eq!(first.status(), StatusCode::OK);
-    let second = send_json(&app, Method::POST, &path, &token, Some(&reason)).await;
+    let second = app
+        .send_json(Method::POST, &path, &token, Some(&reason))
+        .await;
     assert_problem(second, StatusCode::CONFLICT, "event-cancelled").await;
 
     let summary = audited(&app, &token, &admin_id, "event.cancel", "event", id).await;
@@ -300,14 +287,14 @@ async fn checking_a_registrant_in_is_audited_with_attended() {
     );
     let registration = register(&app, id, "grace@camden.gov.uk").await;
     let path = format!("/api/v1/admin/registrations/{registration}");
-    let response = send_json(
-        &app,
-        Method::PATCH,
-        &path,
-        &token,
-        Some(&json!({"attended": true})),
-    )
-    .await;
+    let response = app
+        .send_json(
+            Method::PATCH,
+            &path,
+            &token,
+            Some(&json!({"attended": true})),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
 
     let summary = audited(
@@ -332,9 +319,9 @@ async fn cancelling_a_registration_is_audited_once() {
     );
     let registration = register(&app, id, "grace@camden.gov.uk").await;
     let path = format!("/api/v1/admin/registrations/{registration}");
-    let first = send_json(&app, Method::DELETE, &path, &token, None).await;
+    let first = app.send_json(Method::DELETE, &path, &token, None).await;
     assert_eq!(first.status(), StatusCode::NO_CONTENT);
-    let second = send_json(&app, Method::DELETE, &path, &token, None).await;
+    let second = app.send_json(Method::DELETE, &path, &token, None).await;
     assert_eq!(second.status(), StatusCode::CONFLICT, "cancelling twice");
 
     let summary = audited(
@@ -382,9 +369,9 @@ async fn approving_an_application_is_audited_once() {
     let (applicant, applicant_token) = new_member(&app, "applicant@example.org").await;
     let application = apply(&app, &applicant_token).await;
     let path = format!("/api/v1/admin/membership-applications/{application}/approve");
-    let first = send_json(&app, Method::POST, &path, &token, None).await;
+    let first = app.send_json(Method::POST, &path, &token, None).await;
     assert_eq!(first.status(), StatusCode::OK);
-    let second = send_json(&app, Method::POST, &path, &token, None).await;
+    let second = app.send_json(Method::POST, &path, &token, None).await;
     assert_problem(second, StatusCode::CONFLICT, "application-decided").await;
 
     let summary = audited(
@@ -407,10 +394,12 @@ async fn rejecting_an_application_is_audited_once_with_the_reason() {
     let application = apply(&app, &applicant_token).await;
     let path = format!("/api/v1/admin/membership-applications/{application}/reject");
     let reason = json!({"reason": "The Community is for library staff."});
-    let first = send_json(&app, Method::POST, &path, &token, Some(&reason)).await;
+    let first = app
+        .send_json(Method::POST, &path, &token, Some(&reason))
+        .await;
     assert_eq!(first.status(), StatusCode::OK);
     let approve = format!("/api/v1/admin/membership-applications/{application}/approve");
-    let second = send_json(&app, Method::POST, &approve, &token, None).await;
+    let second = app.send_json(Method::POST, &approve, &token, None).await;
     assert_problem(second, StatusCode::CONFLICT, "application-decided").await;
 
     let summary = audited(
@@ -507,54 +496,49 @@ async fn failed_writes_append_nothing() {
     // 422: invalid event
     let mut invalid = event_body("", 20);
     invalid["capacity"] = json!(-3);
-    let r = send_json(
-        &app,
-        Method::POST,
-        "/api/v1/admin/events",
-        &token,
-        Some(&invalid),
-    )
-    .await;
+    let r = app
+        .send_json(Method::POST, "/api/v1/admin/events", &token, Some(&invalid))
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // 422: a patch that leaves the event invalid
-    let r = send_json(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/admin/events/{draft}"),
-        &token,
-        Some(&json!({"title": ""})),
-    )
-    .await;
+    let r = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/admin/events/{draft}"),
+            &token,
+            Some(&json!({"title": ""})),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // 409: deleting a published event
-    let r = send_json(
-        &app,
-        Method::DELETE,
-        &format!("/api/v1/admin/events/{published}"),
-        &token,
-        None,
-    )
-    .await;
+    let r = app
+        .send_json(
+            Method::DELETE,
+            &format!("/api/v1/admin/events/{published}"),
+            &token,
+            None,
+        )
+        .await;
     assert_problem(r, StatusCode::CONFLICT, "event-published").await;
     // 409: cancelling a draft
-    let r = send_json(
-        &app,
-        Method::POST,
-        &format!("/api/v1/admin/events/{draft}/cancel"),
-        &token,
-        Some(&json!({"reason": "No longer needed."})),
-    )
-    .await;
+    let r = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/admin/events/{draft}/cancel"),
+            &token,
+            Some(&json!({"reason": "No longer needed."})),
+        )
+        .await;
     assert_problem(r, StatusCode::CONFLICT, "event-not-published").await;
     // 422: unknown field on a registration patch
-    let r = send_json(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/admin/registrations/{registration}"),
-        &token,
-        Some(&json!({"attended": true, "status": "cancelled"})),
-    )
-    .await;
+    let r = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/admin/registrations/{registration}"),
+            &token,
+            Some(&json!({"attended": true, "status": "cancelled"})),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // 409: the last admin demoting themselves
     let r = patch_account(&app, &token, &admin_id, json!({"role": "member"})).await;
@@ -1082,7 +1066,9 @@ async fn a_member_gets_403_on_every_admin_operation_and_nothing_changes() {
     let operations = admin_operations(&f);
     assert!(operations.len() >= 20, "{} operations", operations.len());
     for (method, path, body) in operations {
-        let response = send_json(&app, method.clone(), &path, &member_token, body.as_ref()).await;
+        let response = app
+            .send_json(method.clone(), &path, &member_token, body.as_ref())
+            .await;
         let problem = assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
         assert!(
             problem.get("errors").is_none_or(Value::is_null),
@@ -1215,17 +1201,17 @@ async fn every_listed_account_has_its_membership_status() {
     let to_approve = apply(&app, &member_token).await;
     let to_reject = apply(&app, &rejected_token).await;
     let approve = format!("/api/v1/admin/membership-applications/{to_approve}/approve");
-    let r = send_json(&app, Method::POST, &approve, &token, None).await;
+    let r = app.send_json(Method::POST, &approve, &token, None).await;
     assert_eq!(r.status(), StatusCode::OK);
     let reject = format!("/api/v1/admin/membership-applications/{to_reject}/reject");
-    let r = send_json(
-        &app,
-        Method::POST,
-        &reject,
-        &token,
-        Some(&json!({"reason": "Not a library role."})),
-    )
-    .await;
+    let r = app
+        .send_json(
+            Method::POST,
+            &reject,
+            &token,
+            Some(&json!({"reason": "Not a library role."})),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 
     let all = accounts(&app, &token, &[]).await;

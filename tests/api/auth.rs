@@ -348,14 +348,8 @@ async fn account_admin_validates_and_finds() {
         .unwrap();
     assert_problem(bad_role, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     let list: Value = app
-        .get("/api/v1/admin/accounts?role=member&email=CAMDEN")
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, "/api/v1/admin/accounts?role=member&email=CAMDEN")
+        .await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["email"], "ada@camden.gov.uk");
 }

@@ -1,6 +1,6 @@
 //! Bulletins: drafting, publishing, the public listing and the Atom feed.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -24,12 +24,8 @@ fn bulletin(number: i64) -> Value {
 }
 
 async fn create(app: &TestApp, admin: &str, body: &Value) -> reqwest::Response {
-    app.post("/api/v1/admin/bulletins")
-        .bearer_auth(admin)
-        .json(body)
-        .send()
+    app.send_json(Method::POST, "/api/v1/admin/bulletins", admin, Some(body))
         .await
-        .unwrap()
 }
 
 async fn created(app: &TestApp, admin: &str, number: i64) -> Value {
@@ -39,11 +35,13 @@ async fn created(app: &TestApp, admin: &str, number: i64) -> Value {
 }
 
 async fn publish(app: &TestApp, admin: &str, id: &Value) -> reqwest::Response {
-    app.post(&format!("/api/v1/admin/bulletins/{id}/publish"))
-        .bearer_auth(admin)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::POST,
+        &format!("/api/v1/admin/bulletins/{id}/publish"),
+        admin,
+        None,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -60,28 +58,14 @@ async fn a_draft_is_invisible_until_published() {
             .status(),
         StatusCode::NOT_FOUND
     );
-    let list: Value = app
-        .get("/api/v1/bulletins")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.public_json("/api/v1/bulletins").await;
     assert_eq!(list["total"], 0);
 
     assert_eq!(
         publish(&app, &admin, &draft["id"]).await.status(),
         StatusCode::OK
     );
-    let public: Value = app
-        .get("/api/v1/bulletins/14")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let public: Value = app.public_json("/api/v1/bulletins/14").await;
     assert_eq!(public["title"], "Bulletin 14 news");
     assert_eq!(
         public["sections"][0]["body"], "**Three** workshops remain. <script>alert('x')</script>",
@@ -114,14 +98,7 @@ async fn the_listing_is_newest_first_and_links_the_bulletins_events() {
     draft_event["bulletin_number"] = json!(14);
     app.create_event(&admin, &draft_event).await;
 
-    let list: Value = app
-        .get("/api/v1/bulletins")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.public_json("/api/v1/bulletins").await;
     let numbers: Vec<i64> = list["items"]
         .as_array()
         .unwrap()
@@ -129,14 +106,7 @@ async fn the_listing_is_newest_first_and_links_the_bulletins_events() {
         .map(|b| b["number"].as_i64().unwrap())
         .collect();
     assert_eq!(numbers, [15, 14, 13]);
-    let fourteen: Value = app
-        .get("/api/v1/bulletins/14")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fourteen: Value = app.public_json("/api/v1/bulletins/14").await;
     assert_eq!(
         fourteen["event_ids"],
         json!([event["id"]]),
@@ -261,12 +231,7 @@ async fn the_atom_feed_is_valid_and_its_html_is_sanitised() {
     publish(&app, &admin, &b["id"]).await;
     created(&app, &admin, 15).await;
 
-    let response = app
-        .get("/api/v1/bulletins.atom")
-        .header("Origin", "https://www.camden.gov.uk")
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_cross_origin("/api/v1/bulletins.atom").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()["content-type"],
@@ -292,14 +257,7 @@ async fn the_atom_feed_is_valid_and_its_html_is_sanitised() {
 #[tokio::test]
 async fn the_demo_loads_bulletin_14_with_its_four_events() {
     let app = spawn_app_with(|s| s.demo = true).await;
-    let bulletin: Value = app
-        .get("/api/v1/bulletins/14")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let bulletin: Value = app.public_json("/api/v1/bulletins/14").await;
     assert_eq!(
         bulletin["phase"],
         "Phase 3: Making Transformational Change Happen"
@@ -328,17 +286,14 @@ async fn bulletin_writes_are_in_the_audit_log() {
     let b = created(&app, &admin, 14).await;
     publish(&app, &admin, &b["id"]).await;
     let log: Value = app
-        .get(&format!(
-            "/api/v1/admin/audit-log?target_type=bulletin&target_id={}",
-            b["id"]
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(
+            &admin,
+            &format!(
+                "/api/v1/admin/audit-log?target_type=bulletin&target_id={}",
+                b["id"]
+            ),
+        )
+        .await;
     let actions: Vec<&str> = log["items"]
         .as_array()
         .unwrap()

@@ -131,14 +131,8 @@ async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_sign_in() 
     assert_eq!(response.status(), StatusCode::OK);
     let token: Value = response.json().await.unwrap();
     let me: Value = app
-        .get("/api/v1/me")
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(token["access_token"].as_str().unwrap(), "/api/v1/me")
+        .await;
     assert_eq!(me["role"], "admin");
     assert_eq!(me["full_name"], "Camden Officer");
 }
@@ -158,14 +152,7 @@ fn admin_create_refuses_a_short_password() {
 #[tokio::test]
 async fn demo_loads_bulletin_14_with_london_times_and_a_working_admin() {
     let app = spawn_app_with(|s| s.demo = true).await;
-    let body: Value = app
-        .get("/api/v1/events?from=2011-01-01")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.public_json("/api/v1/events?from=2011-01-01").await;
     assert_eq!(body["total"], 4);
     let times: Vec<(String, String, String)> = body["items"]
         .as_array()
@@ -191,14 +178,7 @@ async fn demo_loads_bulletin_14_with_london_times_and_a_working_admin() {
     assert_eq!(body["items"][3]["venue"]["name"], "Swiss Cottage Library");
     assert_eq!(body["items"][3]["kind"], "seminar");
     // Upcoming-only by default: the 2011 events are past.
-    let upcoming: Value = app
-        .get("/api/v1/events")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let upcoming: Value = app.public_json("/api/v1/events").await;
     assert_eq!(upcoming["total"], 0);
 }
 

@@ -146,12 +146,7 @@ async fn the_document_can_be_framed_and_loads_only_its_stylesheet() {
 #[tokio::test]
 async fn the_script_carries_its_stylesheet_and_is_open_to_any_origin() {
     let app = spawn_app().await;
-    let response = app
-        .get("/embed/events.js")
-        .header("Origin", "https://www.camden.gov.uk")
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_cross_origin("/embed/events.js").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()["content-type"],

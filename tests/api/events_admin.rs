@@ -1,7 +1,7 @@
 //! Event drafting and publishing for admins: access, creation and its validation, the
 //! admin listing, merge-patch edits, publishing, cancelling and deleting.
 
-use reqwest::{RequestBuilder, Response, StatusCode};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -13,29 +13,17 @@ fn event_path(id: i64) -> String {
 }
 
 async fn create(app: &TestApp, token: &str, body: &Value) -> Response {
-    app.post(EVENTS)
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(Method::POST, EVENTS, token, Some(body)).await
 }
 
 async fn admin_get(app: &TestApp, token: &str, id: i64) -> Response {
-    app.get(&event_path(id))
-        .bearer_auth(token)
-        .send()
+    app.send_json(Method::GET, &event_path(id), token, None)
         .await
-        .unwrap()
 }
 
 async fn patch(app: &TestApp, token: &str, id: i64, body: &Value) -> Response {
-    app.patch(&event_path(id))
-        .bearer_auth(token)
-        .json(body)
-        .send()
+    app.send_json(Method::PATCH, &event_path(id), token, Some(body))
         .await
-        .unwrap()
 }
 
 /// A merge patch that must succeed; returns the edited event.
@@ -45,28 +33,28 @@ async fn patched(app: &TestApp, token: &str, id: i64, body: &Value) -> Value {
 }
 
 async fn publish(app: &TestApp, token: &str, id: i64) -> Response {
-    app.post(&format!("{}/publish", event_path(id)))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::POST,
+        &format!("{}/publish", event_path(id)),
+        token,
+        None,
+    )
+    .await
 }
 
 async fn cancel(app: &TestApp, token: &str, id: i64, body: &Value) -> Response {
-    app.post(&format!("{}/cancel", event_path(id)))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::POST,
+        &format!("{}/cancel", event_path(id)),
+        token,
+        Some(body),
+    )
+    .await
 }
 
 async fn delete(app: &TestApp, token: &str, id: i64) -> Response {
-    app.delete(&event_path(id))
-        .bearer_auth(token)
-        .send()
+    app.send_json(Method::DELETE, &event_path(id), token, None)
         .await
-        .unwrap()
 }
 
 fn reason() -> Value {

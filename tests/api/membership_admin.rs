@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use llcp_hub::routes::accounts::Role;
-use reqwest::{Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -31,15 +31,7 @@ struct Applicant {
 
 async fn applicant(app: &TestApp, email: &str) -> Applicant {
     let token = app.token_for(email, Role::Member).await;
-    let me: Value = app
-        .get("/api/v1/me")
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get_json(&token, "/api/v1/me").await;
     let response = app
         .post("/api/v1/me/membership-application")
         .bearer_auth(&token)
@@ -59,20 +51,23 @@ async fn applicant(app: &TestApp, email: &str) -> Applicant {
 }
 
 async fn approve(app: &TestApp, admin: &str, id: &str) -> Response {
-    app.post(&format!("{ADMIN_APPLICATIONS}/{id}/approve"))
-        .bearer_auth(admin)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::POST,
+        &format!("{ADMIN_APPLICATIONS}/{id}/approve"),
+        admin,
+        None,
+    )
+    .await
 }
 
 async fn reject(app: &TestApp, admin: &str, id: &str, body: &Value) -> Response {
-    app.post(&format!("{ADMIN_APPLICATIONS}/{id}/reject"))
-        .bearer_auth(admin)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::POST,
+        &format!("{ADMIN_APPLICATIONS}/{id}/reject"),
+        admin,
+        Some(body),
+    )
+    .await
 }
 
 async fn ok_json(response: Response) -> Value {
@@ -475,12 +470,13 @@ async fn concurrent_approve_and_reject_have_exactly_one_winner() {
 // --- bulk decisions -----------------------------------------------------------------------
 
 async fn bulk(app: &TestApp, admin: &str, body: &Value) -> Response {
-    app.post(&format!("{ADMIN_APPLICATIONS}/decisions"))
-        .bearer_auth(admin)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::POST,
+        &format!("{ADMIN_APPLICATIONS}/decisions"),
+        admin,
+        Some(body),
+    )
+    .await
 }
 
 #[tokio::test]

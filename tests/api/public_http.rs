@@ -92,12 +92,7 @@ async fn the_etag_changes_as_soon_as_an_admin_changes_the_content() {
 #[tokio::test]
 async fn public_gets_allow_any_origin_without_credentials() {
     let app = spawn_app().await;
-    let response = app
-        .get("/api/v1/events")
-        .header("Origin", "https://www.camden.gov.uk")
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_cross_origin("/api/v1/events").await;
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     assert!(
         response

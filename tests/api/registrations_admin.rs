@@ -2,7 +2,7 @@
 //! the counts on the admin event, capacity changes, and the notification outbox that
 //! every registration change writes to.
 
-use reqwest::{RequestBuilder, Response, StatusCode};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -97,12 +97,13 @@ fn column(headers: &[String], name: &str) -> usize {
 }
 
 async fn patch_registration(app: &TestApp, token: &str, id: &str, body: &Value) -> Response {
-    app.patch(&admin_registration_path(id))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::PATCH,
+        &admin_registration_path(id),
+        token,
+        Some(body),
+    )
+    .await
 }
 
 /// Checks the registration in (or out).
@@ -117,20 +118,18 @@ async fn attended(app: &TestApp, token: &str, event: i64) -> Value {
 }
 
 async fn admin_cancel(app: &TestApp, token: &str, id: &str) -> Response {
-    app.delete(&admin_registration_path(id))
-        .bearer_auth(token)
-        .send()
+    app.send_json(Method::DELETE, &admin_registration_path(id), token, None)
         .await
-        .unwrap()
 }
 
 async fn patch_event(app: &TestApp, token: &str, id: i64, body: &Value) -> Response {
-    app.patch(&format!("/api/v1/admin/events/{id}"))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::PATCH,
+        &format!("/api/v1/admin/events/{id}"),
+        token,
+        Some(body),
+    )
+    .await
 }
 
 /// The outbox page for the query, newest first (200 asserted).

@@ -29,17 +29,9 @@ async fn all_registrations(app: &TestApp, admin: &str, event_id: i64, status: &s
     let mut items = Vec::new();
     let mut offset = 0;
     loop {
-        let page: Value = app
-            .get(&format!(
+        let page: Value = app.get_json(admin, &format!(
                 "/api/v1/admin/events/{event_id}/registrations?status={status}&limit=100&offset={offset}"
-            ))
-            .bearer_auth(admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            )).await;
         let batch = page["items"].as_array().unwrap().clone();
         offset += batch.len();
         let done = batch.is_empty() || offset as i64 >= page["total"].as_i64().unwrap();

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Display;
 
-use reqwest::{RequestBuilder, Response, StatusCode};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -31,6 +31,24 @@ pub trait Api {
 
     fn delete(&self, path: &str) -> RequestBuilder {
         self.client().delete(self.url(path))
+    }
+
+    /// A request with the bearer token and, when given, a JSON body.
+    async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self
+            .client()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("answered")
     }
 
     async fn login(&self, email: &str, password: &str) -> Response {
@@ -113,14 +131,25 @@ pub trait Api {
         event_id(&self.published_event(token, &body).await)
     }
 
-    /// The public JSON of a published event, by id or slug (200 asserted).
-    async fn public_event(&self, id_or_slug: impl Display) -> Value {
-        let response = self
-            .get(&format!("/api/v1/events/{id_or_slug}"))
+    /// A GET without a token, 200 asserted; its JSON.
+    async fn public_json(&self, path: &str) -> Value {
+        let response = self.get(path).send().await.expect("answered");
+        expect_json(response, StatusCode::OK, &format!("GET {path}")).await
+    }
+
+    /// A GET as a borough's website sends it, with its Origin.
+    async fn get_cross_origin(&self, path: &str) -> Response {
+        self.get(path)
+            .header("Origin", "https://www.camden.gov.uk")
             .send()
             .await
-            .expect("answered");
-        expect_json(response, StatusCode::OK, &format!("GET event {id_or_slug}")).await
+            .expect("answered")
+    }
+
+    /// The public JSON of a published event, by id or slug (200 asserted).
+    async fn public_event(&self, id_or_slug: impl Display) -> Value {
+        self.public_json(&format!("/api/v1/events/{id_or_slug}"))
+            .await
     }
 
     /// The admin view of an event, never cached (200 asserted).
