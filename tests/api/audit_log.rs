@@ -755,11 +755,7 @@ async fn the_audit_log_pages_with_the_list_envelope() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let link = response
-        .headers()
-        .get("link")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
+    let link = header(&response, "link");
     assert!(link.contains("rel=\"next\""), "Link: {link}");
     assert!(link.contains("rel=\"prev\""), "Link: {link}");
     let page: Value = response.json().await.unwrap();
@@ -1094,11 +1090,7 @@ async fn every_admin_operation_without_a_token_is_401_with_a_bearer_challenge() 
             request = request.json(body);
         }
         let response = request.send().await.unwrap();
-        let challenge = response
-            .headers()
-            .get("www-authenticate")
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default();
+        let challenge = header(&response, "www-authenticate");
         assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
         assert!(
             challenge.starts_with("Bearer"),

@@ -148,11 +148,7 @@ async fn admin_endpoints_without_a_token_are_401_with_www_authenticate() {
 
     for (name, request) in every_admin_request(&app, id) {
         let response = request.send().await.unwrap();
-        let challenge = response
-            .headers()
-            .get("www-authenticate")
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default();
+        let challenge = header(&response, "www-authenticate");
         assert!(
             challenge.starts_with("Bearer"),
             "{name}: WWW-Authenticate was {challenge:?}"

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestDb, event_body, free_port, run_binary, stderr};
+use crate::helpers::{TestDb, event_body, free_port, registration, run_binary, stderr};
 use crate::shutdown::{send_sigterm, start_hub, wait_for_exit, wait_until_ready};
 
 const ADMIN_EMAIL: &str = "log-admin@example.org";
@@ -141,29 +141,15 @@ async fn scenario(hub: &Hub) -> Vec<String> {
     )
     .await;
 
+    let registrations = hub.url(&format!("/api/v1/events/{event_id}/registrations"));
+    let registrant = registration(REGISTRANT_NAME, REGISTRANT_EMAIL);
     let registration = hub
         .json(
-            c.post(hub.url(&format!("/api/v1/events/{event_id}/registrations")))
-                .json(&json!({
-                    "full_name": REGISTRANT_NAME,
-                    "email": REGISTRANT_EMAIL,
-                    "organisation": "London Borough of Camden",
-                    "consent": true,
-                })),
+            c.post(&registrations).json(&registrant),
             StatusCode::CREATED,
         )
         .await;
-    let (status, _) = hub
-        .send(
-            c.post(hub.url(&format!("/api/v1/events/{event_id}/registrations")))
-                .json(&json!({
-                    "full_name": REGISTRANT_NAME,
-                    "email": REGISTRANT_EMAIL,
-                    "organisation": "London Borough of Camden",
-                    "consent": true,
-                })),
-        )
-        .await;
+    let (status, _) = hub.send(c.post(&registrations).json(&registrant)).await;
     assert_eq!(status, StatusCode::CONFLICT, "registered twice");
     let id = string(&registration, "id");
     let manage = string(&registration, "manage_token");

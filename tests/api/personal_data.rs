@@ -10,7 +10,7 @@ use llcp_hub::db::schema::{events, notifications, registrations};
 use llcp_hub::notify::outbox;
 use llcp_hub::notify::templates::Message;
 use llcp_hub::routes::accounts::Role;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -205,12 +205,8 @@ fn traces() -> Vec<String> {
 
 async fn erase(app: &TestApp, token: &str, email: &str) -> Value {
     expect_json(
-        app.post(ERASE)
-            .bearer_auth(token)
-            .json(&json!({"email": email}))
-            .send()
-            .await
-            .unwrap(),
+        app.send_json(Method::POST, ERASE, token, Some(&json!({"email": email})))
+            .await,
         StatusCode::OK,
         "erase",
     )
@@ -321,12 +317,8 @@ async fn export_and_erasure_need_an_admin() {
     )
     .await;
     assert_problem(
-        app.post(ERASE)
-            .bearer_auth(&member)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
+        app.send_json(Method::POST, ERASE, &member, Some(&body))
+            .await,
         StatusCode::FORBIDDEN,
         "admin-only",
     )
@@ -577,12 +569,13 @@ async fn the_last_active_admin_cannot_be_erased() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     assert_problem(
-        app.post(ERASE)
-            .bearer_auth(&admin)
-            .json(&json!({"email": "ADMIN@example.org"}))
-            .send()
-            .await
-            .unwrap(),
+        app.send_json(
+            Method::POST,
+            ERASE,
+            &admin,
+            Some(&json!({"email": "ADMIN@example.org"})),
+        )
+        .await,
         StatusCode::CONFLICT,
         "last-admin",
     )
@@ -600,12 +593,8 @@ async fn bad_emails_and_unknown_fields_are_422_problems() {
         json!({}),
     ] {
         let problem = assert_problem(
-            app.post(ERASE)
-                .bearer_auth(&admin)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
+            app.send_json(Method::POST, ERASE, &admin, Some(&body))
+                .await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
         )

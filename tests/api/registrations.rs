@@ -98,11 +98,7 @@ async fn registering_is_201_confirmed_with_location_and_a_manage_token() {
 
     let response = ada_registers(&app, event).await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    let location = response
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
+    let location = header(&response, "location");
     let registration: Value = response.json().await.unwrap();
 
     let id = registration_id(&registration);

@@ -221,22 +221,20 @@ pub trait Api {
             .expect("one registration per email")
     }
 
-    /// A GET of the registration by its holder, with this manage token.
-    async fn get_registration(&self, id: &str, token: &str) -> Response {
-        self.get(&format!("/api/v1/registrations/{id}"))
-            .header("X-Manage-Token", token)
-            .send()
-            .await
-            .expect("answered")
+    /// A request for the registration by its holder, with this manage token.
+    async fn manage_registration(&self, method: Method, id: &str, token: &str) -> Response {
+        let url = self.url(&format!("/api/v1/registrations/{id}"));
+        let request = self.client().request(method, url);
+        let response = request.header("X-Manage-Token", token).send().await;
+        response.expect("answered")
     }
 
-    /// A DELETE of the registration by its holder, with this manage token.
+    async fn get_registration(&self, id: &str, token: &str) -> Response {
+        self.manage_registration(Method::GET, id, token).await
+    }
+
     async fn delete_registration(&self, id: &str, token: &str) -> Response {
-        self.delete(&format!("/api/v1/registrations/{id}"))
-            .header("X-Manage-Token", token)
-            .send()
-            .await
-            .expect("answered")
+        self.manage_registration(Method::DELETE, id, token).await
     }
 
     /// The registration as its holder sees it (200 asserted).
