@@ -322,11 +322,14 @@ async fn a_bulletin_patch_may_not_name_unknown_fields_even_to_clear_them() {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
+/// A change that makes a valid bulletin invalid.
+type Spoil = fn(&mut Value);
+
 #[tokio::test]
 async fn each_invalid_bulletin_field_is_422_naming_exactly_it() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let cases: [(&str, fn(&mut Value), &[&str]); 2] = [
+    let cases: [(&str, Spoil, &[&str]); 2] = [
         (
             "an unknown field",
             |b| b["author"] = json!("someone"),

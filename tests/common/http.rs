@@ -423,27 +423,20 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Asserts a 422 validation problem and returns it.
+pub async fn assert_validation(case: &str, response: Response) -> Value {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    assert_problem_in(case, response, status, "validation").await
+}
+
 /// Asserts a 422 validation problem and returns the fields it names.
 pub async fn invalid_fields(case: &str, response: Response) -> Vec<String> {
-    let problem = assert_problem_in(
-        case,
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation",
-    )
-    .await;
-    error_fields(&problem)
+    error_fields(&assert_validation(case, response).await)
 }
 
 /// Asserts a 422 validation problem that names `field` (among others, perhaps).
 pub async fn assert_invalid(case: &str, response: Response, field: &str) -> Value {
-    let problem = assert_problem_in(
-        case,
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation",
-    )
-    .await;
+    let problem = assert_validation(case, response).await;
     let fields = error_fields(&problem);
     assert!(
         fields.iter().any(|f| f == field),
