@@ -16,27 +16,16 @@ const LOG: &str = "/api/v1/admin/audit-log";
 // Helpers
 // ---------------------------------------------------------------------------------
 
-/// Signs in and returns the token pair (200 asserted).
-async fn sign_in(app: &TestApp, email: &str) -> Value {
-    let response = app.login(email, PASSWORD).await;
-    assert_eq!(response.status(), StatusCode::OK, "sign-in of {email}");
-    response.json().await.unwrap()
-}
-
-fn access(pair: &Value) -> String {
-    pair["access_token"].as_str().unwrap().to_string()
-}
-
 /// A new admin account: its id and an access token.
 async fn new_admin(app: &TestApp, email: &str) -> (String, String) {
     let id = app.insert_account(email, Role::Admin);
-    (id, access(&sign_in(app, email).await))
+    (id, access_token(&app.sign_in(email).await))
 }
 
 /// A new member account: its id and an access token.
 async fn new_member(app: &TestApp, email: &str) -> (String, String) {
     let id = app.insert_account(email, Role::Member);
-    (id, access(&sign_in(app, email).await))
+    (id, access_token(&app.sign_in(email).await))
 }
 
 /// The audit log page for the query (200 asserted).
@@ -48,10 +37,7 @@ async fn audit_log(app: &TestApp, token: &str, query: &[(&str, &str)]) -> Value 
         .send()
         .await
         .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "audit log {query:?}: {body}");
-    body
+    expect_json(response, StatusCode::OK, &format!("audit log {query:?}")).await
 }
 
 fn items(page: &Value) -> Vec<Value> {
@@ -73,6 +59,22 @@ async fn only_entry(app: &TestApp, token: &str, action: &str, target_id: &str) -
         "one {action} entry for {target_id}: {page}"
     );
     page["items"][0].clone()
+}
+
+/// The one `action` entry on the target by admin@example.org, checked as
+/// `assert_entry` does; its summary.
+async fn audited(
+    app: &TestApp,
+    token: &str,
+    admin_id: &str,
+    action: &str,
+    target_type: &str,
+    target_id: impl std::fmt::Display,
+) -> Value {
+    let target_id = target_id.to_string();
+    let entry = only_entry(app, token, action, &target_id).await;
+    let actor = (admin_id, "admin@example.org");
+    assert_entry(&entry, actor, action, (target_type, &target_id))
 }
 
 async fn audit_total(app: &TestApp, token: &str) -> i64 {
@@ -102,38 +104,12 @@ fn assert_entry(entry: &Value, actor: (&str, &str), action: &str, target: (&str,
     entry["summary"].clone()
 }
 
-async fn send_json(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> Response {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    request.send().await.unwrap()
-}
-
 /// A confirmed registration for the event; returns its id.
 async fn register(app: &TestApp, event_id: i64, email: &str) -> String {
-    let response = app
-        .post(&format!("/api/v1/events/{event_id}/registrations"))
-        .json(&json!({
-            "full_name": "Grace Registrant",
-            "email": email,
-            "organisation": "London Borough of Camden",
-            "consent": true,
-        }))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "registration: {body}");
-    assert_eq!(body["status"], "confirmed", "registration: {body}");
-    body["id"].as_str().unwrap().to_string()
+    let body = registration("Grace Registrant", email);
+    let created = app.register(event_id, &body).await;
+    assert_eq!(created["status"], "confirmed", "registration: {created}");
+    registration_id(&created)
 }
 
 /// A pending membership application of the signed-in account; returns its id.
@@ -150,32 +126,20 @@ async fn apply(app: &TestApp, token: &str) -> String {
         .send()
         .await
         .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "application: {body}");
+    let body = expect_json(response, StatusCode::CREATED, "application").await;
     assert_eq!(body["status"], "pending");
     body["id"].as_str().unwrap().to_string()
 }
 
-fn event_id(event: &Value) -> i64 {
-    event["id"].as_i64().unwrap()
-}
-
 async fn patch_account(app: &TestApp, token: &str, id: &str, body: Value) -> Response {
-    app.patch(&format!("/api/v1/admin/accounts/{id}"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
+    let path = format!("/api/v1/admin/accounts/{id}");
+    app.send_json(Method::PATCH, &path, token, Some(&body))
         .await
-        .unwrap()
 }
 
 async fn patched_account(app: &TestApp, token: &str, id: &str, body: Value) -> Value {
     let response = patch_account(app, token, id, body).await;
-    let status = response.status();
-    let json: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "account patch: {json}");
-    json
+    expect_json(response, StatusCode::OK, "account patch").await
 }
 
 async fn accounts(app: &TestApp, token: &str, query: &[(&str, &str)]) -> Value {
@@ -186,10 +150,7 @@ async fn accounts(app: &TestApp, token: &str, query: &[(&str, &str)]) -> Value {
         .send()
         .await
         .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "accounts {query:?}: {body}");
-    body
+    expect_json(response, StatusCode::OK, &format!("accounts {query:?}")).await
 }
 
 fn emails(page: &Value) -> Vec<String> {
@@ -197,23 +158,6 @@ fn emails(page: &Value) -> Vec<String> {
         .iter()
         .map(|a| a["email"].as_str().unwrap().to_string())
         .collect()
-}
-
-async fn refresh(app: &TestApp, pair: &Value) -> Response {
-    app.post("/api/v1/auth/refresh")
-        .json(&json!({"refresh_token": pair["refresh_token"]}))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn me_status(app: &TestApp, token: &str) -> StatusCode {
-    app.get("/api/v1/me")
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
 }
 
 async fn active_admin_count(app: &TestApp, token: &str) -> i64 {
@@ -241,12 +185,8 @@ async fn creating_an_event_is_audited_with_the_actor_lower_cased_and_the_title()
     let id = event_id(&event).to_string();
 
     let entry = only_entry(&app, &token, "event.create", &id).await;
-    let summary = assert_entry(
-        &entry,
-        (&admin_id, "ada.admin@example.org"),
-        "event.create",
-        ("event", &id),
-    );
+    let actor = (admin_id.as_str(), "ada.admin@example.org");
+    let summary = assert_entry(&entry, actor, "event.create", ("event", &id));
     assert_eq!(summary["title"], "Stock Editing");
     assert_eq!(summary["slug"], event["slug"]);
 }
@@ -265,13 +205,7 @@ async fn patching_an_event_is_audited_with_the_fields_patched() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
-    let entry = only_entry(&app, &token, "event.update", &id.to_string()).await;
-    let summary = assert_entry(
-        &entry,
-        (&admin_id, "admin@example.org"),
-        "event.update",
-        ("event", &id.to_string()),
-    );
+    let summary = audited(&app, &token, &admin_id, "event.update", "event", id).await;
     let fields: BTreeSet<&str> = summary["fields"]
         .as_array()
         .unwrap_or_else(|| panic!("fields in {summary}"))
@@ -297,13 +231,7 @@ async fn deleting_a_draft_is_audited() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 
-    let entry = only_entry(&app, &token, "event.delete", &id.to_string()).await;
-    let summary = assert_entry(
-        &entry,
-        (&admin_id, "admin@example.org"),
-        "event.delete",
-        ("event", &id.to_string()),
-    );
+    let summary = audited(&app, &token, &admin_id, "event.delete", "event", id).await;
     assert_eq!(summary["title"], "Doomed draft");
 }
 
@@ -323,13 +251,7 @@ async fn publishing_twice_leaves_exactly_one_publish_entry() {
         .unwrap();
     assert_problem(again, StatusCode::CONFLICT, "event-already-published").await;
 
-    let entry = only_entry(&app, &token, "event.publish", &id.to_string()).await;
-    assert_entry(
-        &entry,
-        (&admin_id, "admin@example.org"),
-        "event.publish",
-        ("event", &id.to_string()),
-    );
+    audited(&app, &token, &admin_id, "event.publish", "event", id).await;
 }
 
 #[tokio::test]
@@ -342,18 +264,16 @@ async fn cancelling_an_event_is_audited_once_with_the_reason() {
     );
     let path = format!("/api/v1/admin/events/{id}/cancel");
     let reason = json!({"reason": "The venue is closed for repairs."});
-    let first = send_json(&app, Method::POST, &path, &token, Some(&reason)).await;
+    let first = app
+        .send_json(Method::POST, &path, &token, Some(&reason))
+        .await;
     assert_eq!(first.status(), StatusCode::OK);
-    let second = send_json(&app, Method::POST, &path, &token, Some(&reason)).await;
+    let second = app
+        .send_json(Method::POST, &path, &token, Some(&reason))
+        .await;
     assert_problem(second, StatusCode::CONFLICT, "event-cancelled").await;
 
-    let entry = only_entry(&app, &token, "event.cancel", &id.to_string()).await;
-    let summary = assert_entry(
-        &entry,
-        (&admin_id, "admin@example.org"),
-        "event.cancel",
-        ("event", &id.to_string()),
-    );
+    let summary = audited(&app, &token, &admin_id, "event.cancel", "event", id).await;
     assert_eq!(summary["reason"], "The venue is closed for repairs.");
 }
 
@@ -367,23 +287,25 @@ async fn checking_a_registrant_in_is_audited_with_attended() {
     );
     let registration = register(&app, id, "grace@camden.gov.uk").await;
     let path = format!("/api/v1/admin/registrations/{registration}");
-    let response = send_json(
-        &app,
-        Method::PATCH,
-        &path,
-        &token,
-        Some(&json!({"attended": true})),
-    )
-    .await;
+    let response = app
+        .send_json(
+            Method::PATCH,
+            &path,
+            &token,
+            Some(&json!({"attended": true})),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
 
-    let entry = only_entry(&app, &token, "registration.update", &registration).await;
-    let summary = assert_entry(
-        &entry,
-        (&admin_id, "admin@example.org"),
+    let summary = audited(
+        &app,
+        &token,
+        &admin_id,
         "registration.update",
-        ("registration", &registration),
-    );
+        "registration",
+        &registration,
+    )
+    .await;
     assert_eq!(summary["attended"], true);
 }
 
@@ -397,18 +319,20 @@ async fn cancelling_a_registration_is_audited_once() {
     );
     let registration = register(&app, id, "grace@camden.gov.uk").await;
     let path = format!("/api/v1/admin/registrations/{registration}");
-    let first = send_json(&app, Method::DELETE, &path, &token, None).await;
+    let first = app.send_json(Method::DELETE, &path, &token, None).await;
     assert_eq!(first.status(), StatusCode::NO_CONTENT);
-    let second = send_json(&app, Method::DELETE, &path, &token, None).await;
+    let second = app.send_json(Method::DELETE, &path, &token, None).await;
     assert_eq!(second.status(), StatusCode::CONFLICT, "cancelling twice");
 
-    let entry = only_entry(&app, &token, "registration.cancel", &registration).await;
-    let summary = assert_entry(
-        &entry,
-        (&admin_id, "admin@example.org"),
+    let summary = audited(
+        &app,
+        &token,
+        &admin_id,
         "registration.cancel",
-        ("registration", &registration),
-    );
+        "registration",
+        &registration,
+    )
+    .await;
     assert_eq!(summary["event_id"], id);
 }
 
@@ -425,13 +349,15 @@ async fn changing_an_account_is_audited_with_role_and_disabled_from_and_to() {
     )
     .await;
 
-    let entry = only_entry(&app, &token, "account.update", &member).await;
-    let summary = assert_entry(
-        &entry,
-        (&admin_id, "admin@example.org"),
+    let summary = audited(
+        &app,
+        &token,
+        &admin_id,
         "account.update",
-        ("account", &member),
-    );
+        "account",
+        &member,
+    )
+    .await;
     assert_eq!(summary["role"], json!({"from": "member", "to": "admin"}));
     assert_eq!(summary["disabled"], json!({"from": false, "to": true}));
 }
@@ -443,18 +369,20 @@ async fn approving_an_application_is_audited_once() {
     let (applicant, applicant_token) = new_member(&app, "applicant@example.org").await;
     let application = apply(&app, &applicant_token).await;
     let path = format!("/api/v1/admin/membership-applications/{application}/approve");
-    let first = send_json(&app, Method::POST, &path, &token, None).await;
+    let first = app.send_json(Method::POST, &path, &token, None).await;
     assert_eq!(first.status(), StatusCode::OK);
-    let second = send_json(&app, Method::POST, &path, &token, None).await;
+    let second = app.send_json(Method::POST, &path, &token, None).await;
     assert_problem(second, StatusCode::CONFLICT, "application-decided").await;
 
-    let entry = only_entry(&app, &token, "membership.approve", &application).await;
-    let summary = assert_entry(
-        &entry,
-        (&admin_id, "admin@example.org"),
+    let summary = audited(
+        &app,
+        &token,
+        &admin_id,
         "membership.approve",
-        ("membership_application", &application),
-    );
+        "membership_application",
+        &application,
+    )
+    .await;
     assert_eq!(summary["account_id"], applicant);
 }
 
@@ -466,19 +394,23 @@ async fn rejecting_an_application_is_audited_once_with_the_reason() {
     let application = apply(&app, &applicant_token).await;
     let path = format!("/api/v1/admin/membership-applications/{application}/reject");
     let reason = json!({"reason": "The Community is for library staff."});
-    let first = send_json(&app, Method::POST, &path, &token, Some(&reason)).await;
+    let first = app
+        .send_json(Method::POST, &path, &token, Some(&reason))
+        .await;
     assert_eq!(first.status(), StatusCode::OK);
     let approve = format!("/api/v1/admin/membership-applications/{application}/approve");
-    let second = send_json(&app, Method::POST, &approve, &token, None).await;
+    let second = app.send_json(Method::POST, &approve, &token, None).await;
     assert_problem(second, StatusCode::CONFLICT, "application-decided").await;
 
-    let entry = only_entry(&app, &token, "membership.reject", &application).await;
-    let summary = assert_entry(
-        &entry,
-        (&admin_id, "admin@example.org"),
+    let summary = audited(
+        &app,
+        &token,
+        &admin_id,
         "membership.reject",
-        ("membership_application", &application),
-    );
+        "membership_application",
+        &application,
+    )
+    .await;
     assert_eq!(summary["reason"], "The Community is for library staff.");
     let approvals = audit_log(&app, &token, &[("action", "membership.approve")]).await;
     assert_eq!(approvals["total"], 0, "the refused approval left no entry");
@@ -528,10 +460,10 @@ async fn bulk_decisions_append_one_entry_per_decided_item_and_none_for_a_failed_
 async fn every_admin_sign_in_is_audited_but_member_and_failed_sign_ins_are_not() {
     let app = spawn_app().await;
     let admin_id = app.insert_account("Boss@Example.org", Role::Admin);
-    let token = access(&sign_in(&app, "boss@example.org").await);
-    sign_in(&app, "BOSS@example.org").await;
+    let token = access_token(&app.sign_in("boss@example.org").await);
+    app.sign_in("BOSS@example.org").await;
     let member_id = app.insert_account("member@example.org", Role::Member);
-    sign_in(&app, "member@example.org").await;
+    app.sign_in("member@example.org").await;
     let wrong = app
         .login("boss@example.org", "not the password at all")
         .await;
@@ -564,54 +496,49 @@ async fn failed_writes_append_nothing() {
     // 422: invalid event
     let mut invalid = event_body("", 20);
     invalid["capacity"] = json!(-3);
-    let r = send_json(
-        &app,
-        Method::POST,
-        "/api/v1/admin/events",
-        &token,
-        Some(&invalid),
-    )
-    .await;
+    let r = app
+        .send_json(Method::POST, "/api/v1/admin/events", &token, Some(&invalid))
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // 422: a patch that leaves the event invalid
-    let r = send_json(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/admin/events/{draft}"),
-        &token,
-        Some(&json!({"title": ""})),
-    )
-    .await;
+    let r = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/admin/events/{draft}"),
+            &token,
+            Some(&json!({"title": ""})),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // 409: deleting a published event
-    let r = send_json(
-        &app,
-        Method::DELETE,
-        &format!("/api/v1/admin/events/{published}"),
-        &token,
-        None,
-    )
-    .await;
+    let r = app
+        .send_json(
+            Method::DELETE,
+            &format!("/api/v1/admin/events/{published}"),
+            &token,
+            None,
+        )
+        .await;
     assert_problem(r, StatusCode::CONFLICT, "event-published").await;
     // 409: cancelling a draft
-    let r = send_json(
-        &app,
-        Method::POST,
-        &format!("/api/v1/admin/events/{draft}/cancel"),
-        &token,
-        Some(&json!({"reason": "No longer needed."})),
-    )
-    .await;
+    let r = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/admin/events/{draft}/cancel"),
+            &token,
+            Some(&json!({"reason": "No longer needed."})),
+        )
+        .await;
     assert_problem(r, StatusCode::CONFLICT, "event-not-published").await;
     // 422: unknown field on a registration patch
-    let r = send_json(
-        &app,
-        Method::PATCH,
-        &format!("/api/v1/admin/registrations/{registration}"),
-        &token,
-        Some(&json!({"attended": true, "status": "cancelled"})),
-    )
-    .await;
+    let r = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/admin/registrations/{registration}"),
+            &token,
+            Some(&json!({"attended": true, "status": "cancelled"})),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // 409: the last admin demoting themselves
     let r = patch_account(&app, &token, &admin_id, json!({"role": "member"})).await;
@@ -767,41 +694,22 @@ async fn the_audit_log_filters_by_time_with_rfc3339_or_dates() {
     let two_days_ago = (now - Duration::days(2)).format("%Y-%m-%d").to_string();
     let in_two_days = (now + Duration::days(2)).format("%Y-%m-%d").to_string();
 
-    assert_eq!(
-        total(&audit_log(&app, &token, &[("from", &hour_ago)]).await),
-        5
-    );
-    assert_eq!(
-        total(&audit_log(&app, &token, &[("to", &hour_ago)]).await),
-        0
-    );
-    assert_eq!(
-        total(&audit_log(&app, &token, &[("from", &in_an_hour)]).await),
-        0
-    );
-    assert_eq!(
-        total(&audit_log(&app, &token, &[("to", &in_an_hour)]).await),
-        5
-    );
     let window = [("from", hour_ago.as_str()), ("to", in_an_hour.as_str())];
-    assert_eq!(total(&audit_log(&app, &token, &window).await), 5);
-
-    assert_eq!(
-        total(&audit_log(&app, &token, &[("from", &two_days_ago)]).await),
-        5
-    );
-    assert_eq!(
-        total(&audit_log(&app, &token, &[("to", &two_days_ago)]).await),
-        0
-    );
-    assert_eq!(
-        total(&audit_log(&app, &token, &[("from", &in_two_days)]).await),
-        0
-    );
-    assert_eq!(
-        total(&audit_log(&app, &token, &[("to", &in_two_days)]).await),
-        5
-    );
+    let queries: [(&[(&str, &str)], i64); 9] = [
+        (&[("from", &hour_ago)], 5),
+        (&[("to", &hour_ago)], 0),
+        (&[("from", &in_an_hour)], 0),
+        (&[("to", &in_an_hour)], 5),
+        (&window, 5),
+        (&[("from", &two_days_ago)], 5),
+        (&[("to", &two_days_ago)], 0),
+        (&[("from", &in_two_days)], 0),
+        (&[("to", &in_two_days)], 5),
+    ];
+    for (query, expected) in queries {
+        let page = audit_log(&app, &token, query).await;
+        assert_eq!(total(&page), expected, "{query:?}");
+    }
     let combined = [("from", "2011-03-15"), ("to", two_days_ago.as_str())];
     assert_eq!(total(&audit_log(&app, &token, &combined).await), 0);
 }
@@ -847,11 +755,7 @@ async fn the_audit_log_pages_with_the_list_envelope() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let link = response
-        .headers()
-        .get("link")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
+    let link = header(&response, "link");
     assert!(link.contains("rel=\"next\""), "Link: {link}");
     assert!(link.contains("rel=\"prev\""), "Link: {link}");
     let page: Value = response.json().await.unwrap();
@@ -1158,7 +1062,9 @@ async fn a_member_gets_403_on_every_admin_operation_and_nothing_changes() {
     let operations = admin_operations(&f);
     assert!(operations.len() >= 20, "{} operations", operations.len());
     for (method, path, body) in operations {
-        let response = send_json(&app, method.clone(), &path, &member_token, body.as_ref()).await;
+        let response = app
+            .send_json(method.clone(), &path, &member_token, body.as_ref())
+            .await;
         let problem = assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
         assert!(
             problem.get("errors").is_none_or(Value::is_null),
@@ -1184,11 +1090,7 @@ async fn every_admin_operation_without_a_token_is_401_with_a_bearer_challenge() 
             request = request.json(body);
         }
         let response = request.send().await.unwrap();
-        let challenge = response
-            .headers()
-            .get("www-authenticate")
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default();
+        let challenge = header(&response, "www-authenticate");
         assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
         assert!(
             challenge.starts_with("Bearer"),
@@ -1291,17 +1193,17 @@ async fn every_listed_account_has_its_membership_status() {
     let to_approve = apply(&app, &member_token).await;
     let to_reject = apply(&app, &rejected_token).await;
     let approve = format!("/api/v1/admin/membership-applications/{to_approve}/approve");
-    let r = send_json(&app, Method::POST, &approve, &token, None).await;
+    let r = app.send_json(Method::POST, &approve, &token, None).await;
     assert_eq!(r.status(), StatusCode::OK);
     let reject = format!("/api/v1/admin/membership-applications/{to_reject}/reject");
-    let r = send_json(
-        &app,
-        Method::POST,
-        &reject,
-        &token,
-        Some(&json!({"reason": "Not a library role."})),
-    )
-    .await;
+    let r = app
+        .send_json(
+            Method::POST,
+            &reject,
+            &token,
+            Some(&json!({"reason": "Not a library role."})),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 
     let all = accounts(&app, &token, &[]).await;
@@ -1332,15 +1234,15 @@ async fn demoting_an_admin_revokes_their_refresh_tokens_and_admin_access() {
     let app = spawn_app().await;
     let (_, token) = new_admin(&app, "admin@example.org").await;
     let other = app.insert_account("other@example.org", Role::Admin);
-    let pair = sign_in(&app, "other@example.org").await;
-    let other_token = access(&pair);
+    let pair = app.sign_in("other@example.org").await;
+    let other_token = access_token(&pair);
     assert_eq!(audit_log(&app, &other_token, &[]).await["total"], 2);
 
     let account = patched_account(&app, &token, &other, json!({"role": "member"})).await;
     assert_eq!(account["role"], "member");
     assert_eq!(account["disabled"], false);
 
-    let refreshed = refresh(&app, &pair).await;
+    let refreshed = app.refresh(&pair["refresh_token"]).await;
     assert_problem(refreshed, StatusCode::UNAUTHORIZED, "unauthorized").await;
     let response = app.get(LOG).bearer_auth(&other_token).send().await.unwrap();
     assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
@@ -1353,7 +1255,7 @@ async fn demoting_an_admin_revokes_their_refresh_tokens_and_admin_access() {
         .unwrap();
     assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
     assert_eq!(
-        me_status(&app, &other_token).await,
+        app.me_status(&other_token).await,
         StatusCode::OK,
         "still a signed-in member"
     );
@@ -1364,10 +1266,10 @@ async fn disabling_an_account_revokes_its_refresh_tokens_and_access_at_once() {
     let app = spawn_app().await;
     let (_, token) = new_admin(&app, "admin@example.org").await;
     let member = app.insert_account("member@example.org", Role::Member);
-    let first = sign_in(&app, "member@example.org").await;
-    let second = sign_in(&app, "member@example.org").await;
-    let member_token = access(&first);
-    assert_eq!(me_status(&app, &member_token).await, StatusCode::OK);
+    let first = app.sign_in("member@example.org").await;
+    let second = app.sign_in("member@example.org").await;
+    let member_token = access_token(&first);
+    assert_eq!(app.me_status(&member_token).await, StatusCode::OK);
 
     let account = patched_account(&app, &token, &member, json!({"disabled": true})).await;
     assert_eq!(account["disabled"], true);
@@ -1375,7 +1277,7 @@ async fn disabling_an_account_revokes_its_refresh_tokens_and_access_at_once() {
 
     for pair in [&first, &second] {
         assert_problem(
-            refresh(&app, pair).await,
+            app.refresh(&pair["refresh_token"]).await,
             StatusCode::UNAUTHORIZED,
             "unauthorized",
         )
@@ -1403,18 +1305,18 @@ async fn disabling_an_admin_stops_their_admin_token_with_401() {
     let app = spawn_app().await;
     let (_, token) = new_admin(&app, "admin@example.org").await;
     let other = app.insert_account("other@example.org", Role::Admin);
-    let pair = sign_in(&app, "other@example.org").await;
+    let pair = app.sign_in("other@example.org").await;
 
     patched_account(&app, &token, &other, json!({"disabled": true})).await;
     assert_problem(
-        refresh(&app, &pair).await,
+        app.refresh(&pair["refresh_token"]).await,
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     )
     .await;
     let response = app
         .get(LOG)
-        .bearer_auth(access(&pair))
+        .bearer_auth(access_token(&pair))
         .send()
         .await
         .unwrap();
@@ -1445,7 +1347,7 @@ async fn the_last_active_admin_cannot_demote_or_disable_themselves() {
     .await;
     assert_eq!(account["role"], "admin");
     assert_eq!(active_admin_count(&app, &token).await, 1);
-    assert_eq!(me_status(&app, &token).await, StatusCode::OK);
+    assert_eq!(app.me_status(&token).await, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -5,32 +5,7 @@ use llcp_hub::routes::accounts::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    PASSWORD, TEST_JWT_SECRET, TestApp, assert_problem, spawn_app, spawn_app_with,
-};
-
-async fn tokens(app: &TestApp, email: &str) -> Value {
-    let response = app.login(email, PASSWORD).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
-}
-
-async fn refresh(app: &TestApp, refresh_token: &str) -> reqwest::Response {
-    app.post("/api/v1/auth/refresh")
-        .json(&json!({"refresh_token": refresh_token}))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn me_status(app: &TestApp, token: &str) -> StatusCode {
-    app.get("/api/v1/me")
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
+use crate::helpers::{Api, PASSWORD, TEST_JWT_SECRET, assert_problem, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn login_returns_a_bearer_pair_that_works() {
@@ -44,7 +19,7 @@ async fn login_returns_a_bearer_pair_that_works() {
     assert_eq!(body["expires_in"], 900);
     assert!(body["refresh_token"].as_str().unwrap().len() >= 43);
     assert_eq!(
-        me_status(&app, body["access_token"].as_str().unwrap()).await,
+        app.me_status(body["access_token"].as_str().unwrap()).await,
         StatusCode::OK
     );
 }
@@ -89,7 +64,7 @@ async fn a_forged_token_of_our_own_shape_is_accepted_so_the_negative_cases_mean_
         &claims(&id, 60),
         TEST_JWT_SECRET,
     );
-    assert_eq!(me_status(&app, &token).await, StatusCode::OK);
+    assert_eq!(app.me_status(&token).await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -149,7 +124,7 @@ async fn invalid_access_tokens_are_401() {
         c.as_object_mut().unwrap().remove(missing);
         let token = sign(at_header(Algorithm::HS256), &c, TEST_JWT_SECRET);
         assert_eq!(
-            me_status(&app, &token).await,
+            app.me_status(&token).await,
             StatusCode::UNAUTHORIZED,
             "missing {missing}"
         );
@@ -189,19 +164,20 @@ async fn invalid_access_tokens_are_401() {
 async fn refresh_rotates_and_the_old_token_stops_working() {
     let app = spawn_app().await;
     app.insert_account("ada@camden.gov.uk", Role::Member);
-    let first = tokens(&app, "ada@camden.gov.uk").await;
+    let first = app.sign_in("ada@camden.gov.uk").await;
     let old = first["refresh_token"].as_str().unwrap();
-    let response = refresh(&app, old).await;
+    let response = app.refresh(old).await;
     assert_eq!(response.status(), StatusCode::OK);
     let second: Value = response.json().await.unwrap();
     assert_ne!(second["refresh_token"], first["refresh_token"]);
     assert_eq!(
-        me_status(&app, second["access_token"].as_str().unwrap()).await,
+        app.me_status(second["access_token"].as_str().unwrap())
+            .await,
         StatusCode::OK
     );
     // The rotated token is dead.
     assert_problem(
-        refresh(&app, old).await,
+        app.refresh(old).await,
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     )
@@ -212,34 +188,34 @@ async fn refresh_rotates_and_the_old_token_stops_working() {
 async fn reusing_a_rotated_token_revokes_the_whole_family() {
     let app = spawn_app().await;
     app.insert_account("ada@camden.gov.uk", Role::Member);
-    let stolen = tokens(&app, "ada@camden.gov.uk").await["refresh_token"]
+    let stolen = app.sign_in("ada@camden.gov.uk").await["refresh_token"]
         .as_str()
         .unwrap()
         .to_string();
-    let other_session = tokens(&app, "ada@camden.gov.uk").await["refresh_token"]
+    let other_session = app.sign_in("ada@camden.gov.uk").await["refresh_token"]
         .as_str()
         .unwrap()
         .to_string();
-    let rotated: Value = refresh(&app, &stolen).await.json().await.unwrap();
+    let rotated: Value = app.refresh(&stolen).await.json().await.unwrap();
     let current = rotated["refresh_token"].as_str().unwrap();
     assert_eq!(
-        refresh(&app, &stolen).await.status(),
+        app.refresh(&stolen).await.status(),
         StatusCode::UNAUTHORIZED
     );
     // The legitimate descendant is revoked too...
     assert_eq!(
-        refresh(&app, current).await.status(),
+        app.refresh(current).await.status(),
         StatusCode::UNAUTHORIZED
     );
     // ...but another sign-in's family is untouched.
-    assert_eq!(refresh(&app, &other_session).await.status(), StatusCode::OK);
+    assert_eq!(app.refresh(&other_session).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn unknown_refresh_tokens_are_401() {
     let app = spawn_app().await;
     assert_problem(
-        refresh(&app, "made-up").await,
+        app.refresh("made-up").await,
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     )
@@ -250,7 +226,7 @@ async fn unknown_refresh_tokens_are_401() {
 async fn logout_revokes_the_refresh_token() {
     let app = spawn_app().await;
     app.insert_account("ada@camden.gov.uk", Role::Member);
-    let pair = tokens(&app, "ada@camden.gov.uk").await;
+    let pair = app.sign_in("ada@camden.gov.uk").await;
     let refresh_token = pair["refresh_token"].as_str().unwrap();
     let response = app
         .post("/api/v1/auth/logout")
@@ -260,7 +236,7 @@ async fn logout_revokes_the_refresh_token() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        refresh(&app, refresh_token).await.status(),
+        app.refresh(refresh_token).await.status(),
         StatusCode::UNAUTHORIZED
     );
     let unknown = app
@@ -277,9 +253,9 @@ async fn a_disabled_account_stops_working_at_once() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let member_id = app.insert_account("ada@camden.gov.uk", Role::Member);
-    let pair = tokens(&app, "ada@camden.gov.uk").await;
+    let pair = app.sign_in("ada@camden.gov.uk").await;
     let access = pair["access_token"].as_str().unwrap();
-    assert_eq!(me_status(&app, access).await, StatusCode::OK);
+    assert_eq!(app.me_status(access).await, StatusCode::OK);
 
     let response = app
         .patch(&format!("/api/v1/admin/accounts/{member_id}"))
@@ -292,8 +268,8 @@ async fn a_disabled_account_stops_working_at_once() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["disabled"], true);
 
-    assert_eq!(me_status(&app, access).await, StatusCode::UNAUTHORIZED);
-    let refreshed = refresh(&app, pair["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(app.me_status(access).await, StatusCode::UNAUTHORIZED);
+    let refreshed = app.refresh(pair["refresh_token"].as_str().unwrap()).await;
     assert_eq!(refreshed.status(), StatusCode::UNAUTHORIZED);
     let login = app.login("ada@camden.gov.uk", PASSWORD).await;
     assert_problem(login, StatusCode::FORBIDDEN, "account-disabled").await;
@@ -304,7 +280,7 @@ async fn a_role_change_takes_effect_on_the_next_request() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let member_id = app.insert_account("ada@camden.gov.uk", Role::Member);
-    let access = tokens(&app, "ada@camden.gov.uk").await["access_token"]
+    let access = app.sign_in("ada@camden.gov.uk").await["access_token"]
         .as_str()
         .unwrap()
         .to_string();
@@ -336,15 +312,7 @@ async fn a_role_change_takes_effect_on_the_next_request() {
 async fn the_last_active_admin_cannot_be_disabled() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let me: Value = app
-        .get("/api/v1/me")
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = app.get_json(&admin, "/api/v1/me").await;
     let response = app
         .patch(&format!(
             "/api/v1/admin/accounts/{}",
@@ -380,14 +348,8 @@ async fn account_admin_validates_and_finds() {
         .unwrap();
     assert_problem(bad_role, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     let list: Value = app
-        .get("/api/v1/admin/accounts?role=member&email=CAMDEN")
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&admin, "/api/v1/admin/accounts?role=member&email=CAMDEN")
+        .await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["email"], "ada@camden.gov.uk");
 }

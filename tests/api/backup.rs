@@ -2,71 +2,45 @@
 //! writes, and the documented pg_dump/pg_restore round trip on PostgreSQL.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
 use futures_util::future::join_all;
 use llcp_hub::db::DatabaseUrl;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::helpers::{PASSWORD, TestApp, TestDb, event_body, spawn_app_on, with_database};
+use crate::helpers::{
+    Api, TestApp, TestDb, access_token, registration, run_binary, spawn_app_on, stderr,
+    with_database,
+};
 
 /// Runs `llcp-hub backup --to FILE` with only DATABASE_URL set, in an empty folder.
 fn run_backup(database_url: &str, to: &Path) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_llcp-hub"))
-        .args(["backup", "--to"])
-        .arg(to)
-        .env_clear()
-        .env("DATABASE_URL", database_url)
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    let to = to.to_str().unwrap();
+    run_binary(
+        &["backup", "--to", to],
+        &[("DATABASE_URL", database_url)],
+        None,
+    )
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// The app on a SQLite file whatever TEST_DATABASE_URL says: `backup` is for SQLite.
-async fn sqlite_app() -> (TestApp, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hub.db");
-    let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap();
-    let app = spawn_app_on(TestDb::Sqlite(dir), url, |s| {
-        s.pool_timeout = Duration::from_secs(60)
-    })
-    .await;
-    (app, path)
-}
-
-/// A published event without a capacity, so that every registration is confirmed.
-async fn open_event(app: &TestApp, admin: &str) -> i64 {
-    let mut body = event_body("Backup drill", 10);
-    body["capacity"] = Value::Null;
-    app.published_event(admin, &body).await["id"]
-        .as_i64()
-        .unwrap()
+/// The app on a SQLite file whatever TEST_DATABASE_URL says (`backup` is for SQLite),
+/// and the file's DATABASE_URL.
+async fn sqlite_app() -> (TestApp, String) {
+    let (db, url) = TestDb::sqlite();
+    let database_url = db.url_for_cli(&url);
+    let app = spawn_app_on(db, url, |s| s.pool_timeout = Duration::from_secs(60)).await;
+    (app, database_url)
 }
 
 async fn register(app: &TestApp, event_id: i64, email: &str) -> StatusCode {
-    app.post(&format!("/api/v1/events/{event_id}/registrations"))
-        .json(&json!({
-            "full_name": "Backup Officer",
-            "email": email,
-            "organisation": "London Borough of Camden",
-            "consent": true,
-        }))
-        .send()
-        .await
-        .unwrap()
-        .status()
+    let body = registration("Backup Officer", email);
+    app.post_registration(event_id, &body).await.status()
 }
 
 /// Every registration's email, read through the admin API page by page.
@@ -95,13 +69,6 @@ async fn registered_emails(app: &TestApp, admin: &str, event_id: i64) -> BTreeSe
             return emails;
         }
     }
-}
-
-async fn sign_in(app: &TestApp, email: &str) -> String {
-    let response = app.login(email, PASSWORD).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_string()
 }
 
 #[derive(QueryableByName)]
@@ -157,9 +124,9 @@ async fn wait_for_acks(acks: &Acks, count: usize) {
 #[tokio::test]
 async fn a_backup_taken_under_write_load_holds_every_registration_acknowledged_before_it() {
     const WRITERS: usize = 4;
-    let (app, db_path) = sqlite_app().await;
+    let (app, database_url) = sqlite_app().await;
     let admin = app.admin_token().await;
-    let event_id = open_event(&app, &admin).await;
+    let event_id = app.open_event(&admin, None).await;
     let backups = tempfile::tempdir().unwrap();
     let backup_path = backups.path().join("hub-backup.db");
 
@@ -170,7 +137,7 @@ async fn a_backup_taken_under_write_load_holds_every_registration_acknowledged_b
     let conductor = async {
         wait_for_acks(&acks, 40).await;
         let began = Instant::now();
-        let database_url = format!("sqlite://{}", db_path.display());
+        let database_url = database_url.clone();
         let to = backup_path.clone();
         let output = tokio::task::spawn_blocking(move || run_backup(&database_url, &to))
             .await
@@ -220,12 +187,13 @@ async fn a_backup_taken_under_write_load_holds_every_registration_acknowledged_b
     );
 
     // Restored as an operator would: copied into place and served.
-    let restore = tempfile::tempdir().unwrap();
-    let restored_path = restore.path().join("hub.db");
-    std::fs::copy(&backup_path, &restored_path).unwrap();
-    let url = DatabaseUrl::parse(&format!("sqlite://{}", restored_path.display())).unwrap();
-    let restored = spawn_app_on(TestDb::Sqlite(restore), url, |_| {}).await;
-    let admin = sign_in(&restored, "admin@example.org").await;
+    let (restored_db, url) = TestDb::sqlite();
+    let DatabaseUrl::Sqlite(restored_path) = &url else {
+        unreachable!("a SQLite URL")
+    };
+    std::fs::copy(&backup_path, restored_path).unwrap();
+    let restored = spawn_app_on(restored_db, url, |_| {}).await;
+    let admin = access_token(&restored.sign_in("admin@example.org").await);
     let served = registered_emails(&restored, &admin, event_id).await;
     let missing: Vec<_> = before.difference(&served).collect();
     assert!(
@@ -237,13 +205,13 @@ async fn a_backup_taken_under_write_load_holds_every_registration_acknowledged_b
 
 #[tokio::test]
 async fn backup_refuses_to_overwrite_an_existing_file() {
-    let (app, db_path) = sqlite_app().await;
+    let (app, database_url) = sqlite_app().await;
     app.admin_token().await;
     let backups = tempfile::tempdir().unwrap();
     let existing = backups.path().join("yesterday.db");
     std::fs::write(&existing, b"yesterday's backup").unwrap();
 
-    let output = run_backup(&format!("sqlite://{}", db_path.display()), &existing);
+    let output = run_backup(&database_url, &existing);
     assert!(!output.status.success());
     assert!(
         stderr(&output).contains("already exists"),
@@ -291,7 +259,7 @@ async fn pg_dump_and_pg_restore_round_trip_keeps_every_registration() {
     };
     let app = spawn_app_on(db, url, |_| {}).await;
     let admin = app.admin_token().await;
-    let event_id = open_event(&app, &admin).await;
+    let event_id = app.open_event(&admin, None).await;
     for i in 0..5 {
         let status = register(&app, event_id, &format!("officer{i}@camden.gov.uk")).await;
         assert_eq!(status, StatusCode::CREATED);
@@ -308,15 +276,9 @@ async fn pg_dump_and_pg_restore_round_trip_keeps_every_registration() {
     );
     drop(app);
 
-    let name = format!("llcp_test_{}", uuid::Uuid::new_v4().simple());
-    let server_url = with_database(&source_url, "postgres");
-    let mut conn = PgConnection::establish(&server_url).unwrap();
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .unwrap();
-    drop(conn);
-    let restored_url = with_database(&source_url, &name);
-    let restored_db = TestDb::Postgres { server_url, name };
+    // The source database went with the app: the new one is made from the server's own.
+    let (restored_db, url) = TestDb::postgres_on(&with_database(&source_url, "postgres"));
+    let restored_url = restored_db.url_for_cli(&url);
     run_tool(
         "pg_restore",
         &[
@@ -328,13 +290,8 @@ async fn pg_dump_and_pg_restore_round_trip_keeps_every_registration() {
         ],
     );
 
-    let restored = spawn_app_on(
-        restored_db,
-        DatabaseUrl::parse(&restored_url).unwrap(),
-        |_| {},
-    )
-    .await;
-    let admin = sign_in(&restored, "admin@example.org").await;
+    let restored = spawn_app_on(restored_db, url, |_| {}).await;
+    let admin = access_token(&restored.sign_in("admin@example.org").await);
     assert_eq!(
         registered_emails(&restored, &admin, event_id).await,
         expected

@@ -1,41 +1,14 @@
 //! The binary as operators run it.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{PASSWORD, TestDb, spawn_app_on, spawn_app_with};
-
-/// Runs the binary with only the given environment, in an empty folder (no `.env`).
-fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_llcp-hub"));
-    command
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    } else {
-        drop(child.stdin.take());
-    }
-    child.wait_with_output().unwrap()
-}
+use crate::helpers::{Api, PASSWORD, TestDb, run_binary, spawn_app_on, spawn_app_with, stderr};
 
 fn error_line(output: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(output);
     stderr
         .lines()
         .find(|l| l.starts_with("error: "))
@@ -45,7 +18,7 @@ fn error_line(output: &Output) -> String {
 
 #[test]
 fn openapi_prints_the_committed_document() {
-    let output = run(&["openapi"], &[], None);
+    let output = run_binary(&["openapi"], &[], None);
     assert!(output.status.success());
     let printed = String::from_utf8(output.stdout).unwrap();
     assert!(
@@ -58,7 +31,7 @@ fn openapi_prints_the_committed_document() {
 
 #[test]
 fn serve_refuses_to_start_without_a_jwt_secret() {
-    let output = run(
+    let output = run_binary(
         &["serve", "--bind", "127.0.0.1:0"],
         &[("DATABASE_URL", "sqlite://hub.db")],
         None,
@@ -69,7 +42,7 @@ fn serve_refuses_to_start_without_a_jwt_secret() {
 
 #[test]
 fn serve_refuses_a_short_jwt_secret_even_in_demo() {
-    let output = run(
+    let output = run_binary(
         &["--demo", "--bind", "127.0.0.1:0"],
         &[("JWT_SECRET", "too-short")],
         None,
@@ -80,7 +53,7 @@ fn serve_refuses_a_short_jwt_secret_even_in_demo() {
 
 #[test]
 fn an_unknown_database_scheme_stops_start_up() {
-    let output = run(
+    let output = run_binary(
         &["migrate"],
         &[("DATABASE_URL", "mysql://root@127.0.0.1/llcp")],
         None,
@@ -91,7 +64,7 @@ fn an_unknown_database_scheme_stops_start_up() {
 
 #[test]
 fn an_unreachable_database_stops_start_up_with_one_clear_line() {
-    let output = run(
+    let output = run_binary(
         &["serve", "--bind", "127.0.0.1:0"],
         &[
             (
@@ -105,7 +78,7 @@ fn an_unreachable_database_stops_start_up_with_one_clear_line() {
     assert!(!output.status.success());
     let line = error_line(&output);
     assert!(line.contains("cannot connect to the database"), "{line}");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert!(
         !stderr.contains("hunter2"),
         "the password must not be printed: {stderr}"
@@ -116,18 +89,14 @@ fn an_unreachable_database_stops_start_up_with_one_clear_line() {
 fn migrate_applies_the_migrations_and_exits() {
     let (db, url) = TestDb::create();
     let cli_url = db.url_for_cli(&url);
-    let output = run(&["migrate"], &[("DATABASE_URL", &cli_url)], None);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = run_binary(&["migrate"], &[("DATABASE_URL", &cli_url)], None);
+    assert!(output.status.success(), "{}", stderr(&output));
     let versions = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .unwrap()
         .count();
     let expected = format!("applied {versions} migration(s)");
     assert!(String::from_utf8_lossy(&output.stdout).contains(&expected));
-    let again = run(&["migrate"], &[("DATABASE_URL", &cli_url)], None);
+    let again = run_binary(&["migrate"], &[("DATABASE_URL", &cli_url)], None);
     assert!(String::from_utf8_lossy(&again.stdout).contains("applied 0 migration(s)"));
 }
 
@@ -135,7 +104,7 @@ fn migrate_applies_the_migrations_and_exits() {
 async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_sign_in() {
     let (db, url) = TestDb::create();
     let cli_url = db.url_for_cli(&url);
-    let output = run(
+    let output = run_binary(
         &[
             "admin",
             "create",
@@ -147,13 +116,9 @@ async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_sign_in() 
         &[("DATABASE_URL", &cli_url)],
         Some(&format!("{PASSWORD}\n")),
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", stderr(&output));
     assert!(!String::from_utf8_lossy(&output.stdout).contains(PASSWORD));
-    let duplicate = run(
+    let duplicate = run_binary(
         &["admin", "create", "--email", "officer@camden.gov.uk"],
         &[("DATABASE_URL", &cli_url)],
         Some(&format!("{PASSWORD}\n")),
@@ -166,14 +131,8 @@ async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_sign_in() 
     assert_eq!(response.status(), StatusCode::OK);
     let token: Value = response.json().await.unwrap();
     let me: Value = app
-        .get("/api/v1/me")
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(token["access_token"].as_str().unwrap(), "/api/v1/me")
+        .await;
     assert_eq!(me["role"], "admin");
     assert_eq!(me["full_name"], "Camden Officer");
 }
@@ -181,7 +140,7 @@ async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_sign_in() 
 #[test]
 fn admin_create_refuses_a_short_password() {
     let (db, url) = TestDb::create();
-    let output = run(
+    let output = run_binary(
         &["admin", "create", "--email", "officer@camden.gov.uk"],
         &[("DATABASE_URL", &db.url_for_cli(&url))],
         Some("short\n"),
@@ -193,14 +152,7 @@ fn admin_create_refuses_a_short_password() {
 #[tokio::test]
 async fn demo_loads_bulletin_14_with_london_times_and_a_working_admin() {
     let app = spawn_app_with(|s| s.demo = true).await;
-    let body: Value = app
-        .get("/api/v1/events?from=2011-01-01")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.public_json("/api/v1/events?from=2011-01-01").await;
     assert_eq!(body["total"], 4);
     let times: Vec<(String, String, String)> = body["items"]
         .as_array()
@@ -226,14 +178,7 @@ async fn demo_loads_bulletin_14_with_london_times_and_a_working_admin() {
     assert_eq!(body["items"][3]["venue"]["name"], "Swiss Cottage Library");
     assert_eq!(body["items"][3]["kind"], "seminar");
     // Upcoming-only by default: the 2011 events are past.
-    let upcoming: Value = app
-        .get("/api/v1/events")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let upcoming: Value = app.public_json("/api/v1/events").await;
     assert_eq!(upcoming["total"], 0);
 }
 

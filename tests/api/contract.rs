@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Api, spawn_app};
 
 const REFRESH: &str = "cargo run -- openapi > openapi/openapi.json";
 

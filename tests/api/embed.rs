@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_problem, event_body, spawn_app};
+use crate::helpers::{Api, TestApp, assert_problem, event_body, spawn_app};
 
 const HOSTILE: &str = "<script>alert(1)</script> & <img src=x onerror=alert(2)>";
 
@@ -102,26 +102,13 @@ async fn the_document_says_when_events_are_full_or_cancelled_and_offers_no_regis
     let mut full = event_body("A full workshop", 10);
     full["capacity"] = json!(1);
     let full = app.published_event(&admin, &full).await;
-    app.post(&format!(
-        "/api/v1/events/{}/registrations",
-        full["slug"].as_str().unwrap()
-    ))
-    .json(
-        &json!({"full_name": "Ada Lovelace", "email": "ada@camden.gov.uk",
-            "organisation": "Camden", "consent": true}),
-    )
-    .send()
-    .await
-    .unwrap();
+    app.register_email(full["slug"].as_str().unwrap(), "ada@camden.gov.uk")
+        .await;
     let cancelled = app
         .published_event(&admin, &event_body("A cancelled workshop", 11))
         .await;
-    app.post(&format!("/api/v1/admin/events/{}/cancel", cancelled["id"]))
-        .bearer_auth(&admin)
-        .json(&json!({"reason": "Venue closed"}))
-        .send()
-        .await
-        .unwrap();
+    app.cancel_event(&admin, &cancelled["id"], "Venue closed")
+        .await;
 
     let html = document(&app, "").await;
     assert!(html.contains("Fully booked: waiting list open"));
@@ -159,12 +146,7 @@ async fn the_document_can_be_framed_and_loads_only_its_stylesheet() {
 #[tokio::test]
 async fn the_script_carries_its_stylesheet_and_is_open_to_any_origin() {
     let app = spawn_app().await;
-    let response = app
-        .get("/embed/events.js")
-        .header("Origin", "https://www.camden.gov.uk")
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_cross_origin("/embed/events.js").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()["content-type"],

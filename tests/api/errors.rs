@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use llcp_hub::routes::accounts::Role;
 use serde_json::json;
 
-use crate::helpers::{assert_problem, error_fields, event_body, spawn_app};
+use crate::helpers::{Api, assert_problem, error_fields, event_body, header, spawn_app};
 
 #[tokio::test]
 async fn an_unknown_route_is_a_404_problem() {
@@ -17,13 +17,7 @@ async fn an_unknown_route_is_a_404_problem() {
 async fn a_wrong_method_is_a_405_problem_with_allow() {
     let app = spawn_app().await;
     let response = app.delete("/api/v1/events").send().await.unwrap();
-    let allow = response
-        .headers()
-        .get("allow")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let allow = header(&response, "allow");
     assert!(allow.contains("GET"), "Allow: {allow}");
     assert_problem(
         response,
@@ -142,13 +136,7 @@ async fn an_unexpected_error_is_an_opaque_500_with_the_request_id() {
         .unwrap();
     drop(conn);
     let response = app.get("/api/v1/events").send().await.unwrap();
-    let request_id = response
-        .headers()
-        .get("x-request-id")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let request_id = header(&response, "x-request-id");
     let body = assert_problem(response, StatusCode::INTERNAL_SERVER_ERROR, "internal").await;
     assert_eq!(body["request_id"], request_id);
     let text = body.to_string().to_lowercase();

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, event_body, spawn_app};
+use crate::helpers::{Api, TestApp, event_body, spawn_app};
 
 struct Parsed {
     calendar: ical::parser::ical::component::IcalCalendar,
@@ -194,12 +194,7 @@ async fn uids_are_stable_and_sequence_grows_with_each_change() {
         "1"
     );
 
-    app.post(&format!("/api/v1/admin/events/{}/cancel", event["id"]))
-        .bearer_auth(&admin)
-        .json(&json!({"reason": "Venue closed"}))
-        .send()
-        .await
-        .unwrap();
+    app.cancel_event(&admin, &event["id"], "Venue closed").await;
     let cancelled = fetch(&app, &path).await;
     let props = &cancelled.calendar.events[0].properties;
     assert_eq!(value(props, "STATUS"), "CANCELLED");
@@ -262,12 +257,7 @@ async fn a_draft_or_unknown_event_has_no_calendar() {
 #[tokio::test]
 async fn feeds_are_cacheable_and_open_to_any_origin() {
     let app = spawn_app().await;
-    let response = app
-        .get("/api/v1/events.ics")
-        .header("Origin", "https://www.camden.gov.uk")
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_cross_origin("/api/v1/events.ics").await;
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     let etag = response.headers()["etag"].to_str().unwrap().to_string();
     let again = app
@@ -322,35 +312,17 @@ async fn an_event_is_available_as_schema_org_json_ld() {
         "the offer links to the page people register on"
     );
 
-    let registered = app
-        .post(&format!("/api/v1/events/{slug}/registrations"))
-        .json(&json!({"full_name": "Ada", "email": "ada@camden.gov.uk", "organisation": "Camden", "consent": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registered.status(), StatusCode::CREATED);
+    app.register_email(slug, "ada@camden.gov.uk").await;
     assert_eq!(
         json_ld(&app, slug).await["offers"]["availability"],
         "https://schema.org/SoldOut"
     );
 
-    app.post(&format!("/api/v1/admin/events/{}/cancel", event["id"]))
-        .bearer_auth(&admin)
-        .json(&json!({"reason": "Venue closed"}))
-        .send()
-        .await
-        .unwrap();
+    app.cancel_event(&admin, &event["id"], "Venue closed").await;
     assert_eq!(
         json_ld(&app, slug).await["eventStatus"],
         "https://schema.org/EventCancelled"
     );
-    let plain: Value = app
-        .get(&format!("/api/v1/events/{slug}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let plain: Value = app.public_json(&format!("/api/v1/events/{slug}")).await;
     assert_eq!(plain["slug"], slug, "plain JSON without the Accept header");
 }

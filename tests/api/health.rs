@@ -2,7 +2,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::spawn_app;
-use crate::helpers::{assert_problem, spawn_app_with};
+use crate::helpers::{Api, assert_problem, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_is_ok_while_the_process_runs() {

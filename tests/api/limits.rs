@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::{Api, assert_problem, spawn_app, spawn_app_with};
 
 fn sign_up_body(name_len: usize) -> String {
     json!({

@@ -2,14 +2,13 @@
 //! line with its id, method, route pattern, status and time, and no email, password,
 //! token or name used in the scenario appears anywhere in it.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestDb, event_body};
-use crate::shutdown::{free_port, send_sigterm, start_hub, wait_for_exit, wait_until_ready};
+use crate::helpers::{TestDb, event_body, free_port, registration, run_binary, stderr};
+use crate::shutdown::{send_sigterm, start_hub, wait_for_exit, wait_until_ready};
 
 const ADMIN_EMAIL: &str = "log-admin@example.org";
 const ADMIN_PASSWORD: &str = "admin password for the log scan";
@@ -142,29 +141,15 @@ async fn scenario(hub: &Hub) -> Vec<String> {
     )
     .await;
 
+    let registrations = hub.url(&format!("/api/v1/events/{event_id}/registrations"));
+    let registrant = registration(REGISTRANT_NAME, REGISTRANT_EMAIL);
     let registration = hub
         .json(
-            c.post(hub.url(&format!("/api/v1/events/{event_id}/registrations")))
-                .json(&json!({
-                    "full_name": REGISTRANT_NAME,
-                    "email": REGISTRANT_EMAIL,
-                    "organisation": "London Borough of Camden",
-                    "consent": true,
-                })),
+            c.post(&registrations).json(&registrant),
             StatusCode::CREATED,
         )
         .await;
-    let (status, _) = hub
-        .send(
-            c.post(hub.url(&format!("/api/v1/events/{event_id}/registrations")))
-                .json(&json!({
-                    "full_name": REGISTRANT_NAME,
-                    "email": REGISTRANT_EMAIL,
-                    "organisation": "London Borough of Camden",
-                    "consent": true,
-                })),
-        )
-        .await;
+    let (status, _) = hub.send(c.post(&registrations).json(&registrant)).await;
     assert_eq!(status, StatusCode::CONFLICT, "registered twice");
     let id = string(&registration, "id");
     let manage = string(&registration, "manage_token");
@@ -222,29 +207,19 @@ async fn a_full_scenario_logs_routes_and_request_ids_but_no_secret() {
     let dir = tempfile::tempdir().unwrap();
 
     // The admin, made with the CLI as operators do.
-    let mut create = Command::new(env!("CARGO_BIN_EXE_llcp-hub"))
-        .args([
+    let create = run_binary(
+        &[
             "admin",
             "create",
             "--email",
             ADMIN_EMAIL,
             "--name",
             ADMIN_NAME,
-        ])
-        .env_clear()
-        .env("DATABASE_URL", &database_url)
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = create.stdin.take().unwrap();
-        writeln!(stdin, "{ADMIN_PASSWORD}").unwrap();
-    }
-    assert!(create.wait().unwrap().success(), "admin create");
+        ],
+        &[("DATABASE_URL", &database_url)],
+        Some(&format!("{ADMIN_PASSWORD}\n")),
+    );
+    assert!(create.status.success(), "admin create: {}", stderr(&create));
 
     let log_path = dir.path().join("hub.log");
     let port = free_port();

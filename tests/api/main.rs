@@ -1,5 +1,7 @@
 //! One integration-test binary: every test boots the real app over HTTP.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod helpers;
 
 mod accounts;

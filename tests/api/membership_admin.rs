@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use llcp_hub::routes::accounts::Role;
-use reqwest::{Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -31,15 +31,7 @@ struct Applicant {
 
 async fn applicant(app: &TestApp, email: &str) -> Applicant {
     let token = app.token_for(email, Role::Member).await;
-    let me: Value = app
-        .get("/api/v1/me")
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get_json(&token, "/api/v1/me").await;
     let response = app
         .post("/api/v1/me/membership-application")
         .bearer_auth(&token)
@@ -59,35 +51,43 @@ async fn applicant(app: &TestApp, email: &str) -> Applicant {
 }
 
 async fn approve(app: &TestApp, admin: &str, id: &str) -> Response {
-    app.post(&format!("{ADMIN_APPLICATIONS}/{id}/approve"))
-        .bearer_auth(admin)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::POST,
+        &format!("{ADMIN_APPLICATIONS}/{id}/approve"),
+        admin,
+        None,
+    )
+    .await
 }
 
 async fn reject(app: &TestApp, admin: &str, id: &str, body: &Value) -> Response {
-    app.post(&format!("{ADMIN_APPLICATIONS}/{id}/reject"))
-        .bearer_auth(admin)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::POST,
+        &format!("{ADMIN_APPLICATIONS}/{id}/reject"),
+        admin,
+        Some(body),
+    )
+    .await
 }
 
 async fn ok_json(response: Response) -> Value {
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body
+    expect_json(response, StatusCode::OK, "decision").await
 }
 
-async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
-    ok_json(app.get(path).bearer_auth(token).send().await.unwrap()).await
+/// Approves the application (200 asserted).
+async fn approval(app: &TestApp, admin: &str, who: &Applicant) -> Value {
+    ok_json(approve(app, admin, &who.application_id).await).await
+}
+
+/// Rejects the application with the reason (200 asserted).
+async fn rejection(app: &TestApp, admin: &str, who: &Applicant, reason: &str) -> Value {
+    let body = json!({ "reason": reason });
+    ok_json(reject(app, admin, &who.application_id, &body).await).await
 }
 
 async fn list(app: &TestApp, admin: &str, query: &str) -> Value {
-    get_json(app, admin, &format!("{ADMIN_APPLICATIONS}{query}")).await
+    app.get_json(admin, &format!("{ADMIN_APPLICATIONS}{query}"))
+        .await
 }
 
 fn ids(list: &Value) -> Vec<String> {
@@ -100,21 +100,26 @@ fn ids(list: &Value) -> Vec<String> {
 }
 
 async fn membership_status(app: &TestApp, token: &str) -> String {
-    let me = get_json(app, token, "/api/v1/me").await;
+    let me = app.get_json(token, "/api/v1/me").await;
     me["membership_status"].as_str().unwrap().to_string()
 }
 
 /// Every notification in the outbox with this template.
 async fn notifications(app: &TestApp, admin: &str, template: &str) -> Vec<Value> {
-    let body = get_json(app, admin, "/api/v1/admin/notifications?limit=100").await;
-    assert!(body["total"].as_i64().unwrap() <= 100, "one page holds all");
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let all = app.outbox(admin).await;
+    all.into_iter()
         .filter(|n| n["template"] == template)
-        .cloned()
         .collect()
+}
+
+/// The one notification of `template` in the outbox, to ada@example.org, with none of
+/// `not_sent`.
+async fn the_one_notice(app: &TestApp, admin: &str, template: &str, not_sent: &str) -> Value {
+    let sent = notifications(app, admin, template).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["recipient"], "ada@example.org");
+    assert!(notifications(app, admin, not_sent).await.is_empty());
+    sent[0].clone()
 }
 
 fn zero_sla(s: &mut llcp_hub::config::Settings) {
@@ -190,17 +195,8 @@ async fn the_list_filters_by_status() {
     let pending = applicant(&app, "pending@example.org").await;
     let approved = applicant(&app, "approved@example.org").await;
     let rejected = applicant(&app, "rejected@example.org").await;
-    ok_json(approve(&app, &admin, &approved.application_id).await).await;
-    ok_json(
-        reject(
-            &app,
-            &admin,
-            &rejected.application_id,
-            &json!({"reason": "Not a council officer."}),
-        )
-        .await,
-    )
-    .await;
+    approval(&app, &admin, &approved).await;
+    rejection(&app, &admin, &rejected, "Not a council officer.").await;
 
     for (status, who) in [
         ("pending", &pending),
@@ -235,7 +231,7 @@ async fn overdue_true_lists_only_pending_applications_past_respond_by() {
     let waiting = applicant(&app, "waiting@example.org").await;
     let decided = applicant(&app, "decided@example.org").await;
     let later = applicant(&app, "later@example.org").await;
-    ok_json(approve(&app, &admin, &decided.application_id).await).await;
+    approval(&app, &admin, &decided).await;
 
     let body = list(&app, &admin, "?overdue=true").await;
     assert_eq!(body["total"], 2);
@@ -278,12 +274,12 @@ async fn one_application_is_shown_with_its_applicant() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let who = applicant(&app, "ada@example.org").await;
-    let body = get_json(
-        &app,
-        &admin,
-        &format!("{ADMIN_APPLICATIONS}/{}", who.application_id),
-    )
-    .await;
+    let body = app
+        .get_json(
+            &admin,
+            &format!("{ADMIN_APPLICATIONS}/{}", who.application_id),
+        )
+        .await;
     assert_eq!(body["id"], who.application_id.as_str());
     assert_eq!(body["status"], "pending");
     assert_eq!(body["applicant"]["id"], who.account_id.as_str());
@@ -326,7 +322,7 @@ async fn approving_makes_the_applicant_a_member_at_once_and_notifies_them() {
     let who = applicant(&app, "ada@example.org").await;
     assert_eq!(membership_status(&app, &who.token).await, "pending");
 
-    let decided = ok_json(approve(&app, &admin, &who.application_id).await).await;
+    let decided = approval(&app, &admin, &who).await;
     assert_eq!(decided["id"], who.application_id.as_str());
     assert_eq!(decided["status"], "approved");
     assert!(decided["decided_at"].is_string());
@@ -335,14 +331,7 @@ async fn approving_makes_the_applicant_a_member_at_once_and_notifies_them() {
     assert_eq!(decided["applicant"]["id"], who.account_id.as_str());
 
     assert_eq!(membership_status(&app, &who.token).await, "member");
-    let sent = notifications(&app, &admin, "membership_approved").await;
-    assert_eq!(sent.len(), 1, "{sent:?}");
-    assert_eq!(sent[0]["recipient"], "ada@example.org");
-    assert!(
-        notifications(&app, &admin, "membership_rejected")
-            .await
-            .is_empty()
-    );
+    the_one_notice(&app, &admin, "membership_approved", "membership_rejected").await;
 }
 
 #[tokio::test]
@@ -351,37 +340,19 @@ async fn rejecting_shows_the_reason_to_the_applicant_and_notifies_them() {
     let admin = app.admin_token().await;
     let who = applicant(&app, "ada@example.org").await;
     let reason = "The Community of Practice is for library service staff.";
-    let decided = ok_json(
-        reject(
-            &app,
-            &admin,
-            &who.application_id,
-            &json!({ "reason": reason }),
-        )
-        .await,
-    )
-    .await;
+    let decided = rejection(&app, &admin, &who, reason).await;
     assert_eq!(decided["status"], "rejected");
     assert_eq!(decided["reason"], reason);
 
-    let mine = get_json(&app, &who.token, "/api/v1/me/membership-application").await;
+    let mine = app
+        .get_json(&who.token, "/api/v1/me/membership-application")
+        .await;
     assert_eq!(mine["status"], "rejected");
     assert_eq!(mine["reason"], reason);
     assert_eq!(membership_status(&app, &who.token).await, "rejected");
 
-    let sent = notifications(&app, &admin, "membership_rejected").await;
-    assert_eq!(sent.len(), 1, "{sent:?}");
-    assert_eq!(sent[0]["recipient"], "ada@example.org");
-    assert!(
-        sent[0]["body"].as_str().unwrap().contains(reason),
-        "{}",
-        sent[0]
-    );
-    assert!(
-        notifications(&app, &admin, "membership_approved")
-            .await
-            .is_empty()
-    );
+    let sent = the_one_notice(&app, &admin, "membership_rejected", "membership_approved").await;
+    assert!(sent["body"].as_str().unwrap().contains(reason), "{sent}");
 }
 
 #[tokio::test]
@@ -389,39 +360,21 @@ async fn rejecting_needs_a_reason_of_1_to_2000_characters() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let who = applicant(&app, "ada@example.org").await;
-    for body in [
-        json!({}),
-        json!({"reason": ""}),
-        json!({"reason": "   "}),
-        json!({"reason": "r".repeat(2001)}),
-        json!({"reason": null}),
+    for (body, field) in [
+        (json!({}), "reason"),
+        (json!({"reason": ""}), "reason"),
+        (json!({"reason": "   "}), "reason"),
+        (json!({"reason": "r".repeat(2001)}), "reason"),
+        (json!({"reason": null}), "reason"),
+        (json!({"reason": "ok", "note": 1}), "note"),
     ] {
+        let case = body.to_string();
         let response = reject(&app, &admin, &who.application_id, &body).await;
-        let problem =
-            assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-        assert_eq!(error_fields(&problem), vec!["reason"], "{body}");
+        assert_eq!(invalid_fields(&case, response).await, [field], "{case}");
     }
-    let response = reject(
-        &app,
-        &admin,
-        &who.application_id,
-        &json!({"reason": "ok", "note": 1}),
-    )
-    .await;
-    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    assert_eq!(error_fields(&problem), vec!["note"]);
 
     assert_eq!(membership_status(&app, &who.token).await, "pending");
-    let decided = ok_json(
-        reject(
-            &app,
-            &admin,
-            &who.application_id,
-            &json!({"reason": "r".repeat(2000)}),
-        )
-        .await,
-    )
-    .await;
+    let decided = rejection(&app, &admin, &who, &"r".repeat(2000)).await;
     assert_eq!(decided["status"], "rejected");
 }
 
@@ -431,17 +384,8 @@ async fn deciding_an_already_decided_application_is_409() {
     let admin = app.admin_token().await;
     let approved = applicant(&app, "approved@example.org").await;
     let rejected = applicant(&app, "rejected@example.org").await;
-    ok_json(approve(&app, &admin, &approved.application_id).await).await;
-    ok_json(
-        reject(
-            &app,
-            &admin,
-            &rejected.application_id,
-            &json!({"reason": "No."}),
-        )
-        .await,
-    )
-    .await;
+    approval(&app, &admin, &approved).await;
+    rejection(&app, &admin, &rejected, "No.").await;
 
     let again = json!({"reason": "Changed my mind."});
     for who in [&approved, &rejected] {
@@ -456,12 +400,12 @@ async fn deciding_an_already_decided_application_is_409() {
         "rejected",
         "a late approval does not make a rejected applicant a member"
     );
-    let rejected_now = get_json(
-        &app,
-        &admin,
-        &format!("{ADMIN_APPLICATIONS}/{}", rejected.application_id),
-    )
-    .await;
+    let rejected_now = app
+        .get_json(
+            &admin,
+            &format!("{ADMIN_APPLICATIONS}/{}", rejected.application_id),
+        )
+        .await;
     assert_eq!(rejected_now["reason"], "No.");
     assert_eq!(
         notifications(&app, &admin, "membership_approved")
@@ -500,12 +444,12 @@ async fn concurrent_approve_and_reject_have_exactly_one_winner() {
             }
             other => panic!("round {round}: expected one 200 and one 409, got {other:?}"),
         };
-        let now = get_json(
-            &app,
-            &admin,
-            &format!("{ADMIN_APPLICATIONS}/{}", who.application_id),
-        )
-        .await;
+        let now = app
+            .get_json(
+                &admin,
+                &format!("{ADMIN_APPLICATIONS}/{}", who.application_id),
+            )
+            .await;
         assert_eq!(now["status"], winner, "round {round}");
         let expected_status = if winner == "approved" {
             "member"
@@ -526,12 +470,13 @@ async fn concurrent_approve_and_reject_have_exactly_one_winner() {
 // --- bulk decisions -----------------------------------------------------------------------
 
 async fn bulk(app: &TestApp, admin: &str, body: &Value) -> Response {
-    app.post(&format!("{ADMIN_APPLICATIONS}/decisions"))
-        .bearer_auth(admin)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::POST,
+        &format!("{ADMIN_APPLICATIONS}/decisions"),
+        admin,
+        Some(body),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -670,7 +615,8 @@ async fn a_malformed_bulk_item_is_422_naming_it() {
 // --- stats --------------------------------------------------------------------------------
 
 async fn admin_stats(app: &TestApp, admin: &str) -> Value {
-    get_json(app, admin, &format!("{ADMIN_APPLICATIONS}/stats")).await
+    app.get_json(admin, &format!("{ADMIN_APPLICATIONS}/stats"))
+        .await
 }
 
 async fn community_stats(app: &TestApp) -> (Value, String) {
@@ -705,8 +651,8 @@ async fn admin_stats_count_decisions_within_the_promise() {
     let a = applicant(&app, "a@example.org").await;
     let b = applicant(&app, "b@example.org").await;
     applicant(&app, "c@example.org").await;
-    ok_json(approve(&app, &admin, &a.application_id).await).await;
-    ok_json(reject(&app, &admin, &b.application_id, &json!({"reason": "No."})).await).await;
+    approval(&app, &admin, &a).await;
+    rejection(&app, &admin, &b, "No.").await;
 
     let stats = admin_stats(&app, &admin).await;
     assert_eq!(stats["pending"], 1);
@@ -729,8 +675,8 @@ async fn admin_stats_count_overdue_and_decisions_past_the_promise() {
     let a = applicant(&app, "a@example.org").await;
     let b = applicant(&app, "b@example.org").await;
     applicant(&app, "c@example.org").await;
-    ok_json(approve(&app, &admin, &a.application_id).await).await;
-    ok_json(reject(&app, &admin, &b.application_id, &json!({"reason": "No."})).await).await;
+    approval(&app, &admin, &a).await;
+    rejection(&app, &admin, &b, "No.").await;
 
     let stats = admin_stats(&app, &admin).await;
     assert_eq!(stats["pending"], 1);
@@ -764,17 +710,8 @@ async fn community_stats_measure_the_promise_without_personal_data() {
     let a = applicant(&app, "ada.lovelace@example.org").await;
     let b = applicant(&app, "grace.hopper@example.org").await;
     let c = applicant(&app, "waiting@example.org").await;
-    ok_json(approve(&app, &admin, &a.application_id).await).await;
-    ok_json(
-        reject(
-            &app,
-            &admin,
-            &b.application_id,
-            &json!({"reason": "Wrong borough."}),
-        )
-        .await,
-    )
-    .await;
+    approval(&app, &admin, &a).await;
+    rejection(&app, &admin, &b, "Wrong borough.").await;
 
     let (stats, text) = community_stats(&app).await;
     assert_eq!(stats["window_days"], 90);
@@ -805,7 +742,7 @@ async fn community_stats_count_decisions_after_respond_by_as_outside_the_promise
     let app = spawn_app_with(zero_sla).await;
     let admin = app.admin_token().await;
     let a = applicant(&app, "a@example.org").await;
-    ok_json(approve(&app, &admin, &a.application_id).await).await;
+    approval(&app, &admin, &a).await;
     let (stats, _) = community_stats(&app).await;
     assert_eq!(stats["decided"], 1);
     assert_eq!(stats["share_decided_within_promise"], 0.0);
@@ -947,7 +884,7 @@ async fn stats_measure_decisions_within_their_window_against_the_promise() {
     let plan = [(5, 1), (10, 10), (20, 30), (40, 2), (60, 50), (100, 5)];
     for (i, (days_ago, hours)) in plan.iter().enumerate() {
         let who = applicant(&app, &format!("a{i}@example.org")).await;
-        ok_json(approve(&app, &admin, &who.application_id).await).await;
+        approval(&app, &admin, &who).await;
         backdate(&app, &who.application_id, *days_ago, Some(*hours));
     }
 
@@ -988,6 +925,8 @@ async fn a_pending_application_past_its_promise_is_overdue_everywhere() {
         (stats["pending"].as_i64(), stats["overdue"].as_i64()),
         (Some(2), Some(1))
     );
-    let mine = get_json(&app, &late.token, "/api/v1/me/membership-application").await;
+    let mine = app
+        .get_json(&late.token, "/api/v1/me/membership-application")
+        .await;
     assert_eq!(mine["overdue"], true);
 }

@@ -4,7 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, assert_problem, event_body, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Api, TestApp, assert_problem, event_body, registration, spawn_app, spawn_app_with,
+};
 
 async fn scrape(app: &TestApp) -> String {
     let response = app.get("/metrics").send().await.unwrap();
@@ -117,18 +119,11 @@ async fn the_pool_outbox_and_membership_backlog_are_read_at_scrape_time() {
     let event = app
         .published_event(&admin, &event_body("Queued workshop", 5))
         .await;
-    let response = app
-        .post(&format!("/api/v1/events/{}/registrations", event["id"]))
-        .json(&json!({
-            "full_name": "Ada Lovelace",
-            "email": "ada@camden.gov.uk",
-            "organisation": "London Borough of Camden",
-            "consent": true,
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
+    app.register(
+        &event["id"],
+        &registration("Ada Lovelace", "ada@camden.gov.uk"),
+    )
+    .await;
     let member = app.member_token().await;
     let response = app
         .post("/api/v1/me/membership-application")

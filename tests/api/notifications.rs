@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use crate::helpers::{BASE_URL, TestApp, TestDb, event_body, spawn_app_on, test_settings};
+use crate::helpers::{Api, BASE_URL, TestApp, TestDb, event_body, spawn_app_on, test_settings};
 
 #[derive(Debug, Clone)]
 struct Received {
@@ -137,40 +137,16 @@ async fn app_with_sink(sink: &SmtpSink) -> TestApp {
     spawn_app_on(db, url, move |s| s.smtp = Some(smtp)).await
 }
 
-async fn register(app: &TestApp, event_id: i64, email: &str) -> Value {
-    let response = app
-        .post(&format!("/api/v1/events/{event_id}/registrations"))
-        .json(&json!({"full_name": "Ada Lovelace", "email": email, "organisation": "Camden", "consent": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json().await.unwrap()
-}
-
-async fn outbox(app: &TestApp, admin: &str) -> Vec<Value> {
-    let page: Value = app
-        .get("/api/v1/admin/notifications?limit=100")
-        .bearer_auth(admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    page["items"].as_array().unwrap().clone()
-}
-
 /// Waits (bounded) until every message in the outbox has left the `queued` state.
 async fn settled(app: &TestApp, admin: &str, expected: usize) -> Vec<Value> {
     for _ in 0..400 {
-        let items = outbox(app, admin).await;
+        let items = app.outbox(admin).await;
         if items.len() == expected && items.iter().all(|n| n["status"] != "queued") {
             return items;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the outbox did not settle: {:#?}", outbox(app, admin).await);
+    panic!("the outbox did not settle: {:#?}", app.outbox(admin).await);
 }
 
 async fn published(app: &TestApp, admin: &str) -> i64 {
@@ -185,7 +161,7 @@ async fn a_confirmation_is_delivered_once_with_its_manage_link() {
     let app = app_with_sink(&sink).await;
     let admin = app.admin_token().await;
     let event_id = published(&app, &admin).await;
-    let created = register(&app, event_id, "Ada@Camden.gov.uk").await;
+    let created = app.register_email(event_id, "Ada@Camden.gov.uk").await;
 
     let items = settled(&app, &admin, 1).await;
     assert_eq!(items[0]["status"], "sent");
@@ -216,7 +192,7 @@ async fn a_temporary_refusal_is_retried_with_backoff_and_delivered_once() {
     let app = app_with_sink(&sink).await;
     let admin = app.admin_token().await;
     let event_id = published(&app, &admin).await;
-    register(&app, event_id, "ada@camden.gov.uk").await;
+    app.register_email(event_id, "ada@camden.gov.uk").await;
 
     let items = settled(&app, &admin, 1).await;
     assert_eq!(items[0]["status"], "sent");
@@ -230,7 +206,7 @@ async fn a_permanent_refusal_gives_up_without_retrying() {
     let app = app_with_sink(&sink).await;
     let admin = app.admin_token().await;
     let event_id = published(&app, &admin).await;
-    register(&app, event_id, "nobody@camden.gov.uk").await;
+    app.register_email(event_id, "nobody@camden.gov.uk").await;
 
     let items = settled(&app, &admin, 1).await;
     assert_eq!(items[0]["status"], "failed");
@@ -254,7 +230,8 @@ async fn two_instances_on_one_database_never_send_a_message_twice() {
     let admin = app.admin_token().await;
     let event_id = published(&app, &admin).await;
     for i in 0..12 {
-        register(&app, event_id, &format!("officer{i}@camden.gov.uk")).await;
+        app.register_email(event_id, &format!("officer{i}@camden.gov.uk"))
+            .await;
     }
     let items = settled(&app, &admin, 12).await;
     assert!(items.iter().all(|n| n["status"] == "sent"));
@@ -273,9 +250,9 @@ async fn without_smtp_messages_stay_queued() {
     let app = spawn_app_on(db, url, |_| {}).await;
     let admin = app.admin_token().await;
     let event_id = published(&app, &admin).await;
-    register(&app, event_id, "ada@camden.gov.uk").await;
+    app.register_email(event_id, "ada@camden.gov.uk").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let items = outbox(&app, &admin).await;
+    let items = app.outbox(&admin).await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["status"], "queued");
     assert_eq!(items[0]["attempts"], 0);
@@ -287,8 +264,8 @@ async fn the_manage_link_opens_a_page_that_uses_the_api_with_a_strict_policy() {
     let app = spawn_app_on(db, url, |_| {}).await;
     let admin = app.admin_token().await;
     let event_id = published(&app, &admin).await;
-    let created = register(&app, event_id, "ada@camden.gov.uk").await;
-    let items = outbox(&app, &admin).await;
+    let created = app.register_email(event_id, "ada@camden.gov.uk").await;
+    let items = app.outbox(&admin).await;
     let body = items[0]["body"].as_str().unwrap();
     let link = body.lines().find(|l| l.contains("/manage#token=")).unwrap();
     let path = link.trim_start_matches(BASE_URL).split('#').next().unwrap();
@@ -330,8 +307,8 @@ async fn messages_queued_by_one_change_are_listed_in_the_order_they_were_written
     let event_id = app.published_event(&admin, &body).await["id"]
         .as_i64()
         .unwrap();
-    let first = register(&app, event_id, "ada@camden.gov.uk").await;
-    register(&app, event_id, "bob@camden.gov.uk").await;
+    let first = app.register_email(event_id, "ada@camden.gov.uk").await;
+    app.register_email(event_id, "bob@camden.gov.uk").await;
     let response = app
         .delete(&format!(
             "/api/v1/admin/registrations/{}",
@@ -342,7 +319,8 @@ async fn messages_queued_by_one_change_are_listed_in_the_order_they_were_written
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let templates: Vec<String> = outbox(&app, &admin)
+    let templates: Vec<String> = app
+        .outbox(&admin)
         .await
         .iter()
         .map(|n| n["template"].as_str().unwrap().to_string())

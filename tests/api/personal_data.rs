@@ -10,7 +10,7 @@ use llcp_hub::db::schema::{events, notifications, registrations};
 use llcp_hub::notify::templates::Message;
 use llcp_hub::repo::notifications as outbox;
 use llcp_hub::routes::accounts::Role;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -37,31 +37,12 @@ struct Person {
     application_id: String,
 }
 
-async fn json_of(response: reqwest::Response, expected: StatusCode) -> Value {
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, expected, "{body}");
-    body
-}
-
-async fn register(app: &TestApp, slug: &str, body: Value) -> Value {
-    json_of(
-        app.post(&format!("/api/v1/events/{slug}/registrations"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::CREATED,
-    )
-    .await
-}
-
 async fn person(app: &TestApp, admin: &str) -> Person {
     let event = app
         .published_event(admin, &event_body("Data day", 10))
         .await;
     let slug = event["slug"].as_str().unwrap().to_string();
-    json_of(
+    expect_json(
         app.post("/api/v1/accounts")
             .json(
                 &json!({"email": EMAIL, "password": PASSWORD, "full_name": NAME,
@@ -71,9 +52,10 @@ async fn person(app: &TestApp, admin: &str) -> Person {
             .await
             .unwrap(),
         StatusCode::CREATED,
+        "sign-up",
     )
     .await;
-    let tokens = json_of(app.login(EMAIL, PASSWORD).await, StatusCode::OK).await;
+    let tokens = app.sign_in(EMAIL).await;
     // A failed sign-in (after the good one, which clears the count) leaves a hashed
     // trace in the throttle's table.
     assert_eq!(
@@ -81,15 +63,14 @@ async fn person(app: &TestApp, admin: &str) -> Person {
         StatusCode::UNAUTHORIZED
     );
     let token = tokens["access_token"].as_str().unwrap().to_string();
-    register(
-        app,
+    app.register(
         &slug,
-        json!({"full_name": NAME, "email": EMAIL.to_lowercase(), "organisation": ORGANISATION,
+        &json!({"full_name": NAME, "email": EMAIL.to_lowercase(), "organisation": ORGANISATION,
             "borough": "Hackney", "job_title": JOB_TITLE, "accessibility_needs": NEEDS,
             "consent": true}),
     )
     .await;
-    let application = json_of(
+    let application = expect_json(
         app.post("/api/v1/me/membership-application")
             .bearer_auth(&token)
             .json(
@@ -100,6 +81,7 @@ async fn person(app: &TestApp, admin: &str) -> Person {
             .await
             .unwrap(),
         StatusCode::CREATED,
+        "apply",
     )
     .await;
     let application_id = application["id"].as_str().unwrap().to_string();
@@ -110,7 +92,7 @@ async fn person(app: &TestApp, admin: &str) -> Person {
         llcp_hub::service::membership::remind_overdue(&mut conn, BASE_URL, later).unwrap();
     assert_eq!(reminded, 1);
     drop(conn);
-    json_of(
+    expect_json(
         app.post(&format!(
             "/api/v1/admin/membership-applications/{application_id}/reject"
         ))
@@ -120,6 +102,7 @@ async fn person(app: &TestApp, admin: &str) -> Person {
         .await
         .unwrap(),
         StatusCode::OK,
+        "reject",
     )
     .await;
     Person {
@@ -221,23 +204,12 @@ fn traces() -> Vec<String> {
     ]
 }
 
-async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
-    json_of(
-        app.get(path).bearer_auth(token).send().await.unwrap(),
-        StatusCode::OK,
-    )
-    .await
-}
-
 async fn erase(app: &TestApp, token: &str, email: &str) -> Value {
-    json_of(
-        app.post(ERASE)
-            .bearer_auth(token)
-            .json(&json!({"email": email}))
-            .send()
-            .await
-            .unwrap(),
+    expect_json(
+        app.send_json(Method::POST, ERASE, token, Some(&json!({"email": email})))
+            .await,
         StatusCode::OK,
+        "erase",
     )
     .await
 }
@@ -307,12 +279,9 @@ async fn the_export_holds_the_account_registrations_application_and_notification
 async fn an_address_nothing_is_held_about_exports_empty_lists() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let export = get_json(
-        &app,
-        &admin,
-        &format!("{EXPORT}?email=nobody%40example.org"),
-    )
-    .await;
+    let export = app
+        .get_json(&admin, &format!("{EXPORT}?email=nobody%40example.org"))
+        .await;
     assert_eq!(export["account"], Value::Null);
     for list in [
         "registrations",
@@ -349,12 +318,8 @@ async fn export_and_erasure_need_an_admin() {
     )
     .await;
     assert_problem(
-        app.post(ERASE)
-            .bearer_auth(&member)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
+        app.send_json(Method::POST, ERASE, &member, Some(&body))
+            .await,
         StatusCode::FORBIDDEN,
         "admin-only",
     )
@@ -367,7 +332,7 @@ async fn export_and_erasure_need_an_admin() {
     )
     .await;
     // The member was not erased.
-    get_json(&app, &member, "/api/v1/me").await;
+    app.get_json(&member, "/api/v1/me").await;
 }
 
 #[tokio::test]
@@ -399,30 +364,30 @@ async fn erasure_keeps_seats_registrations_and_community_stats() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let who = person(&app, &admin).await;
-    register(
-        &app,
+    app.register(
         &who.event_slug,
-        json!({"full_name": "Other Person", "email": "other@example.org",
+        &json!({"full_name": "Other Person", "email": "other@example.org",
             "organisation": "Camden", "consent": true}),
     )
     .await;
     let event_path = format!("/api/v1/events/{}", who.event_slug);
     let registrations_path = format!("/api/v1/admin/events/{}/registrations", who.event_id);
-    let before_event = get_json(&app, &admin, &event_path).await;
-    let before_list = get_json(&app, &admin, &registrations_path).await;
-    let before_stats = get_json(&app, &admin, "/api/v1/community/stats").await;
-    let before_admin_stats =
-        get_json(&app, &admin, "/api/v1/admin/membership-applications/stats").await;
+    let before_event = app.get_json(&admin, &event_path).await;
+    let before_list = app.get_json(&admin, &registrations_path).await;
+    let before_stats = app.get_json(&admin, "/api/v1/community/stats").await;
+    let before_admin_stats = app
+        .get_json(&admin, "/api/v1/admin/membership-applications/stats")
+        .await;
 
     erase(&app, &admin, EMAIL).await;
 
-    let after_event = get_json(&app, &admin, &event_path).await;
+    let after_event = app.get_json(&admin, &event_path).await;
     assert_eq!(before_event["seats_remaining"], 28);
     assert_eq!(
         after_event["seats_remaining"],
         before_event["seats_remaining"]
     );
-    let after_list = get_json(&app, &admin, &registrations_path).await;
+    let after_list = app.get_json(&admin, &registrations_path).await;
     assert_eq!(after_list["total"], 2);
     assert_eq!(after_list["total"], before_list["total"]);
     let statuses = |list: &Value| -> Vec<Value> {
@@ -436,11 +401,12 @@ async fn erasure_keeps_seats_registrations_and_community_stats() {
     assert_eq!(statuses(&after_list), statuses(&before_list));
     assert_eq!(after_list["items"][0]["full_name"], "Erased");
     assert_eq!(after_list["items"][1]["full_name"], "Other Person");
-    let after_stats = get_json(&app, &admin, "/api/v1/community/stats").await;
+    let after_stats = app.get_json(&admin, "/api/v1/community/stats").await;
     assert_eq!(before_stats["decided"], 1);
     assert_eq!(after_stats, before_stats);
-    let after_admin_stats =
-        get_json(&app, &admin, "/api/v1/admin/membership-applications/stats").await;
+    let after_admin_stats = app
+        .get_json(&admin, "/api/v1/admin/membership-applications/stats")
+        .await;
     assert_eq!(after_admin_stats, before_admin_stats);
 }
 
@@ -451,12 +417,9 @@ async fn the_audit_log_records_the_erasure_without_the_data() {
     person(&app, &admin).await;
     let report = erase(&app, &admin, EMAIL).await;
 
-    let log = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/audit-log?action=personal_data.erase",
-    )
-    .await;
+    let log = app
+        .get_json(&admin, "/api/v1/admin/audit-log?action=personal_data.erase")
+        .await;
     assert_eq!(log["total"], 1);
     let entry = &log["items"][0];
     assert_eq!(entry["actor_email"], "admin@example.org");
@@ -469,12 +432,9 @@ async fn the_audit_log_records_the_erasure_without_the_data() {
         assert!(!text.contains(&trace.to_lowercase()), "{trace} in {entry}");
     }
     // The rejection's own entry stays, without the reason that named the person.
-    let rejections = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/audit-log?action=membership.reject",
-    )
-    .await;
+    let rejections = app
+        .get_json(&admin, "/api/v1/admin/audit-log?action=membership.reject")
+        .await;
     assert_eq!(rejections["total"], 1);
     assert_eq!(rejections["items"][0]["summary"]["reason"], "Erased");
 }
@@ -511,7 +471,7 @@ async fn the_erased_person_can_no_longer_sign_in_or_refresh() {
     )
     .await;
     // The address is free again, like any unknown one.
-    json_of(
+    expect_json(
         app.post("/api/v1/accounts")
             .json(
                 &json!({"email": EMAIL, "password": PASSWORD, "full_name": NAME,
@@ -521,6 +481,7 @@ async fn the_erased_person_can_no_longer_sign_in_or_refresh() {
             .await
             .unwrap(),
         StatusCode::CREATED,
+        "sign-up",
     )
     .await;
 }
@@ -552,7 +513,7 @@ async fn an_erased_admin_leaves_audit_entries_that_no_longer_name_them() {
     let other = app.token_for("Grace.Hopper@Example.org", Role::Admin).await;
     // The other admin rejects someone: that reason is about the applicant, and stays.
     let applicant = app.member_token().await;
-    let application = json_of(
+    let application = expect_json(
         app.post("/api/v1/me/membership-application")
             .bearer_auth(&applicant)
             .json(
@@ -563,9 +524,10 @@ async fn an_erased_admin_leaves_audit_entries_that_no_longer_name_them() {
             .await
             .unwrap(),
         StatusCode::CREATED,
+        "apply",
     )
     .await;
-    json_of(
+    expect_json(
         app.post(&format!(
             "/api/v1/admin/membership-applications/{}/reject",
             application["id"].as_str().unwrap()
@@ -576,6 +538,7 @@ async fn an_erased_admin_leaves_audit_entries_that_no_longer_name_them() {
         .await
         .unwrap(),
         StatusCode::OK,
+        "reject",
     )
     .await;
 
@@ -584,12 +547,9 @@ async fn an_erased_admin_leaves_audit_entries_that_no_longer_name_them() {
     assert_eq!(report["accounts"], 1);
     let left = rows_holding(&app, &["grace.hopper@example.org".to_string()]);
     assert!(left.is_empty(), "traces left:\n{}", left.join("\n"));
-    let log = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/audit-log?action=membership.reject",
-    )
-    .await;
+    let log = app
+        .get_json(&admin, "/api/v1/admin/audit-log?action=membership.reject")
+        .await;
     let entry = &log["items"][0];
     assert!(
         entry["actor_email"]
@@ -599,12 +559,9 @@ async fn an_erased_admin_leaves_audit_entries_that_no_longer_name_them() {
         "{entry}"
     );
     assert_eq!(entry["summary"]["reason"], "The cohort is full.");
-    let sign_ins = get_json(
-        &app,
-        &admin,
-        "/api/v1/admin/audit-log?action=auth.admin_sign_in",
-    )
-    .await;
+    let sign_ins = app
+        .get_json(&admin, "/api/v1/admin/audit-log?action=auth.admin_sign_in")
+        .await;
     assert_eq!(sign_ins["total"], 2, "both admins' sign-ins stay");
 }
 
@@ -613,17 +570,18 @@ async fn the_last_active_admin_cannot_be_erased() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     assert_problem(
-        app.post(ERASE)
-            .bearer_auth(&admin)
-            .json(&json!({"email": "ADMIN@example.org"}))
-            .send()
-            .await
-            .unwrap(),
+        app.send_json(
+            Method::POST,
+            ERASE,
+            &admin,
+            Some(&json!({"email": "ADMIN@example.org"})),
+        )
+        .await,
         StatusCode::CONFLICT,
         "last-admin",
     )
     .await;
-    get_json(&app, &admin, "/api/v1/me").await;
+    app.get_json(&admin, "/api/v1/me").await;
 }
 
 #[tokio::test]
@@ -636,12 +594,8 @@ async fn bad_emails_and_unknown_fields_are_422_problems() {
         json!({}),
     ] {
         let problem = assert_problem(
-            app.post(ERASE)
-                .bearer_auth(&admin)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
+            app.send_json(Method::POST, ERASE, &admin, Some(&body))
+                .await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
         )
@@ -705,10 +659,9 @@ async fn retention_anonymises_registrations_of_long_ended_events_only() {
     let old = app.published_event(&admin, &event_body("Old", 10)).await;
     let recent = app.published_event(&admin, &event_body("Recent", 20)).await;
     for (event, who) in [(&old, "old"), (&recent, "recent")] {
-        register(
-            &app,
+        app.register(
             event["slug"].as_str().unwrap(),
-            json!({"full_name": format!("Person {who}"), "email": format!("{who}@example.org"),
+            &json!({"full_name": format!("Person {who}"), "email": format!("{who}@example.org"),
                 "organisation": format!("Org {who}"), "job_title": "Librarian",
                 "consent": true}),
         )
@@ -838,10 +791,9 @@ async fn retention_works_through_a_backlog_one_short_step_at_a_time() {
         let event = app
             .published_event(&admin, &event_body(&format!("Old {n}"), 10))
             .await;
-        register(
-            &app,
+        app.register(
             event["slug"].as_str().unwrap(),
-            json!({"full_name": format!("Person {n}"), "email": format!("p{n}@example.org"),
+            &json!({"full_name": format!("Person {n}"), "email": format!("p{n}@example.org"),
                 "organisation": "Org", "consent": true}),
         )
         .await;

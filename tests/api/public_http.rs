@@ -5,7 +5,9 @@ use serde_json::json;
 
 use llcp_hub::app::Application;
 
-use crate::helpers::{TestDb, event_body, spawn_app, spawn_app_on, spawn_app_with, test_settings};
+use crate::helpers::{
+    Api, TestDb, event_body, spawn_app, spawn_app_on, spawn_app_with, test_settings,
+};
 
 #[tokio::test]
 async fn public_gets_carry_a_strong_etag_and_a_shared_cache_control() {
@@ -90,12 +92,7 @@ async fn the_etag_changes_as_soon_as_an_admin_changes_the_content() {
 #[tokio::test]
 async fn public_gets_allow_any_origin_without_credentials() {
     let app = spawn_app().await;
-    let response = app
-        .get("/api/v1/events")
-        .header("Origin", "https://www.camden.gov.uk")
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_cross_origin("/api/v1/events").await;
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     assert!(
         response
@@ -286,14 +283,7 @@ async fn public_gets_are_answered_from_memory_until_this_instance_writes() {
     );
 
     // Any write through this instance makes every cached answer stale at once.
-    app.post(&format!("/api/v1/events/{}/registrations", event["id"]))
-        .json(
-            &json!({"full_name": "Ada Lovelace", "email": "ada@camden.gov.uk",
-            "organisation": "Camden", "consent": true}),
-        )
-        .send()
-        .await
-        .unwrap();
+    app.register_email(&event["id"], "ada@camden.gov.uk").await;
     assert_eq!(title(path).await, "Changed elsewhere");
 }
 

@@ -8,196 +8,100 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-fn registrations_path(event: &str) -> String {
-    format!("/api/v1/events/{event}/registrations")
-}
-
 fn registration_path(id: &str) -> String {
     format!("/api/v1/registrations/{id}")
 }
 
-/// A valid registration body.
-fn reg_body(full_name: &str, email: &str) -> Value {
-    json!({
-        "full_name": full_name,
-        "email": email,
-        "organisation": "London Borough of Camden",
-        "consent": true,
-    })
+/// (status, waitlist_position) of each registration as its holder now sees it.
+async fn places(app: &TestApp, registrations: &[Value]) -> Vec<(Value, Value)> {
+    let mut places = Vec::new();
+    for registration in registrations {
+        let own = app.fetch_registration(registration).await;
+        places.push((own["status"].clone(), own["waitlist_position"].clone()));
+    }
+    places
+}
+
+/// (seats_remaining, registration state) of the public event.
+async fn seats(app: &TestApp, event: i64) -> (Value, Value) {
+    let public = app.public_event(event).await;
+    (
+        public["seats_remaining"].clone(),
+        public["registration"]["state"].clone(),
+    )
+}
+
+fn confirmed() -> (Value, Value) {
+    (json!("confirmed"), Value::Null)
+}
+
+fn waitlisted(position: i64) -> (Value, Value) {
+    (json!("waitlisted"), json!(position))
+}
+
+const FIVE: [&str; 5] = [
+    "a@x.gov.uk",
+    "b@x.gov.uk",
+    "c@x.gov.uk",
+    "d@x.gov.uk",
+    "e@x.gov.uk",
+];
+
+/// A valid body: Ada Lovelace's.
+fn ada() -> Value {
+    registration("Ada Lovelace", "ada@camden.gov.uk")
 }
 
 /// A valid body with one member replaced.
 fn reg_body_with(key: &str, value: Value) -> Value {
-    let mut body = reg_body("Ada Lovelace", "ada@camden.gov.uk");
+    let mut body = ada();
     body[key] = value;
     body
 }
 
 /// A body without one member.
 fn reg_body_without(key: &str) -> Value {
-    let mut body = reg_body("Ada Lovelace", "ada@camden.gov.uk");
+    let mut body = ada();
     body.as_object_mut().unwrap().remove(key);
     body
 }
 
-async fn post_registration(app: &TestApp, event: &str, body: &Value) -> Response {
-    app.post(&registrations_path(event))
-        .json(body)
+async fn post_with_key(app: &TestApp, event: i64, key: &str, body: &Value) -> Response {
+    app.registration_request(event, body)
+        .header("Idempotency-Key", key)
         .send()
         .await
         .unwrap()
 }
 
-async fn post_with_key(app: &TestApp, event: &str, key: &str, body: &Value) -> Response {
-    app.post(&registrations_path(event))
-        .header("Idempotency-Key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+/// Ada Lovelace's registration for the event.
+async fn ada_registers(app: &TestApp, event: impl std::fmt::Display) -> Response {
+    app.post_registration(event, &ada()).await
 }
 
 /// Asserts 201 and returns the created registration.
 async fn created(response: Response) -> Value {
-    let status = response.status();
-    let json: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "register: {json}");
-    json
-}
-
-/// Registers `email` (named after it) for the event; 201 asserted.
-async fn register(app: &TestApp, event_id: i64, email: &str) -> Value {
-    let name = email.split('@').next().unwrap();
-    created(post_registration(app, &event_id.to_string(), &reg_body(name, email)).await).await
-}
-
-/// A published event with the capacity (`None`: no limit), 10 days ahead.
-async fn open_event(app: &TestApp, token: &str, capacity: Option<i64>) -> i64 {
-    let mut body = event_body("Service specifications", 10);
-    body["capacity"] = json!(capacity);
-    app.published_event(token, &body).await["id"]
-        .as_i64()
-        .unwrap()
-}
-
-fn id_of(registration: &Value) -> String {
-    registration["id"].as_str().expect("an id").to_string()
-}
-
-fn token_of(registration: &Value) -> String {
-    registration["manage_token"]
-        .as_str()
-        .expect("a manage_token")
-        .to_string()
-}
-
-async fn get_with_token(app: &TestApp, id: &str, token: &str) -> Response {
-    app.get(&registration_path(id))
-        .header("X-Manage-Token", token)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn delete_with_token(app: &TestApp, id: &str, token: &str) -> Response {
-    app.delete(&registration_path(id))
-        .header("X-Manage-Token", token)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// The registration as its holder sees it (200 asserted).
-async fn fetch(app: &TestApp, registration: &Value) -> Value {
-    let response = get_with_token(app, &id_of(registration), &token_of(registration)).await;
-    let status = response.status();
-    let json: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "GET registration: {json}");
-    json
-}
-
-/// Cancels with the registration's own token (204 asserted).
-async fn cancel(app: &TestApp, registration: &Value) {
-    let response = delete_with_token(app, &id_of(registration), &token_of(registration)).await;
-    assert_eq!(
-        response.status(),
-        StatusCode::NO_CONTENT,
-        "DELETE registration"
-    );
-}
-
-/// The public JSON of an event.
-async fn public_event(app: &TestApp, id: i64) -> Value {
-    let response = app
-        .get(&format!("/api/v1/events/{id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "GET event {id}");
-    response.json().await.unwrap()
+    expect_json(response, StatusCode::CREATED, "register").await
 }
 
 /// The event's registrations as an admin lists them.
 async fn admin_registrations(app: &TestApp, token: &str, event_id: i64) -> Value {
-    let response = app
-        .get(&format!(
-            "/api/v1/admin/events/{event_id}/registrations?limit=100"
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "admin registrations");
-    response.json().await.unwrap()
-}
-
-/// The notification outbox, newest first.
-async fn notifications(app: &TestApp, token: &str) -> Vec<Value> {
-    let response = app
-        .get("/api/v1/admin/notifications?limit=100")
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "notifications");
-    let body: Value = response.json().await.unwrap();
-    body["items"].as_array().unwrap().clone()
-}
-
-/// Asserts a 422 validation problem that names `field`.
-async fn assert_invalid(response: Response, field: &str) -> Value {
-    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    let fields = error_fields(&problem);
-    assert!(
-        fields.iter().any(|f| f == field),
-        "expected an error for {field:?}, got {fields:?} in {problem}"
-    );
-    problem
+    let path = format!("/api/v1/admin/events/{event_id}/registrations?limit=100");
+    app.get_json(token, &path).await
 }
 
 // --- the 201 --------------------------------------------------------------------------
 
 #[tokio::test]
 async fn registering_is_201_confirmed_with_location_and_a_manage_token() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
+    let (app, _, event) = with_event(Some(30)).await;
 
-    let response = post_registration(
-        &app,
-        &event.to_string(),
-        &reg_body("Ada Lovelace", "ada@camden.gov.uk"),
-    )
-    .await;
+    let response = ada_registers(&app, event).await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    let location = response
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
+    let location = header(&response, "location");
     let registration: Value = response.json().await.unwrap();
 
-    let id = id_of(&registration);
+    let id = registration_id(&registration);
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "id {id} is a UUID");
     assert_eq!(location, format!("/api/v1/registrations/{id}"));
     assert_eq!(registration["status"], "confirmed");
@@ -207,7 +111,7 @@ async fn registering_is_201_confirmed_with_location_and_a_manage_token() {
     assert_eq!(registration["organisation"], "London Borough of Camden");
     assert_eq!(registration["attended"], false);
     assert!(
-        token_of(&registration).len() >= 32,
+        manage_token(&registration).len() >= 32,
         "a long manage token in {registration}"
     );
 }
@@ -221,10 +125,7 @@ async fn registering_by_slug_works() {
         .await;
     let slug = event["slug"].as_str().unwrap();
 
-    let registration = created(
-        post_registration(&app, slug, &reg_body("Ada Lovelace", "ada@camden.gov.uk")).await,
-    )
-    .await;
+    let registration = created(ada_registers(&app, slug).await).await;
 
     assert_eq!(registration["event_id"], event["id"]);
     assert_eq!(registration["event_slug"], slug);
@@ -232,12 +133,9 @@ async fn registering_by_slug_works() {
 
 #[tokio::test]
 async fn the_manage_token_appears_only_in_the_201_response() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let registration = register(&app, event, "ada@camden.gov.uk").await;
+    let (app, admin, event, registration) = ada_registered(30).await;
 
-    let own = fetch(&app, &registration).await;
+    let own = app.fetch_registration(&registration).await;
     assert!(
         own.get("manage_token").is_none(),
         "GET shows no token: {own}"
@@ -253,14 +151,11 @@ async fn the_manage_token_appears_only_in_the_201_response() {
 
 #[tokio::test]
 async fn the_email_is_stored_lower_cased() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
+    let (app, _, event) = with_event(Some(30)).await;
 
     let registration = created(
-        post_registration(
-            &app,
-            &event.to_string(),
+        app.post_registration(
+            event,
             &reg_body_with("email", json!("Ada.Lovelace@Camden.GOV.uk")),
         )
         .await,
@@ -269,16 +164,14 @@ async fn the_email_is_stored_lower_cased() {
 
     assert_eq!(registration["email"], "ada.lovelace@camden.gov.uk");
     assert_eq!(
-        fetch(&app, &registration).await["email"],
+        app.fetch_registration(&registration).await["email"],
         "ada.lovelace@camden.gov.uk"
     );
 }
 
 #[tokio::test]
 async fn the_borough_is_matched_ignoring_case_and_returned_in_its_common_spelling() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
+    let (app, _, event) = with_event(Some(30)).await;
 
     for (i, (sent, shown)) in [
         ("kensington AND chelsea", "Kensington and Chelsea"),
@@ -288,46 +181,28 @@ async fn the_borough_is_matched_ignoring_case_and_returned_in_its_common_spellin
     .into_iter()
     .enumerate()
     {
-        let mut body = reg_body("Ada Lovelace", &format!("ada{i}@camden.gov.uk"));
+        let mut body = registration("Ada Lovelace", &format!("ada{i}@camden.gov.uk"));
         body["borough"] = json!(sent);
-        let registration = created(post_registration(&app, &event.to_string(), &body).await).await;
+        let registration = created(app.post_registration(event, &body).await).await;
         assert_eq!(registration["borough"], shown, "borough sent as {sent:?}");
     }
 }
 
 #[tokio::test]
-async fn an_unknown_borough_is_422_naming_borough() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-
-    let response = post_registration(
-        &app,
-        &event.to_string(),
-        &reg_body_with("borough", json!("Gotham")),
-    )
-    .await;
-
-    assert_invalid(response, "borough").await;
-}
-
-#[tokio::test]
 async fn job_title_and_accessibility_needs_are_kept() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let mut body = reg_body("Ada Lovelace", "ada@camden.gov.uk");
+    let (app, _, event) = with_event(Some(30)).await;
+    let mut body = ada();
     body["job_title"] = json!("Head of Libraries");
     body["accessibility_needs"] = json!("Step-free access, please");
 
-    let registration = created(post_registration(&app, &event.to_string(), &body).await).await;
+    let registration = created(app.post_registration(event, &body).await).await;
 
     assert_eq!(registration["job_title"], "Head of Libraries");
     assert_eq!(
         registration["accessibility_needs"],
         "Step-free access, please"
     );
-    let own = fetch(&app, &registration).await;
+    let own = app.fetch_registration(&registration).await;
     assert_eq!(own["job_title"], "Head of Libraries");
     assert_eq!(own["accessibility_needs"], "Step-free access, please");
 }
@@ -335,113 +210,47 @@ async fn job_title_and_accessibility_needs_are_kept() {
 // --- validation -----------------------------------------------------------------------
 
 #[tokio::test]
-async fn the_full_name_must_be_1_to_200_characters() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let key = event.to_string();
+async fn each_invalid_field_is_422_naming_it_and_nothing_is_stored() {
+    let (app, admin, event) = with_event(Some(30)).await;
 
-    for bad in [String::new(), "   ".to_string(), "a".repeat(201)] {
-        let response = post_registration(&app, &key, &reg_body_with("full_name", json!(bad))).await;
-        assert_invalid(response, "full_name").await;
+    let set =
+        |key: &'static str, value: Value| (case_name(key, &value), reg_body_with(key, value), key);
+    let cases = [
+        set("full_name", json!("")),
+        set("full_name", json!("   ")),
+        set("full_name", json!("a".repeat(201))),
+        set("email", json!("")),
+        set("email", json!("not-an-email")),
+        set("email", json!("ada@")),
+        set("email", json!("@camden.gov.uk")),
+        set("borough", json!("Gotham")),
+        set("accessibility_needs", json!("x".repeat(1001))),
+        set("consent", json!(false)),
+        ("no consent".into(), reg_body_without("consent"), "consent"),
+        set("phone", json!("020 7946 0000")),
+    ];
+    for (case, body, field) in cases {
+        assert_invalid(&case, app.post_registration(event, &body).await, field).await;
     }
-    let longest = "é".repeat(200);
-    let registration =
-        created(post_registration(&app, &key, &reg_body_with("full_name", json!(longest))).await)
-            .await;
-    assert_eq!(registration["full_name"], longest);
-}
-
-#[tokio::test]
-async fn an_invalid_email_is_422_naming_email() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-
-    for bad in ["", "not-an-email", "ada@", "@camden.gov.uk"] {
-        let response = post_registration(
-            &app,
-            &event.to_string(),
-            &reg_body_with("email", json!(bad)),
-        )
-        .await;
-        assert_invalid(response, "email").await;
-    }
-}
-
-#[tokio::test]
-async fn accessibility_needs_may_be_at_most_1000_characters() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let key = event.to_string();
-
-    let response = post_registration(
-        &app,
-        &key,
-        &reg_body_with("accessibility_needs", json!("x".repeat(1001))),
-    )
-    .await;
-    assert_invalid(response, "accessibility_needs").await;
-
-    let registration = created(
-        post_registration(
-            &app,
-            &key,
-            &reg_body_with("accessibility_needs", json!("x".repeat(1000))),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(
-        registration["accessibility_needs"].as_str().unwrap().len(),
-        1000
-    );
-}
-
-#[tokio::test]
-async fn consent_false_is_422_naming_consent() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-
-    let response = post_registration(
-        &app,
-        &event.to_string(),
-        &reg_body_with("consent", json!(false)),
-    )
-    .await;
-
-    assert_invalid(response, "consent").await;
     assert_eq!(admin_registrations(&app, &admin, event).await["total"], 0);
 }
 
 #[tokio::test]
-async fn missing_consent_is_422_naming_consent() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
+async fn a_full_name_of_200_and_accessibility_needs_of_1000_characters_are_accepted() {
+    let (app, _, event) = with_event(Some(30)).await;
 
-    let response = post_registration(&app, &event.to_string(), &reg_body_without("consent")).await;
-
-    assert_invalid(response, "consent").await;
-    assert_eq!(admin_registrations(&app, &admin, event).await["total"], 0);
-}
-
-#[tokio::test]
-async fn an_unknown_field_is_422_naming_it() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-
-    let response = post_registration(
-        &app,
-        &event.to_string(),
-        &reg_body_with("phone", json!("020 7946 0000")),
-    )
-    .await;
-
-    assert_invalid(response, "phone").await;
+    for (i, (key, longest)) in [
+        ("full_name", "é".repeat(200)),
+        ("accessibility_needs", "x".repeat(1000)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut body = registration("Ada Lovelace", &format!("ada{i}@camden.gov.uk"));
+        body[key] = json!(longest);
+        let registration = created(app.post_registration(event, &body).await).await;
+        assert_eq!(registration[key], longest, "{key}");
+    }
 }
 
 // --- rules ----------------------------------------------------------------------------
@@ -458,8 +267,7 @@ async fn a_draft_event_is_404_not_found() {
         draft["id"].as_i64().unwrap().to_string(),
         draft["slug"].as_str().unwrap().to_string(),
     ] {
-        let response =
-            post_registration(&app, &key, &reg_body("Ada Lovelace", "ada@camden.gov.uk")).await;
+        let response = ada_registers(&app, key).await;
         assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
     }
 }
@@ -469,122 +277,79 @@ async fn an_unknown_event_is_404_not_found() {
     let app = spawn_app().await;
 
     for key in ["999999", "no-such-event"] {
-        let response =
-            post_registration(&app, key, &reg_body("Ada Lovelace", "ada@camden.gov.uk")).await;
+        let response = ada_registers(&app, key).await;
         assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
     }
 }
 
 #[tokio::test]
 async fn a_cancelled_event_is_409_event_cancelled() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let response = app
-        .post(&format!("/api/v1/admin/events/{event}/cancel"))
-        .bearer_auth(&admin)
-        .json(&json!({"reason": "The venue is closed for repairs."}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    let (app, admin, event) = with_event(Some(30)).await;
+    app.cancel_event(&admin, event, "The venue is closed for repairs.")
+        .await;
 
-    let response = post_registration(
-        &app,
-        &event.to_string(),
-        &reg_body("Ada Lovelace", "ada@camden.gov.uk"),
-    )
-    .await;
+    let response = ada_registers(&app, event).await;
 
     assert_problem(response, StatusCode::CONFLICT, "event-cancelled").await;
 }
 
 #[tokio::test]
-async fn an_event_that_has_started_is_409_event_past() {
+async fn an_event_that_takes_no_registration_now_is_409_saying_why() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let event = app
-        .published_event(&admin, &event_body("Service specifications", -1))
-        .await;
-
-    let response = post_registration(
-        &app,
-        &event["id"].as_i64().unwrap().to_string(),
-        &reg_body("Ada Lovelace", "ada@camden.gov.uk"),
-    )
-    .await;
-
-    assert_problem(response, StatusCode::CONFLICT, "event-past").await;
-}
-
-#[tokio::test]
-async fn registration_not_yet_open_is_409_registration_closed() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let mut body = event_body("Service specifications", 10);
-    let opens = chrono::Utc::now() + chrono::Duration::days(2);
-    body["registration"] = json!({"opens_at": opens.to_rfc3339()});
-    let event = app.published_event(&admin, &body).await;
-    assert_eq!(event["registration"]["state"], "not_yet_open");
-
-    let response = post_registration(
-        &app,
-        &event["id"].as_i64().unwrap().to_string(),
-        &reg_body("Ada Lovelace", "ada@camden.gov.uk"),
-    )
-    .await;
-
-    assert_problem(response, StatusCode::CONFLICT, "registration-closed").await;
-}
-
-#[tokio::test]
-async fn registration_past_its_closing_time_is_409_registration_closed() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let mut body = event_body("Service specifications", 10);
-    let closed = chrono::Utc::now() - chrono::Duration::days(1);
-    body["registration"] = json!({"closes_at": closed.to_rfc3339()});
-    let event = app.published_event(&admin, &body).await;
-    assert_eq!(event["registration"]["state"], "closed");
-
-    let response = post_registration(
-        &app,
-        &event["id"].as_i64().unwrap().to_string(),
-        &reg_body("Ada Lovelace", "ada@camden.gov.uk"),
-    )
-    .await;
-
-    assert_problem(response, StatusCode::CONFLICT, "registration-closed").await;
-}
-
-#[tokio::test]
-async fn an_event_without_registration_is_409_registration_not_required() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let mut body = event_body("Open morning", 10);
-    body["registration"] = json!({"required": false});
-    let event = app.published_event(&admin, &body).await;
-
-    let response = post_registration(
-        &app,
-        &event["id"].as_i64().unwrap().to_string(),
-        &reg_body("Ada Lovelace", "ada@camden.gov.uk"),
-    )
-    .await;
-
-    assert_problem(response, StatusCode::CONFLICT, "registration-not-required").await;
+    let now = chrono::Utc::now();
+    let with_registration = |registration: Value| {
+        let mut body = event_body("Service specifications", 10);
+        body["registration"] = registration;
+        body
+    };
+    let opens = (now + chrono::Duration::days(2)).to_rfc3339();
+    let closed = (now - chrono::Duration::days(1)).to_rfc3339();
+    let cases = [
+        (
+            "an event that has started",
+            event_body("Service specifications", -1),
+            None,
+            "event-past",
+        ),
+        (
+            "registration not yet open",
+            with_registration(json!({ "opens_at": opens })),
+            Some("not_yet_open"),
+            "registration-closed",
+        ),
+        (
+            "registration past its closing time",
+            with_registration(json!({ "closes_at": closed })),
+            Some("closed"),
+            "registration-closed",
+        ),
+        (
+            "an event without registration",
+            with_registration(json!({"required": false})),
+            None,
+            "registration-not-required",
+        ),
+    ];
+    for (case, body, state, kind) in cases {
+        let event = app.published_event(&admin, &body).await;
+        if let Some(state) = state {
+            assert_eq!(event["registration"]["state"], state, "{case}");
+        }
+        let response = ada_registers(&app, event_id(&event)).await;
+        assert_problem_in(case, response, StatusCode::CONFLICT, kind).await;
+    }
 }
 
 #[tokio::test]
 async fn the_same_email_in_any_letter_case_is_409_already_registered() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    register(&app, event, "ada@camden.gov.uk").await;
+    let (app, admin, event) = with_event(Some(30)).await;
+    app.register_email(event, "ada@camden.gov.uk").await;
 
     for again in ["ada@camden.gov.uk", "ADA@Camden.Gov.UK"] {
-        let response =
-            post_registration(&app, &event.to_string(), &reg_body("Ada Again", again)).await;
+        let response = app
+            .post_registration(event, &registration("Ada Again", again))
+            .await;
         assert_problem(response, StatusCode::CONFLICT, "already-registered").await;
     }
     assert_eq!(admin_registrations(&app, &admin, event).await["total"], 1);
@@ -592,32 +357,26 @@ async fn the_same_email_in_any_letter_case_is_409_already_registered() {
 
 #[tokio::test]
 async fn a_waitlisted_email_is_also_already_registered() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    register(&app, event, "first@camden.gov.uk").await;
-    let waiting = register(&app, event, "ada@camden.gov.uk").await;
+    let (app, _, event) = with_event(Some(1)).await;
+    let [_, waiting] = app
+        .register_each(event, ["first@camden.gov.uk", "ada@camden.gov.uk"])
+        .await;
     assert_eq!(waiting["status"], "waitlisted");
 
-    let response = post_registration(
-        &app,
-        &event.to_string(),
-        &reg_body("Ada", "Ada@Camden.gov.uk"),
-    )
-    .await;
+    let response = app
+        .post_registration(event, &registration("Ada", "Ada@Camden.gov.uk"))
+        .await;
 
     assert_problem(response, StatusCode::CONFLICT, "already-registered").await;
 }
 
 #[tokio::test]
 async fn the_same_email_may_register_for_another_event() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let first = open_event(&app, &admin, Some(30)).await;
-    let second = open_event(&app, &admin, Some(30)).await;
-    register(&app, first, "ada@camden.gov.uk").await;
+    let (app, admin, first) = with_event(Some(30)).await;
+    let second = app.open_event(&admin, Some(30)).await;
+    app.register_email(first, "ada@camden.gov.uk").await;
 
-    let registration = register(&app, second, "ada@camden.gov.uk").await;
+    let registration = app.register_email(second, "ada@camden.gov.uk").await;
 
     assert_eq!(registration["event_id"], second);
     assert_eq!(registration["status"], "confirmed");
@@ -625,41 +384,32 @@ async fn the_same_email_may_register_for_another_event() {
 
 #[tokio::test]
 async fn after_cancelling_the_same_email_may_register_again() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let first = register(&app, event, "ada@camden.gov.uk").await;
-    cancel(&app, &first).await;
+    let (app, _, event, first) = ada_registered(30).await;
+    app.cancel_registration(&first).await;
 
     let again = created(
-        post_registration(
-            &app,
-            &event.to_string(),
-            &reg_body("Ada Lovelace", "ADA@camden.gov.uk"),
-        )
-        .await,
+        app.post_registration(event, &registration("Ada Lovelace", "ADA@camden.gov.uk"))
+            .await,
     )
     .await;
 
     assert_ne!(again["id"], first["id"]);
     assert_eq!(again["status"], "confirmed");
-    assert_eq!(fetch(&app, &first).await["status"], "cancelled");
+    assert_eq!(app.fetch_registration(&first).await["status"], "cancelled");
 }
 
 // --- Idempotency-Key ------------------------------------------------------------------
 
 #[tokio::test]
 async fn a_retry_with_the_same_key_and_body_returns_the_original_201() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let body = reg_body("Ada Lovelace", "ada@camden.gov.uk");
+    let (app, admin, event) = with_event(Some(30)).await;
+    let body = ada();
     let key = "3f1c8a2e-retry-1";
 
-    let first = post_with_key(&app, &event.to_string(), key, &body).await;
+    let first = post_with_key(&app, event, key, &body).await;
     let first_location = first.headers().get("location").cloned();
     let first = created(first).await;
-    let retry = post_with_key(&app, &event.to_string(), key, &body).await;
+    let retry = post_with_key(&app, event, key, &body).await;
     assert_eq!(retry.status(), StatusCode::CREATED);
     assert_eq!(retry.headers().get("location").cloned(), first_location);
     let retry: Value = retry.json().await.unwrap();
@@ -669,20 +419,18 @@ async fn a_retry_with_the_same_key_and_body_returns_the_original_201() {
     assert_eq!(retry["status"], "confirmed");
     assert_eq!(retry["waitlist_position"], Value::Null);
     assert_eq!(admin_registrations(&app, &admin, event).await["total"], 1);
-    let queued = notifications(&app, &admin).await;
+    let queued = app.outbox(&admin).await;
     assert_eq!(queued.len(), 1, "one confirmation only: {queued:?}");
 }
 
 #[tokio::test]
 async fn a_waitlisted_retry_returns_the_same_status_and_position() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    register(&app, event, "first@camden.gov.uk").await;
-    let body = reg_body("Ada Lovelace", "ada@camden.gov.uk");
+    let (app, admin, event) = with_event(Some(1)).await;
+    app.register_email(event, "first@camden.gov.uk").await;
+    let body = ada();
 
-    let first = created(post_with_key(&app, &event.to_string(), "wait-1", &body).await).await;
-    let retry = created(post_with_key(&app, &event.to_string(), "wait-1", &body).await).await;
+    let first = created(post_with_key(&app, event, "wait-1", &body).await).await;
+    let retry = created(post_with_key(&app, event, "wait-1", &body).await).await;
 
     assert_eq!(first["status"], "waitlisted");
     assert_eq!(first["waitlist_position"], 1);
@@ -692,7 +440,8 @@ async fn a_waitlisted_retry_returns_the_same_status_and_position() {
     assert_eq!(retry["waitlist_position"], 1);
     let listed = admin_registrations(&app, &admin, event).await;
     assert_eq!(listed["total"], 2);
-    let waitlisted = notifications(&app, &admin)
+    let waitlisted = app
+        .outbox(&admin)
         .await
         .into_iter()
         .filter(|n| n["template"] == "registration_waitlisted")
@@ -702,25 +451,14 @@ async fn a_waitlisted_retry_returns_the_same_status_and_position() {
 
 #[tokio::test]
 async fn the_same_key_with_a_different_body_is_409_idempotency_key_reused() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    created(
-        post_with_key(
-            &app,
-            &event.to_string(),
-            "key-1",
-            &reg_body("Ada Lovelace", "ada@camden.gov.uk"),
-        )
-        .await,
-    )
-    .await;
+    let (app, admin, event) = with_event(Some(30)).await;
+    created(post_with_key(&app, event, "key-1", &ada()).await).await;
 
     let response = post_with_key(
         &app,
-        &event.to_string(),
+        event,
         "key-1",
-        &reg_body("Grace Hopper", "grace@hackney.gov.uk"),
+        &registration("Grace Hopper", "grace@hackney.gov.uk"),
     )
     .await;
 
@@ -730,14 +468,12 @@ async fn the_same_key_with_a_different_body_is_409_idempotency_key_reused() {
 
 #[tokio::test]
 async fn the_same_key_on_another_event_is_independent() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let first = open_event(&app, &admin, Some(30)).await;
-    let second = open_event(&app, &admin, Some(30)).await;
-    let body = reg_body("Ada Lovelace", "ada@camden.gov.uk");
+    let (app, admin, first) = with_event(Some(30)).await;
+    let second = app.open_event(&admin, Some(30)).await;
+    let body = ada();
 
-    let one = created(post_with_key(&app, &first.to_string(), "shared", &body).await).await;
-    let two = created(post_with_key(&app, &second.to_string(), "shared", &body).await).await;
+    let one = created(post_with_key(&app, first, "shared", &body).await).await;
+    let two = created(post_with_key(&app, second, "shared", &body).await).await;
 
     assert_ne!(one["id"], two["id"]);
     assert_eq!(one["event_id"], first);
@@ -748,13 +484,11 @@ async fn the_same_key_on_another_event_is_independent() {
 
 #[tokio::test]
 async fn a_malformed_idempotency_key_is_400() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let body = reg_body("Ada Lovelace", "ada@camden.gov.uk");
+    let (app, admin, event) = with_event(Some(30)).await;
+    let body = ada();
 
     for key in ["k".repeat(300), "two words".to_string()] {
-        let response = post_with_key(&app, &event.to_string(), &key, &body).await;
+        let response = post_with_key(&app, event, &key, &body).await;
         assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
     }
     assert_eq!(admin_registrations(&app, &admin, event).await["total"], 0);
@@ -764,78 +498,55 @@ async fn a_malformed_idempotency_key_is_400() {
 
 #[tokio::test]
 async fn beyond_capacity_people_are_waitlisted_with_positions_in_order() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(2)).await;
+    let (app, _, event) = with_event(Some(2)).await;
 
-    let mut seen = Vec::new();
-    for email in [
-        "a@x.gov.uk",
-        "b@x.gov.uk",
-        "c@x.gov.uk",
-        "d@x.gov.uk",
-        "e@x.gov.uk",
-    ] {
-        let r = register(&app, event, email).await;
-        seen.push((r["status"].clone(), r["waitlist_position"].clone()));
-    }
+    let seen: Vec<_> = app
+        .register_emails(event, &FIVE)
+        .await
+        .iter()
+        .map(|r| (r["status"].clone(), r["waitlist_position"].clone()))
+        .collect();
 
     assert_eq!(
         seen,
-        vec![
-            (json!("confirmed"), Value::Null),
-            (json!("confirmed"), Value::Null),
-            (json!("waitlisted"), json!(1)),
-            (json!("waitlisted"), json!(2)),
-            (json!("waitlisted"), json!(3)),
+        [
+            confirmed(),
+            confirmed(),
+            waitlisted(1),
+            waitlisted(2),
+            waitlisted(3)
         ]
     );
 }
 
 #[tokio::test]
 async fn seats_remaining_and_the_registration_state_tell_the_truth() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(2)).await;
+    let (app, _, event) = with_event(Some(2)).await;
 
-    let state = |e: &Value| {
-        (
-            e["seats_remaining"].clone(),
-            e["registration"]["state"].clone(),
-        )
-    };
-    assert_eq!(
-        state(&public_event(&app, event).await),
-        (json!(2), json!("open"))
-    );
-    register(&app, event, "a@x.gov.uk").await;
-    assert_eq!(
-        state(&public_event(&app, event).await),
-        (json!(1), json!("open"))
-    );
-    register(&app, event, "b@x.gov.uk").await;
-    assert_eq!(
-        state(&public_event(&app, event).await),
-        (json!(0), json!("full_waitlist_open"))
-    );
-    register(&app, event, "c@x.gov.uk").await;
-    assert_eq!(
-        state(&public_event(&app, event).await),
-        (json!(0), json!("full_waitlist_open"))
-    );
+    assert_eq!(seats(&app, event).await, (json!(2), json!("open")));
+    for (email, left, state) in [
+        ("a@x.gov.uk", 1, "open"),
+        ("b@x.gov.uk", 0, "full_waitlist_open"),
+        ("c@x.gov.uk", 0, "full_waitlist_open"),
+    ] {
+        app.register_email(event, email).await;
+        assert_eq!(
+            seats(&app, event).await,
+            (json!(left), json!(state)),
+            "after {email}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn an_event_without_a_capacity_confirms_everyone() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, None).await;
+    let (app, _, event) = with_event(None).await;
 
     for i in 0..5 {
-        let r = register(&app, event, &format!("p{i}@x.gov.uk")).await;
+        let r = app.register_email(event, &format!("p{i}@x.gov.uk")).await;
         assert_eq!(r["status"], "confirmed");
     }
-    let public = public_event(&app, event).await;
+    let public = app.public_event(event).await;
     assert_eq!(public["seats_remaining"], Value::Null);
     assert_eq!(public["registration"]["state"], "open");
 }
@@ -844,14 +555,9 @@ async fn an_event_without_a_capacity_confirms_everyone() {
 
 #[tokio::test]
 async fn the_holder_reads_the_registration_with_its_manage_token() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let registration = register(&app, event, "ada@camden.gov.uk").await;
+    let (app, _, event, registration) = ada_registered(30).await;
 
-    let response = get_with_token(&app, &id_of(&registration), &token_of(&registration)).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let own: Value = response.json().await.unwrap();
+    let own = app.fetch_registration(&registration).await;
 
     assert_eq!(own["id"], registration["id"]);
     assert_eq!(own["status"], "confirmed");
@@ -861,21 +567,20 @@ async fn the_holder_reads_the_registration_with_its_manage_token() {
 
 #[tokio::test]
 async fn a_wrong_missing_or_other_token_is_404_like_an_unknown_id() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let ada = register(&app, event, "ada@camden.gov.uk").await;
-    let grace = register(&app, event, "grace@hackney.gov.uk").await;
-    let id = id_of(&ada);
+    let (app, _, event, ada) = ada_registered(30).await;
+    let grace = app.register_email(event, "grace@hackney.gov.uk").await;
+    let id = registration_id(&ada);
 
-    let unknown = get_with_token(&app, &uuid::Uuid::new_v4().to_string(), &token_of(&ada)).await;
+    let unknown = app
+        .get_registration(&uuid::Uuid::new_v4().to_string(), &manage_token(&ada))
+        .await;
     let unknown = assert_problem(unknown, StatusCode::NOT_FOUND, "not-found").await;
 
     let mut answers = Vec::new();
     for (name, token) in [
         ("wrong", Some("not-the-token".to_string())),
         ("empty", Some(String::new())),
-        ("other registration's", Some(token_of(&grace))),
+        ("other registration's", Some(manage_token(&grace))),
         ("missing", None),
     ] {
         for method in ["GET", "DELETE"] {
@@ -897,7 +602,7 @@ async fn a_wrong_missing_or_other_token_is_404_like_an_unknown_id() {
         assert_eq!(problem, unknown, "{what} answers like an unknown id");
     }
     assert_eq!(
-        fetch(&app, &ada).await["status"],
+        app.fetch_registration(&ada).await["status"],
         "confirmed",
         "still active"
     );
@@ -905,134 +610,89 @@ async fn a_wrong_missing_or_other_token_is_404_like_an_unknown_id() {
 
 #[tokio::test]
 async fn a_non_uuid_registration_id_is_404() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let registration = register(&app, event, "ada@camden.gov.uk").await;
-    let token = token_of(&registration);
+    let (app, _, _, registration) = ada_registered(30).await;
+    let token = manage_token(&registration);
 
     for id in ["1", "not-a-uuid"] {
-        let response = get_with_token(&app, id, &token).await;
+        let response = app.get_registration(id, &token).await;
         assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
-        let response = delete_with_token(&app, id, &token).await;
+        let response = app.delete_registration(id, &token).await;
         assert_problem(response, StatusCode::NOT_FOUND, "not-found").await;
     }
 }
 
 #[tokio::test]
 async fn cancelling_is_204_and_the_registration_shows_cancelled() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let registration = register(&app, event, "ada@camden.gov.uk").await;
+    let (app, _, _, registration) = ada_registered(30).await;
 
-    let response = delete_with_token(&app, &id_of(&registration), &token_of(&registration)).await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    app.cancel_registration(&registration).await;
 
-    let own = fetch(&app, &registration).await;
+    let own = app.fetch_registration(&registration).await;
     assert_eq!(own["status"], "cancelled");
     assert_eq!(own["waitlist_position"], Value::Null);
 }
 
 #[tokio::test]
 async fn cancelling_a_confirmed_registration_with_nobody_waiting_frees_a_seat() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(2)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    register(&app, event, "b@x.gov.uk").await;
-    assert_eq!(public_event(&app, event).await["seats_remaining"], 0);
+    let (app, _, event) = with_event(Some(2)).await;
+    let people = app.register_emails(event, &FIVE[..2]).await;
+    assert_eq!(seats(&app, event).await.0, 0);
 
-    cancel(&app, &a).await;
+    app.cancel_registration(&people[0]).await;
 
-    let public = public_event(&app, event).await;
-    assert_eq!(public["seats_remaining"], 1);
-    assert_eq!(public["registration"]["state"], "open");
+    assert_eq!(seats(&app, event).await, (json!(1), json!("open")));
 }
 
 #[tokio::test]
 async fn cancelling_a_confirmed_registration_promotes_the_first_waitlisted() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(2)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    register(&app, event, "b@x.gov.uk").await;
-    let c = register(&app, event, "c@x.gov.uk").await;
-    let d = register(&app, event, "d@x.gov.uk").await;
-    let e = register(&app, event, "e@x.gov.uk").await;
+    let (app, _, event) = with_event(Some(2)).await;
+    let people = app.register_emails(event, &FIVE).await;
 
-    cancel(&app, &a).await;
+    app.cancel_registration(&people[0]).await;
 
-    let c = fetch(&app, &c).await;
-    assert_eq!(c["status"], "confirmed");
-    assert_eq!(c["waitlist_position"], Value::Null);
-    let d = fetch(&app, &d).await;
     assert_eq!(
-        (&d["status"], &d["waitlist_position"]),
-        (&json!("waitlisted"), &json!(1))
+        places(&app, &people[2..]).await,
+        [confirmed(), waitlisted(1), waitlisted(2)]
     );
-    let e = fetch(&app, &e).await;
     assert_eq!(
-        (&e["status"], &e["waitlist_position"]),
-        (&json!("waitlisted"), &json!(2))
+        seats(&app, event).await,
+        (json!(0), json!("full_waitlist_open"))
     );
-    let public = public_event(&app, event).await;
-    assert_eq!(public["seats_remaining"], 0);
-    assert_eq!(public["registration"]["state"], "full_waitlist_open");
 }
 
 #[tokio::test]
 async fn cancelling_twice_is_409_registration_cancelled() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let registration = register(&app, event, "ada@camden.gov.uk").await;
-    cancel(&app, &registration).await;
+    let (app, _, _, registration) = ada_registered(30).await;
+    app.cancel_registration(&registration).await;
 
-    let response = delete_with_token(&app, &id_of(&registration), &token_of(&registration)).await;
+    let response = app.delete_own_registration(&registration).await;
 
     assert_problem(response, StatusCode::CONFLICT, "registration-cancelled").await;
 }
 
 #[tokio::test]
 async fn cancelling_a_waitlisted_registration_closes_up_positions_and_frees_no_seat() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(2)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    let b = register(&app, event, "b@x.gov.uk").await;
-    let c = register(&app, event, "c@x.gov.uk").await;
-    let d = register(&app, event, "d@x.gov.uk").await;
-    let e = register(&app, event, "e@x.gov.uk").await;
+    let (app, _, event) = with_event(Some(2)).await;
+    let mut people = app.register_emails(event, &FIVE).await;
 
-    cancel(&app, &c).await;
+    app.cancel_registration(&people.remove(2)).await;
 
-    assert_eq!(fetch(&app, &a).await["status"], "confirmed");
-    assert_eq!(fetch(&app, &b).await["status"], "confirmed");
-    let d = fetch(&app, &d).await;
     assert_eq!(
-        (&d["status"], &d["waitlist_position"]),
-        (&json!("waitlisted"), &json!(1))
+        places(&app, &people).await,
+        [confirmed(), confirmed(), waitlisted(1), waitlisted(2)]
     );
-    let e = fetch(&app, &e).await;
     assert_eq!(
-        (&e["status"], &e["waitlist_position"]),
-        (&json!("waitlisted"), &json!(2))
+        seats(&app, event).await,
+        (json!(0), json!("full_waitlist_open"))
     );
-    let public = public_event(&app, event).await;
-    assert_eq!(public["seats_remaining"], 0);
-    assert_eq!(public["registration"]["state"], "full_waitlist_open");
-    let next = register(&app, event, "f@x.gov.uk").await;
+    let next = app.register_email(event, "f@x.gov.uk").await;
     assert_eq!(next["status"], "waitlisted");
     assert_eq!(next["waitlist_position"], 3);
 }
 
 #[tokio::test]
 async fn a_registrant_cannot_cancel_once_the_event_has_started() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let registration = register(&app, event, "ada@camden.gov.uk").await;
+    let (app, admin, event, registration) = ada_registered(30).await;
     // The admin moves the event into the past.
     let start = chrono::Utc::now() - chrono::Duration::hours(1);
     let response = app
@@ -1047,8 +707,11 @@ async fn a_registrant_cannot_cancel_once_the_event_has_started() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
-    let response = delete_with_token(&app, &id_of(&registration), &token_of(&registration)).await;
+    let response = app.delete_own_registration(&registration).await;
 
     assert_problem(response, StatusCode::CONFLICT, "event-past").await;
-    assert_eq!(fetch(&app, &registration).await["status"], "confirmed");
+    assert_eq!(
+        app.fetch_registration(&registration).await["status"],
+        "confirmed"
+    );
 }

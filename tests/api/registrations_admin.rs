@@ -2,7 +2,7 @@
 //! the counts on the admin event, capacity changes, and the notification outbox that
 //! every registration change writes to.
 
-use reqwest::{RequestBuilder, Response, StatusCode};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -17,79 +17,6 @@ fn admin_registration_path(id: &str) -> String {
     format!("/api/v1/admin/registrations/{id}")
 }
 
-fn reg_body(full_name: &str, email: &str) -> Value {
-    json!({
-        "full_name": full_name,
-        "email": email,
-        "organisation": "London Borough of Camden",
-        "consent": true,
-    })
-}
-
-async fn register_with(app: &TestApp, event_id: i64, body: &Value) -> Value {
-    let response = app
-        .post(&format!("/api/v1/events/{event_id}/registrations"))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let json: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "register: {json}");
-    json
-}
-
-/// Registers `email` (named after it); 201 asserted.
-async fn register(app: &TestApp, event_id: i64, email: &str) -> Value {
-    let name = email.split('@').next().unwrap();
-    register_with(app, event_id, &reg_body(name, email)).await
-}
-
-/// A published event with the capacity (`None`: no limit), 10 days ahead.
-async fn open_event(app: &TestApp, token: &str, capacity: Option<i64>) -> i64 {
-    let mut body = event_body("Service specifications", 10);
-    body["capacity"] = json!(capacity);
-    app.published_event(token, &body).await["id"]
-        .as_i64()
-        .unwrap()
-}
-
-fn id_of(registration: &Value) -> String {
-    registration["id"].as_str().expect("an id").to_string()
-}
-
-fn token_of(registration: &Value) -> String {
-    registration["manage_token"]
-        .as_str()
-        .expect("a manage_token")
-        .to_string()
-}
-
-/// The registration as its holder sees it (200 asserted).
-async fn fetch(app: &TestApp, registration: &Value) -> Value {
-    let response = app
-        .get(&format!("/api/v1/registrations/{}", id_of(registration)))
-        .header("X-Manage-Token", token_of(registration))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let json: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "GET registration: {json}");
-    json
-}
-
-/// Cancels with the registration's own token (204 asserted).
-async fn self_cancel(app: &TestApp, registration: &Value) {
-    let response = app
-        .delete(&format!("/api/v1/registrations/{}", id_of(registration)))
-        .header("X-Manage-Token", token_of(registration))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT, "self-cancel");
-}
-
 /// The admin list of an event's registrations with the query (200 asserted).
 async fn list(app: &TestApp, token: &str, event_id: i64, query: &[(&str, &str)]) -> Value {
     let response = app
@@ -99,10 +26,7 @@ async fn list(app: &TestApp, token: &str, event_id: i64, query: &[(&str, &str)])
         .send()
         .await
         .unwrap();
-    let status = response.status();
-    let json: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "admin list {query:?}: {json}");
-    json
+    expect_json(response, StatusCode::OK, &format!("admin list {query:?}")).await
 }
 
 /// (email, status, waitlist_position) of each item, in order.
@@ -173,79 +97,50 @@ fn column(headers: &[String], name: &str) -> usize {
 }
 
 async fn patch_registration(app: &TestApp, token: &str, id: &str, body: &Value) -> Response {
-    app.patch(&admin_registration_path(id))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::PATCH,
+        &admin_registration_path(id),
+        token,
+        Some(body),
+    )
+    .await
+}
+
+/// Checks the registration in (or out).
+async fn check_in(app: &TestApp, token: &str, registration: &Value, attended: bool) -> Response {
+    let body = json!({ "attended": attended });
+    patch_registration(app, token, &registration_id(registration), &body).await
+}
+
+/// How many of the event's registrants attended, by the admin event's count.
+async fn attended(app: &TestApp, token: &str, event: i64) -> Value {
+    app.admin_event(token, event).await["registrations"]["attended"].clone()
 }
 
 async fn admin_cancel(app: &TestApp, token: &str, id: &str) -> Response {
-    app.delete(&admin_registration_path(id))
-        .bearer_auth(token)
-        .send()
+    app.send_json(Method::DELETE, &admin_registration_path(id), token, None)
         .await
-        .unwrap()
-}
-
-/// The admin JSON of an event (200 asserted).
-async fn admin_event(app: &TestApp, token: &str, id: i64) -> Value {
-    let response = app
-        .get(&format!("/api/v1/admin/events/{id}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "GET admin event {id}");
-    response.json().await.unwrap()
 }
 
 async fn patch_event(app: &TestApp, token: &str, id: i64, body: &Value) -> Response {
-    app.patch(&format!("/api/v1/admin/events/{id}"))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.send_json(
+        Method::PATCH,
+        &format!("/api/v1/admin/events/{id}"),
+        token,
+        Some(body),
+    )
+    .await
 }
 
-async fn cancel_event(app: &TestApp, token: &str, id: i64, reason: &str) {
-    let response = app
-        .post(&format!("/api/v1/admin/events/{id}/cancel"))
-        .bearer_auth(token)
-        .json(&json!({"reason": reason}))
-        .send()
+/// The outbox page for the query, newest first (200 asserted).
+async fn outbox_page(app: &TestApp, token: &str, query: &str) -> Value {
+    app.get_json(token, &format!("{NOTIFICATIONS}{query}"))
         .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "cancel event");
-}
-
-/// The outbox with the query, newest first (200 asserted).
-async fn outbox(app: &TestApp, token: &str, query: &str) -> Value {
-    let response = app
-        .get(&format!("{NOTIFICATIONS}{query}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let json: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "notifications{query}: {json}");
-    json
-}
-
-/// Every message in the outbox, newest first.
-async fn messages(app: &TestApp, token: &str) -> Vec<Value> {
-    outbox(app, token, "?limit=100").await["items"]
-        .as_array()
-        .unwrap()
-        .clone()
 }
 
 /// The messages of one template, newest first.
 async fn messages_of(app: &TestApp, token: &str, template: &str) -> Vec<Value> {
-    messages(app, token)
+    app.outbox(token)
         .await
         .into_iter()
         .filter(|m| m["template"] == template)
@@ -255,8 +150,8 @@ async fn messages_of(app: &TestApp, token: &str, template: &str) -> Vec<Value> {
 fn manage_link(registration: &Value) -> String {
     format!(
         "{BASE_URL}/registrations/{}/manage#token={}",
-        id_of(registration),
-        token_of(registration)
+        registration_id(registration),
+        manage_token(registration)
     )
 }
 
@@ -283,16 +178,6 @@ fn message_for<'a>(messages: &'a [Value], template: &str, registration: &Value) 
     message
 }
 
-async fn assert_invalid(response: Response, field: &str) -> Value {
-    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
-    let fields = error_fields(&problem);
-    assert!(
-        fields.iter().any(|f| f == field),
-        "expected an error for {field:?}, got {fields:?} in {problem}"
-    );
-    problem
-}
-
 // --- access ---------------------------------------------------------------------------
 
 /// One request to each admin registration endpoint, and to the outbox.
@@ -316,17 +201,14 @@ fn every_admin_request(app: &TestApp, event_id: i64, id: &str) -> Vec<(String, R
 
 #[tokio::test]
 async fn admin_registration_endpoints_without_a_token_are_401() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let registration = register(&app, event, "ada@camden.gov.uk").await;
+    let (app, _, event, registration) = ada_registered(30).await;
 
-    for (name, request) in every_admin_request(&app, event, &id_of(&registration)) {
+    for (name, request) in every_admin_request(&app, event, &registration_id(&registration)) {
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
         assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
     }
-    let own = fetch(&app, &registration).await;
+    let own = app.fetch_registration(&registration).await;
     assert_eq!(own["status"], "confirmed");
     assert_eq!(own["attended"], false);
 }
@@ -336,15 +218,15 @@ async fn admin_registration_endpoints_refuse_members_with_403() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let member = app.member_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let registration = register(&app, event, "ada@camden.gov.uk").await;
+    let event = app.open_event(&admin, Some(30)).await;
+    let registration = app.register_email(event, "ada@camden.gov.uk").await;
 
-    for (name, request) in every_admin_request(&app, event, &id_of(&registration)) {
+    for (name, request) in every_admin_request(&app, event, &registration_id(&registration)) {
         let response = request.bearer_auth(&member).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
         assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
     }
-    let own = fetch(&app, &registration).await;
+    let own = app.fetch_registration(&registration).await;
     assert_eq!(own["status"], "confirmed");
     assert_eq!(own["attended"], false);
 }
@@ -353,12 +235,12 @@ async fn admin_registration_endpoints_refuse_members_with_403() {
 
 #[tokio::test]
 async fn the_list_is_a_paging_envelope_in_arrival_order_with_positions() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(2)).await;
-    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk"] {
-        register(&app, event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(2)).await;
+    app.register_emails(
+        event,
+        &["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk"],
+    )
+    .await;
 
     let all = list(&app, &admin, event, &[]).await;
 
@@ -378,18 +260,18 @@ async fn the_list_is_a_paging_envelope_in_arrival_order_with_positions() {
 
 #[tokio::test]
 async fn a_later_page_shows_the_true_waitlist_positions() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    for email in [
-        "a@x.gov.uk",
-        "b@x.gov.uk",
-        "c@x.gov.uk",
-        "d@x.gov.uk",
-        "e@x.gov.uk",
-    ] {
-        register(&app, event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(1)).await;
+    app.register_emails(
+        event,
+        &[
+            "a@x.gov.uk",
+            "b@x.gov.uk",
+            "c@x.gov.uk",
+            "d@x.gov.uk",
+            "e@x.gov.uk",
+        ],
+    )
+    .await;
 
     let page = list(&app, &admin, event, &[("limit", "2"), ("offset", "2")]).await;
 
@@ -407,15 +289,15 @@ async fn a_later_page_shows_the_true_waitlist_positions() {
 
 #[tokio::test]
 async fn the_list_filters_by_status() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(2)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    for email in ["b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk", "e@x.gov.uk"] {
-        register(&app, event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(2)).await;
+    let a = app.register_email(event, "a@x.gov.uk").await;
+    app.register_emails(
+        event,
+        &["b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk", "e@x.gov.uk"],
+    )
+    .await;
     // a cancels: c takes the seat; d and e wait.
-    self_cancel(&app, &a).await;
+    app.cancel_registration(&a).await;
 
     let confirmed = list(&app, &admin, event, &[("status", "confirmed")]).await;
     assert_eq!(confirmed["total"], 2);
@@ -445,9 +327,7 @@ async fn the_list_filters_by_status() {
 
 #[tokio::test]
 async fn an_unknown_status_filter_is_400() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(2)).await;
+    let (app, admin, event) = with_event(Some(2)).await;
 
     let response = app
         .get(&list_path(event))
@@ -479,13 +359,11 @@ async fn the_list_of_an_unknown_event_is_404() {
 
 #[tokio::test]
 async fn the_csv_export_is_an_attachment_with_a_header_row_and_one_row_per_registration() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    let b = register(&app, event, "b@x.gov.uk").await;
-    let c = register(&app, event, "c@x.gov.uk").await;
-    self_cancel(&app, &c).await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, b, c] = app
+        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
+    app.cancel_registration(&c).await;
 
     let response = csv_response(&app, &admin, event, "").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -529,7 +407,11 @@ async fn the_csv_export_is_an_attachment_with_a_header_row_and_one_row_per_regis
         .iter()
         .map(|r| [&*r[id], &*r[status], &*r[position], &*r[email]])
         .collect();
-    let (a, b, c) = (id_of(&a), id_of(&b), id_of(&c));
+    let (a, b, c) = (
+        registration_id(&a),
+        registration_id(&b),
+        registration_id(&c),
+    );
     assert_eq!(
         got,
         vec![
@@ -542,12 +424,9 @@ async fn the_csv_export_is_an_attachment_with_a_header_row_and_one_row_per_regis
 
 #[tokio::test]
 async fn the_csv_export_ignores_paging_and_applies_the_status_filter() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"] {
-        register(&app, event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(1)).await;
+    app.register_emails(event, &["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
     let (_, all) = csv_export(&app, &admin, event, "?limit=1&offset=1").await;
     assert_eq!(all.len(), 3, "paging does not apply: {all:?}");
@@ -560,18 +439,16 @@ async fn the_csv_export_ignores_paging_and_applies_the_status_filter() {
 
 #[tokio::test]
 async fn the_csv_export_neutralises_cells_that_a_spreadsheet_would_run() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let mut body = reg_body(r#"=HYPERLINK("http://evil")"#, "mallory@x.gov.uk");
+    let (app, admin, event) = with_event(Some(30)).await;
+    let mut body = registration(r#"=HYPERLINK("http://evil")"#, "mallory@x.gov.uk");
     body["organisation"] = json!("+SUM(A1)");
     body["job_title"] = json!("-2+3");
     body["accessibility_needs"] = json!("@cmd|' /C calc'!A0");
-    register_with(&app, event, &body).await;
-    let mut tabbed = reg_body("\tTabbed Name", "tab@x.gov.uk");
+    app.register(event, &body).await;
+    let mut tabbed = registration("\tTabbed Name", "tab@x.gov.uk");
     tabbed["organisation"] = json!("\rReturned Org");
     tabbed["job_title"] = json!("Harmless = title");
-    register_with(&app, event, &tabbed).await;
+    app.register(event, &tabbed).await;
 
     let (headers, records) = csv_export(&app, &admin, event, "").await;
     let cell = |row: usize, name: &str| records[row][column(&headers, name)].clone();
@@ -602,101 +479,73 @@ async fn the_csv_export_neutralises_cells_that_a_spreadsheet_would_run() {
 
 #[tokio::test]
 async fn marking_attended_is_200_and_counts_it() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    register(&app, event, "b@x.gov.uk").await;
-    assert_eq!(
-        admin_event(&app, &admin, event).await["registrations"]["attended"],
-        0
-    );
+    let (app, admin, event) = with_event(Some(30)).await;
+    let [a, _] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
+    assert_eq!(attended(&app, &admin, event).await, 0);
 
-    let response = patch_registration(&app, &admin, &id_of(&a), &json!({"attended": true})).await;
+    let response = check_in(&app, &admin, &a, true).await;
     assert_eq!(response.status(), StatusCode::OK);
     let updated: Value = response.json().await.unwrap();
 
     assert_eq!(updated["id"], a["id"]);
     assert_eq!(updated["attended"], true);
     assert_eq!(updated["status"], "confirmed");
-    assert_eq!(fetch(&app, &a).await["attended"], true);
-    assert_eq!(
-        admin_event(&app, &admin, event).await["registrations"]["attended"],
-        1
-    );
+    assert_eq!(app.fetch_registration(&a).await["attended"], true);
+    assert_eq!(attended(&app, &admin, event).await, 1);
 }
 
 #[tokio::test]
 async fn marking_attended_false_undoes_the_check_in() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    let response = patch_registration(&app, &admin, &id_of(&a), &json!({"attended": true})).await;
+    let (app, admin, event) = with_event(Some(30)).await;
+    let a = app.register_email(event, "a@x.gov.uk").await;
+    let response = check_in(&app, &admin, &a, true).await;
     assert_eq!(response.status(), StatusCode::OK);
 
-    let response = patch_registration(&app, &admin, &id_of(&a), &json!({"attended": false})).await;
+    let response = check_in(&app, &admin, &a, false).await;
 
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        admin_event(&app, &admin, event).await["registrations"]["attended"],
-        0
-    );
+    assert_eq!(attended(&app, &admin, event).await, 0);
 }
 
 #[tokio::test]
 async fn marking_a_waitlisted_registration_attended_is_409_registration_not_confirmed() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    register(&app, event, "a@x.gov.uk").await;
-    let waiting = register(&app, event, "b@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [_, waiting] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
 
-    let response =
-        patch_registration(&app, &admin, &id_of(&waiting), &json!({"attended": true})).await;
+    let response = check_in(&app, &admin, &waiting, true).await;
 
     assert_problem(response, StatusCode::CONFLICT, "registration-not-confirmed").await;
-    assert_eq!(fetch(&app, &waiting).await["attended"], false);
-    assert_eq!(
-        admin_event(&app, &admin, event).await["registrations"]["attended"],
-        0
-    );
+    assert_eq!(app.fetch_registration(&waiting).await["attended"], false);
+    assert_eq!(attended(&app, &admin, event).await, 0);
 }
 
 #[tokio::test]
 async fn marking_a_cancelled_registration_attended_is_409_registration_not_confirmed() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    self_cancel(&app, &a).await;
+    let (app, admin, event) = with_event(Some(30)).await;
+    let a = app.register_email(event, "a@x.gov.uk").await;
+    app.cancel_registration(&a).await;
 
-    let response = patch_registration(&app, &admin, &id_of(&a), &json!({"attended": true})).await;
+    let response = check_in(&app, &admin, &a, true).await;
 
     assert_problem(response, StatusCode::CONFLICT, "registration-not-confirmed").await;
-    assert_eq!(
-        admin_event(&app, &admin, event).await["registrations"]["attended"],
-        0
-    );
+    assert_eq!(attended(&app, &admin, event).await, 0);
 }
 
 #[tokio::test]
 async fn patching_a_registration_with_an_unknown_field_is_422_naming_it() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(30)).await;
+    let a = app.register_email(event, "a@x.gov.uk").await;
 
     let response = patch_registration(
         &app,
         &admin,
-        &id_of(&a),
+        &registration_id(&a),
         &json!({"attended": true, "status": "cancelled"}),
     )
     .await;
 
-    assert_invalid(response, "status").await;
-    let own = fetch(&app, &a).await;
+    assert_invalid("status", response, "status").await;
+    let own = app.fetch_registration(&a).await;
     assert_eq!(own["status"], "confirmed");
     assert_eq!(own["attended"], false);
 }
@@ -718,35 +567,31 @@ async fn patching_or_cancelling_an_unknown_registration_is_404() {
 
 #[tokio::test]
 async fn admin_cancelling_is_204_and_promotes_the_waiting_list() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    let b = register(&app, event, "b@x.gov.uk").await;
-    let c = register(&app, event, "c@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, b, c] = app
+        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
-    let response = admin_cancel(&app, &admin, &id_of(&a)).await;
+    let response = admin_cancel(&app, &admin, &registration_id(&a)).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 
-    assert_eq!(fetch(&app, &a).await["status"], "cancelled");
-    let b = fetch(&app, &b).await;
+    assert_eq!(app.fetch_registration(&a).await["status"], "cancelled");
+    let b = app.fetch_registration(&b).await;
     assert_eq!(b["status"], "confirmed");
     assert_eq!(b["waitlist_position"], Value::Null);
-    let c = fetch(&app, &c).await;
+    let c = app.fetch_registration(&c).await;
     assert_eq!(c["status"], "waitlisted");
     assert_eq!(c["waitlist_position"], 1);
 }
 
 #[tokio::test]
 async fn admin_cancelling_twice_is_409_registration_cancelled() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    let response = admin_cancel(&app, &admin, &id_of(&a)).await;
+    let (app, admin, event) = with_event(Some(30)).await;
+    let a = app.register_email(event, "a@x.gov.uk").await;
+    let response = admin_cancel(&app, &admin, &registration_id(&a)).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 
-    let response = admin_cancel(&app, &admin, &id_of(&a)).await;
+    let response = admin_cancel(&app, &admin, &registration_id(&a)).await;
 
     assert_problem(response, StatusCode::CONFLICT, "registration-cancelled").await;
 }
@@ -755,38 +600,37 @@ async fn admin_cancelling_twice_is_409_registration_cancelled() {
 
 #[tokio::test]
 async fn the_admin_event_shows_registration_counts() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(3)).await;
+    let (app, admin, event) = with_event(Some(3)).await;
     let counts = |e: &Value| e["registrations"].clone();
     assert_eq!(
-        counts(&admin_event(&app, &admin, event).await),
+        counts(&app.admin_event(&admin, event).await),
         json!({"confirmed": 0, "waitlisted": 0, "cancelled": 0, "attended": 0})
     );
 
-    let mut people = Vec::new();
-    for email in [
-        "a@x.gov.uk",
-        "b@x.gov.uk",
-        "c@x.gov.uk",
-        "d@x.gov.uk",
-        "e@x.gov.uk",
-        "f@x.gov.uk",
-    ] {
-        people.push(register(&app, event, email).await);
-    }
+    let people = app
+        .register_emails(
+            event,
+            &[
+                "a@x.gov.uk",
+                "b@x.gov.uk",
+                "c@x.gov.uk",
+                "d@x.gov.uk",
+                "e@x.gov.uk",
+                "f@x.gov.uk",
+            ],
+        )
+        .await;
     // a and b attend; f (waitlisted) and then c (confirmed, d takes the seat) cancel.
     for p in &people[..2] {
-        let response =
-            patch_registration(&app, &admin, &id_of(p), &json!({"attended": true})).await;
+        let response = check_in(&app, &admin, p, true).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
-    self_cancel(&app, &people[5]).await;
-    let response = admin_cancel(&app, &admin, &id_of(&people[2])).await;
+    app.cancel_registration(&people[5]).await;
+    let response = admin_cancel(&app, &admin, &registration_id(&people[2])).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 
     assert_eq!(
-        counts(&admin_event(&app, &admin, event).await),
+        counts(&app.admin_event(&admin, event).await),
         json!({"confirmed": 3, "waitlisted": 1, "cancelled": 2, "attended": 2})
     );
     let listed = admin_listing_counts(&app, &admin, event).await;
@@ -799,14 +643,7 @@ async fn the_admin_event_shows_registration_counts() {
 
 /// The counts of the event in the admin event listing.
 async fn admin_listing_counts(app: &TestApp, token: &str, event_id: i64) -> Value {
-    let response = app
-        .get("/api/v1/admin/events?limit=100")
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
+    let body = app.get_json(token, "/api/v1/admin/events?limit=100").await;
     body["items"]
         .as_array()
         .unwrap()
@@ -820,13 +657,13 @@ async fn admin_listing_counts(app: &TestApp, token: &str, event_id: i64) -> Valu
 
 #[tokio::test]
 async fn raising_the_capacity_promotes_waitlisted_people_in_order_at_once() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    let mut people = Vec::new();
-    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk"] {
-        people.push(register(&app, event, email).await);
-    }
+    let (app, admin, event) = with_event(Some(1)).await;
+    let _ = app
+        .register_emails(
+            event,
+            &["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk", "d@x.gov.uk"],
+        )
+        .await;
 
     let response = patch_event(&app, &admin, event, &json!({"capacity": 3})).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -858,12 +695,9 @@ async fn raising_the_capacity_promotes_waitlisted_people_in_order_at_once() {
 
 #[tokio::test]
 async fn removing_the_capacity_confirms_the_whole_waiting_list() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"] {
-        register(&app, event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(1)).await;
+    app.register_emails(event, &["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
     let response = patch_event(&app, &admin, event, &json!({"capacity": null})).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -878,34 +712,28 @@ async fn removing_the_capacity_confirms_the_whole_waiting_list() {
 
 #[tokio::test]
 async fn lowering_the_capacity_below_the_confirmed_seats_is_422_naming_capacity() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(3)).await;
-    for email in ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"] {
-        register(&app, event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(3)).await;
+    app.register_emails(event, &["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
     let response = patch_event(&app, &admin, event, &json!({"capacity": 2})).await;
 
-    assert_invalid(response, "capacity").await;
-    let after = admin_event(&app, &admin, event).await;
+    assert_invalid("capacity 2", response, "capacity").await;
+    let after = app.admin_event(&admin, event).await;
     assert_eq!(after["capacity"], 3);
     assert_eq!(after["registrations"]["confirmed"], 3);
 }
 
 #[tokio::test]
 async fn lowering_the_capacity_to_the_confirmed_seats_is_allowed() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(5)).await;
-    for email in ["a@x.gov.uk", "b@x.gov.uk"] {
-        register(&app, event, email).await;
-    }
+    let (app, admin, event) = with_event(Some(5)).await;
+    app.register_emails(event, &["a@x.gov.uk", "b@x.gov.uk"])
+        .await;
 
     let response = patch_event(&app, &admin, event, &json!({"capacity": 2})).await;
     assert_eq!(response.status(), StatusCode::OK);
 
-    let next = register(&app, event, "c@x.gov.uk").await;
+    let next = app.register_email(event, "c@x.gov.uk").await;
     assert_eq!(next["status"], "waitlisted");
     assert_eq!(next["waitlist_position"], 1);
 }
@@ -914,17 +742,15 @@ async fn lowering_the_capacity_to_the_confirmed_seats_is_allowed() {
 
 #[tokio::test]
 async fn a_confirmation_is_queued_with_the_manage_link() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let registration = register_with(
-        &app,
-        event,
-        &reg_body("Ada Lovelace", "Ada.Lovelace@Camden.gov.uk"),
-    )
-    .await;
+    let (app, admin, event) = with_event(Some(30)).await;
+    let registration = app
+        .register(
+            event,
+            &registration("Ada Lovelace", "Ada.Lovelace@Camden.gov.uk"),
+        )
+        .await;
 
-    let all = messages(&app, &admin).await;
+    let all = app.outbox(&admin).await;
     assert_eq!(all.len(), 1, "{all:?}");
     let message = message_for(&all, "registration_confirmed", &registration);
 
@@ -939,11 +765,8 @@ async fn a_confirmation_is_queued_with_the_manage_link() {
 
 #[tokio::test]
 async fn the_manage_link_s_token_manages_the_registration() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let registration = register(&app, event, "ada@camden.gov.uk").await;
-    let all = messages(&app, &admin).await;
+    let (app, admin, _, registration) = ada_registered(30).await;
+    let all = app.outbox(&admin).await;
     let body = message_for(&all, "registration_confirmed", &registration)["body"]
         .as_str()
         .unwrap()
@@ -951,7 +774,7 @@ async fn the_manage_link_s_token_manages_the_registration() {
 
     let prefix = format!(
         "{BASE_URL}/registrations/{}/manage#token=",
-        id_of(&registration)
+        registration_id(&registration)
     );
     let start = body.find(&prefix).expect("a manage link") + prefix.len();
     let token: String = body[start..]
@@ -959,7 +782,10 @@ async fn the_manage_link_s_token_manages_the_registration() {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect();
     let response = app
-        .get(&format!("/api/v1/registrations/{}", id_of(&registration)))
+        .get(&format!(
+            "/api/v1/registrations/{}",
+            registration_id(&registration)
+        ))
         .header("X-Manage-Token", &token)
         .send()
         .await
@@ -970,14 +796,12 @@ async fn the_manage_link_s_token_manages_the_registration() {
 
 #[tokio::test]
 async fn waitlisting_is_queued_with_the_position_and_the_manage_link() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    register(&app, event, "a@x.gov.uk").await;
-    register(&app, event, "b@x.gov.uk").await;
-    let c = register(&app, event, "c@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [_, _, c] = app
+        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
-    let all = messages(&app, &admin).await;
+    let all = app.outbox(&admin).await;
     let message = message_for(&all, "registration_waitlisted", &c);
 
     let body = message["body"].as_str().unwrap();
@@ -990,15 +814,12 @@ async fn waitlisting_is_queued_with_the_position_and_the_manage_link() {
 
 #[tokio::test]
 async fn a_promotion_is_queued_with_the_manage_link() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    let b = register(&app, event, "b@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, b] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
 
-    self_cancel(&app, &a).await;
+    app.cancel_registration(&a).await;
 
-    let all = messages(&app, &admin).await;
+    let all = app.outbox(&admin).await;
     let message = message_for(&all, "registration_promoted", &b);
     let body = message["body"].as_str().unwrap();
     assert!(
@@ -1009,33 +830,28 @@ async fn a_promotion_is_queued_with_the_manage_link() {
 
 #[tokio::test]
 async fn a_cancellation_is_queued_without_a_manage_link() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(30)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(30)).await;
+    let a = app.register_email(event, "a@x.gov.uk").await;
 
-    self_cancel(&app, &a).await;
+    app.cancel_registration(&a).await;
 
-    let all = messages(&app, &admin).await;
+    let all = app.outbox(&admin).await;
     let message = message_for(&all, "registration_cancelled", &a);
     let body = message["body"].as_str().unwrap();
-    assert!(!body.contains(&token_of(&a)), "no token in {body:?}");
+    assert!(!body.contains(&manage_token(&a)), "no token in {body:?}");
     assert!(!body.contains("/manage"), "no manage link in {body:?}");
     assert_eq!(all[0]["template"], "registration_cancelled", "newest first");
 }
 
 #[tokio::test]
 async fn an_admin_cancellation_queues_the_cancellation_and_the_promotion() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    let b = register(&app, event, "b@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, b] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
 
-    let response = admin_cancel(&app, &admin, &id_of(&a)).await;
+    let response = admin_cancel(&app, &admin, &registration_id(&a)).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 
-    let all = messages(&app, &admin).await;
+    let all = app.outbox(&admin).await;
     assert_eq!(all.len(), 4, "{all:?}");
     message_for(&all, "registration_cancelled", &a);
     message_for(&all, "registration_promoted", &b);
@@ -1043,14 +859,12 @@ async fn an_admin_cancellation_queues_the_cancellation_and_the_promotion() {
 
 #[tokio::test]
 async fn the_outbox_is_newest_first() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    let b = register(&app, event, "b@x.gov.uk").await;
-    let c = register(&app, event, "c@x.gov.uk").await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, b, c] = app
+        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
 
-    let all = outbox(&app, &admin, "").await;
+    let all = outbox_page(&app, &admin, "").await;
 
     assert_eq!(all["total"], 3);
     let order: Vec<(Value, Value)> = all["items"]
@@ -1071,14 +885,11 @@ async fn the_outbox_is_newest_first() {
 
 #[tokio::test]
 async fn messages_stay_queued_without_smtp_and_the_queued_filter_lists_them() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    let a = register(&app, event, "a@x.gov.uk").await;
-    register(&app, event, "b@x.gov.uk").await;
-    self_cancel(&app, &a).await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [a, _] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
+    app.cancel_registration(&a).await;
 
-    let queued = outbox(&app, &admin, "?status=queued").await;
+    let queued = outbox_page(&app, &admin, "?status=queued").await;
     assert_eq!(queued["total"], 4);
     assert!(
         queued["items"]
@@ -1089,22 +900,21 @@ async fn messages_stay_queued_without_smtp_and_the_queued_filter_lists_them() {
         "{queued}"
     );
     for other in ["sent", "failed"] {
-        let list = outbox(&app, &admin, &format!("?status={other}")).await;
+        let list = outbox_page(&app, &admin, &format!("?status={other}")).await;
         assert_eq!(list["total"], 0, "{other}: {list}");
     }
 }
 
 #[tokio::test]
 async fn cancelling_an_event_notifies_every_active_registrant_only() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let event = open_event(&app, &admin, Some(1)).await;
-    register(&app, event, "a@x.gov.uk").await;
-    register(&app, event, "b@x.gov.uk").await;
-    let c = register(&app, event, "c@x.gov.uk").await;
-    self_cancel(&app, &c).await;
+    let (app, admin, event) = with_event(Some(1)).await;
+    let [_, _, c] = app
+        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
+        .await;
+    app.cancel_registration(&c).await;
 
-    cancel_event(&app, &admin, event, "The venue is closed for repairs.").await;
+    app.cancel_event(&admin, event, "The venue is closed for repairs.")
+        .await;
 
     let notices = messages_of(&app, &admin, "event_cancelled").await;
     let mut recipients: Vec<&str> = notices

@@ -4,30 +4,13 @@ use std::collections::BTreeSet;
 
 use futures_util::future::join_all;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::helpers::{TestApp, event_body, spawn_app_with};
+use crate::helpers::{Api, TestApp, assert_never_overbooked, json_of, person, spawn_app_with};
 
 async fn busy_app() -> TestApp {
     // Generous pool waits: hundreds of requests queue for a handful of connections.
     spawn_app_with(|s| s.pool_timeout = std::time::Duration::from_secs(60)).await
-}
-
-fn person(i: usize) -> Value {
-    json!({
-        "full_name": format!("Officer {i}"),
-        "email": format!("officer{i}@camden.gov.uk"),
-        "organisation": "London Borough of Camden",
-        "consent": true,
-    })
-}
-
-async fn workshop(app: &TestApp, admin: &str, capacity: i64) -> i64 {
-    let mut body = event_body("Busy workshop", 10);
-    body["capacity"] = json!(capacity);
-    app.published_event(admin, &body).await["id"]
-        .as_i64()
-        .unwrap()
 }
 
 async fn register_many(
@@ -36,18 +19,8 @@ async fn register_many(
     people: std::ops::Range<usize>,
 ) -> Vec<(StatusCode, Value)> {
     let requests = people.map(|i| {
-        let request = app
-            .post(&format!("/api/v1/events/{event_id}/registrations"))
-            .json(&person(i))
-            .send();
-        async move {
-            let response = request.await.unwrap();
-            let status = response.status();
-            (
-                status,
-                response.json::<Value>().await.unwrap_or(Value::Null),
-            )
-        }
+        let request = app.registration_request(event_id, &person(i)).send();
+        async move { json_of(request.await).await }
     });
     join_all(requests).await
 }
@@ -56,17 +29,9 @@ async fn all_registrations(app: &TestApp, admin: &str, event_id: i64, status: &s
     let mut items = Vec::new();
     let mut offset = 0;
     loop {
-        let page: Value = app
-            .get(&format!(
+        let page: Value = app.get_json(admin, &format!(
                 "/api/v1/admin/events/{event_id}/registrations?status={status}&limit=100&offset={offset}"
-            ))
-            .bearer_auth(admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            )).await;
         let batch = page["items"].as_array().unwrap().clone();
         offset += batch.len();
         let done = batch.is_empty() || offset as i64 >= page["total"].as_i64().unwrap();
@@ -81,38 +46,13 @@ async fn all_registrations(app: &TestApp, admin: &str, event_id: i64, status: &s
 async fn two_hundred_concurrent_registrations_for_fifty_seats_never_overbook() {
     let app = busy_app().await;
     let admin = app.admin_token().await;
-    let event_id = workshop(&app, &admin, 50).await;
+    let event_id = app.open_event(&admin, Some(50)).await;
 
     let results = register_many(&app, event_id, 0..200).await;
-    for (status, body) in &results {
-        assert_eq!(*status, StatusCode::CREATED, "{body}");
-    }
-    let confirmed = results
-        .iter()
-        .filter(|(_, b)| b["status"] == "confirmed")
-        .count();
-    assert_eq!(confirmed, 50);
-    let positions: BTreeSet<i64> = results
-        .iter()
-        .filter(|(_, b)| b["status"] == "waitlisted")
-        .map(|(_, b)| b["waitlist_position"].as_i64().unwrap())
-        .collect();
-    assert_eq!(
-        positions,
-        (1..=150).collect(),
-        "distinct and contiguous positions"
-    );
+    assert_never_overbooked(&results, 50);
 
     // The stored state agrees: 50 seats taken, positions 1..150 in arrival order.
-    let event: Value = app
-        .get(&format!("/api/v1/admin/events/{event_id}"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let event = app.admin_event(&admin, event_id).await;
     assert_eq!(event["registrations"]["confirmed"], 50);
     assert_eq!(event["registrations"]["waitlisted"], 150);
     assert_eq!(event["seats_remaining"], 0);
@@ -136,7 +76,7 @@ async fn two_hundred_concurrent_registrations_for_fifty_seats_never_overbook() {
 async fn twenty_concurrent_cancellations_promote_twenty_in_order() {
     let app = busy_app().await;
     let admin = app.admin_token().await;
-    let event_id = workshop(&app, &admin, 50).await;
+    let event_id = app.open_event(&admin, Some(50)).await;
     let confirmed = register_many(&app, event_id, 0..50).await;
     // The waiting list fills one by one, so its order is known.
     let mut waiting = Vec::new();
@@ -147,17 +87,10 @@ async fn twenty_concurrent_cancellations_promote_twenty_in_order() {
         waiting.push(body);
     }
 
-    let cancellations = confirmed[..20].iter().map(|(_, body)| {
-        app.delete(&format!(
-            "/api/v1/registrations/{}",
-            body["id"].as_str().unwrap()
-        ))
-        .header("X-Manage-Token", body["manage_token"].as_str().unwrap())
-        .send()
-    });
-    for response in join_all(cancellations).await {
-        assert_eq!(response.unwrap().status(), StatusCode::NO_CONTENT);
-    }
+    let cancellations = confirmed[..20]
+        .iter()
+        .map(|(_, body)| app.cancel_registration(body));
+    join_all(cancellations).await;
 
     let now_confirmed: BTreeSet<String> = all_registrations(&app, &admin, event_id, "confirmed")
         .await
@@ -196,13 +129,9 @@ async fn twenty_concurrent_cancellations_promote_twenty_in_order() {
 async fn two_concurrent_identical_registrations_give_one_201_and_one_409() {
     let app = busy_app().await;
     let admin = app.admin_token().await;
-    let event_id = workshop(&app, &admin, 50).await;
+    let event_id = app.open_event(&admin, Some(50)).await;
     for round in 0..5 {
-        let send = || {
-            app.post(&format!("/api/v1/events/{event_id}/registrations"))
-                .json(&person(round))
-                .send()
-        };
+        let send = || app.registration_request(event_id, &person(round)).send();
         let (a, b) = tokio::join!(send(), send());
         let mut statuses = vec![a.unwrap().status(), b.unwrap().status()];
         statuses.sort();
@@ -218,11 +147,10 @@ async fn two_concurrent_identical_registrations_give_one_201_and_one_409() {
 async fn concurrent_retries_with_one_idempotency_key_register_once() {
     let app = busy_app().await;
     let admin = app.admin_token().await;
-    let event_id = workshop(&app, &admin, 50).await;
+    let event_id = app.open_event(&admin, Some(50)).await;
     let send = || {
-        app.post(&format!("/api/v1/events/{event_id}/registrations"))
+        app.registration_request(event_id, &person(1))
             .header("Idempotency-Key", "retry-7f3a")
-            .json(&person(1))
             .send()
     };
     let responses = join_all((0..5).map(|_| send())).await;

@@ -6,7 +6,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Response, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{TestApp, event_body, spawn_app, spawn_app_with};
+use crate::helpers::{Api, TestApp, event_body, spawn_app, spawn_app_with};
 
 const STRICT: &str = "default-src 'none'; frame-ancestors 'none'";
 

@@ -3,20 +3,11 @@
 //! background tasks (reminders, a mail sender that cannot connect) notwithstanding.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{TEST_JWT_SECRET, TestDb};
-
-/// A port that was free a moment ago.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::helpers::{TEST_JWT_SECRET, TestDb, free_port};
 
 /// Starts `llcp-hub serve` on the database and port, logging to `log` (a file, so that
 /// a full pipe can never stall the server), from an empty folder (no `.env`).

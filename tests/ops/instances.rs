@@ -5,8 +5,6 @@
 //! through the public endpoints, as a borough site would, and expect the write at once.
 //! Without TEST_DATABASE_URL they share one SQLite file, itself a real deployment shape.
 
-use std::collections::BTreeSet;
-
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -16,8 +14,8 @@ use crate::support::*;
 const UNCACHED: [(&str, &str); 1] = [("PUBLIC_CACHE_TTL_MS", "0")];
 
 /// A fresh database with an admin, and `n` instances serving it.
-async fn instances(n: usize) -> (SharedDb, String, Vec<Hub>) {
-    let (db, url) = SharedDb::create();
+async fn instances(n: usize) -> (TestDb, String, Vec<Hub>) {
+    let (db, url) = shared_db();
     create_admin(&url);
     let hubs = join_all((0..n).map(|_| Hub::start(&url, &UNCACHED))).await;
     (db, url, hubs)
@@ -29,10 +27,10 @@ async fn a_write_through_one_instance_is_read_through_another_at_once() {
     let (a, b, c) = (&hubs[0], &hubs[1], &hubs[2]);
     let admin = a.admin_token().await;
 
-    let id = a.published_workshop(&admin, 30).await;
+    let id = a.open_event(&admin, Some(30)).await;
     let (status, seen) = json_of(b.get(&format!("/api/v1/events/{id}")).send().await).await;
     assert_eq!(status, StatusCode::OK, "published on A, read on B: {seen}");
-    assert_eq!(seen["title"], "Shared workshop");
+    assert_eq!(seen["title"], "Service specifications");
 
     let (status, edited) = json_of(
         b.patch(&format!("/api/v1/admin/events/{id}"))
@@ -46,19 +44,13 @@ async fn a_write_through_one_instance_is_read_through_another_at_once() {
     let (_, seen) = json_of(c.get(&format!("/api/v1/events/{id}")).send().await).await;
     assert_eq!(seen["title"], "Renamed on B", "edited on B, read on C");
 
-    let (status, created) = json_of(c.register(id, &person(1), None).send().await).await;
+    let (status, created) = json_of(c.registration_request(id, &person(1)).send().await).await;
     assert_eq!(status, StatusCode::CREATED, "register on C: {created}");
     let (_, seen) = json_of(a.get(&format!("/api/v1/events/{id}")).send().await).await;
     assert_eq!(seen["seats_remaining"], 29, "registered on C, counted on A");
     let registration = a
-        .get(&format!(
-            "/api/v1/registrations/{}",
-            created["id"].as_str().unwrap()
-        ))
-        .header("X-Manage-Token", created["manage_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .get_registration(&registration_id(&created), &manage_token(&created))
+        .await;
     assert_eq!(
         registration.status(),
         StatusCode::OK,
@@ -100,21 +92,19 @@ async fn a_refresh_token_rotated_on_one_instance_is_dead_on_the_other() {
     a.member_token("rotating@example.org").await;
     let first = a.sign_in("rotating@example.org").await;
 
-    let refresh = |hub: &Hub, token: &Value| {
-        hub.post("/api/v1/auth/refresh")
-            .json(&json!({"refresh_token": token["refresh_token"]}))
-            .send()
+    let refresh = async |hub: &Hub, pair: &Value| {
+        json_of(Ok(hub.refresh(&pair["refresh_token"]).await)).await
     };
-    let (status, second) = json_of(refresh(a, &first).await).await;
+    let (status, second) = refresh(a, &first).await;
     assert_eq!(status, StatusCode::OK, "rotated on A");
-    let (status, problem) = json_of(refresh(b, &first).await).await;
+    let (status, problem) = refresh(b, &first).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
         "the token A rotated is dead on B: {problem}"
     );
     // Presenting a rotated token ends its whole family, on every instance.
-    let (status, _) = json_of(refresh(a, &second).await).await;
+    let (status, _) = refresh(a, &second).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
@@ -122,9 +112,9 @@ async fn a_refresh_token_rotated_on_one_instance_is_dead_on_the_other() {
     );
 
     let fresh = b.sign_in("rotating@example.org").await;
-    let (status, rotated) = json_of(refresh(b, &fresh).await).await;
+    let (status, rotated) = refresh(b, &fresh).await;
     assert_eq!(status, StatusCode::OK, "rotated on B");
-    let (status, _) = json_of(refresh(a, &fresh).await).await;
+    let (status, _) = refresh(a, &fresh).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
@@ -201,31 +191,16 @@ async fn approve_and_reject_on_two_instances_at_once_one_wins() {
 async fn concurrent_registrations_across_instances_never_overbook() {
     let (_db, _url, hubs) = instances(3).await;
     let admin = hubs[0].admin_token().await;
-    let event_id = hubs[0].published_workshop(&admin, 12).await;
+    let event_id = hubs[0].open_event(&admin, Some(12)).await;
 
     let requests = (0..48).map(|i| {
-        let request = hubs[i % 3].register(event_id, &person(i), None).send();
+        let request = hubs[i % 3]
+            .registration_request(event_id, &person(i))
+            .send();
         async move { json_of(request.await).await }
     });
     let results = join_all(requests).await;
-    for (status, body) in &results {
-        assert_eq!(*status, StatusCode::CREATED, "{body}");
-    }
-    let confirmed = results
-        .iter()
-        .filter(|(_, b)| b["status"] == "confirmed")
-        .count();
-    assert_eq!(confirmed, 12, "exactly the capacity is confirmed");
-    let positions: BTreeSet<i64> = results
-        .iter()
-        .filter(|(_, b)| b["status"] == "waitlisted")
-        .map(|(_, b)| b["waitlist_position"].as_i64().unwrap())
-        .collect();
-    assert_eq!(
-        positions,
-        (1..=36).collect(),
-        "distinct, contiguous waiting-list positions"
-    );
+    assert_never_overbooked(&results, 12);
     for hub in &hubs {
         let event = hub.admin_event(&admin, event_id).await;
         assert_eq!(event["registrations"]["confirmed"], 12);
@@ -268,7 +243,7 @@ fn spawn_at_once(n: usize, url: &str) -> Vec<Hub> {
 #[tokio::test]
 async fn three_instances_started_together_on_an_empty_database_migrate_once() {
     for round in 0..5 {
-        let (_db, url) = SharedDb::create();
+        let (_db, url) = shared_db();
         let mut hubs = spawn_at_once(3, &url);
         for hub in &mut hubs {
             hub.wait_ready().await;

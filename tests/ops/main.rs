@@ -1,6 +1,8 @@
 //! Operations: several instances on one database, and surviving faults. Each test runs
 //! the real binary as separate processes, so it lives apart from the API suite.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod support;
 
 mod instances;

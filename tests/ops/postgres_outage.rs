@@ -135,11 +135,12 @@ async fn postgres_stopped_under_load_fails_fast_and_recovers_without_a_restart()
         );
         return;
     };
-    let (_db, url) = SharedDb::postgres_on(&cluster.url());
+    let (db, url) = TestDb::postgres_on(&cluster.url());
+    let url = db.url_for_cli(&url);
     create_admin(&url);
     let hub = Hub::start(&url, &[]).await;
     let admin = hub.admin_token().await;
-    let event_id = hub.published_workshop(&admin, 40).await;
+    let event_id = hub.open_event(&admin, Some(40)).await;
 
     let load = Arc::new(Load::default());
     let registrations = hub.url(&format!("/api/v1/events/{event_id}/registrations"));
@@ -244,7 +245,8 @@ async fn readiness_answers_in_time_while_postgres_is_frozen() {
         eprintln!("SKIPPED readiness_while_frozen: no initdb/pg_ctl in /usr/lib/postgresql/15/bin");
         return;
     };
-    let (_db, url) = SharedDb::postgres_on(&cluster.url());
+    let (db, url) = TestDb::postgres_on(&cluster.url());
+    let url = db.url_for_cli(&url);
     let hub = Hub::start(&url, &[]).await;
 
     // A frozen server keeps its connections open and answers nothing: a probe that

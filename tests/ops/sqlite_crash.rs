@@ -41,11 +41,12 @@ async fn register_until_killed(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_burst_of_registrations_loses_no_acknowledged_one() {
-    let (_db, url) = SharedDb::sqlite();
+    let (db, url) = TestDb::sqlite();
+    let url = db.url_for_cli(&url);
     create_admin(&url);
     let mut hub = Hub::start(&url, &[]).await;
     let admin = hub.admin_token().await;
-    let event_id = hub.published_workshop(&admin, CAPACITY).await;
+    let event_id = hub.open_event(&admin, Some(CAPACITY)).await;
 
     let next = Arc::new(AtomicUsize::new(0));
     let acknowledged = Arc::new(Mutex::new(Vec::new()));

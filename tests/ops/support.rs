@@ -1,129 +1,44 @@
 //! Runs the real binary as separate processes on a database they share, and speaks to
 //! them over HTTP.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use diesel::RunQueryDsl;
 use diesel::r2d2::ManageConnection;
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use llcp_hub::db::{DatabaseUrl, DbConnection, DbManager};
-use reqwest::{Response, StatusCode};
-use serde_json::{Value, json};
+use reqwest::StatusCode;
+use serde_json::json;
 
-#[path = "../common/database_url.rs"]
-mod database_url;
-pub use database_url::with_database;
+pub use crate::common::http::*;
+pub use crate::common::process::*;
+pub use crate::common::test_db::TestDb;
 
 /// The same signing key for every instance, as behind a load balancer.
 pub const JWT_SECRET: &str = "ops-test-secret-that-is-at-least-32-bytes-long";
 pub const ADMIN_EMAIL: &str = "ops-admin@example.org";
-pub const PASSWORD: &str = "correct horse battery staple";
 const READY_WITHIN: Duration = Duration::from_secs(30);
 
-/// A database for several instances: one SQLite file, or a fresh PostgreSQL database on
-/// TEST_DATABASE_URL's server that is dropped with the test.
-pub enum SharedDb {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { server_url: String, name: String },
-}
-
-impl SharedDb {
-    /// Returns the database and the DATABASE_URL the instances are given.
-    pub fn create() -> (Self, String) {
-        match std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|v| !v.is_empty())
-        {
-            Some(server_url) => Self::postgres_on(&with_sslmode_disabled(&server_url)),
-            None => Self::sqlite(),
-        }
-    }
-
-    pub fn sqlite() -> (Self, String) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("hub.db").display());
-        (Self::Sqlite(dir), url)
-    }
-
-    pub fn postgres_on(server_url: &str) -> (Self, String) {
-        let name = format!("llcp_ops_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::establish(server_url).expect("connect to the server");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .expect("create the test database");
-        let url = with_database(server_url, &name);
-        (
-            Self::Postgres {
-                server_url: server_url.to_string(),
-                name,
-            },
-            url,
-        )
-    }
-}
-
-impl Drop for SharedDb {
-    fn drop(&mut self) {
-        if let Self::Postgres { server_url, name } = self
-            && let Ok(mut conn) = PgConnection::establish(server_url)
-        {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn);
-        }
-    }
-}
-
-/// Loopback needs no TLS, and the throwaway cluster has none.
-pub fn with_sslmode_disabled(url: &str) -> String {
-    if url.contains("sslmode=") {
-        url.to_string()
-    } else if url.contains('?') {
-        format!("{url}&sslmode=disable")
-    } else {
-        format!("{url}?sslmode=disable")
-    }
-}
-
-/// A port that was free a moment ago (the hub binds it by number).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// Runs the binary once to completion in an empty folder (no `.env`).
-pub fn run_cli(args: &[&str], database_url: &str, stdin: &str) -> std::process::Output {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_llcp-hub"))
-        .args(args)
-        .env_clear()
-        .env("DATABASE_URL", database_url)
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run llcp-hub");
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin.as_bytes()).expect("write stdin");
-    }
-    child.wait_with_output().expect("wait for llcp-hub")
+/// A database for several instances (see `TestDb::create`) and the DATABASE_URL they
+/// are given.
+pub fn shared_db() -> (TestDb, String) {
+    let (db, url) = TestDb::create();
+    let url = db.url_for_cli(&url);
+    (db, url)
 }
 
 /// Creates the admin account with the CLI (which migrates first).
 pub fn create_admin(database_url: &str) {
-    let output = run_cli(
+    let output = run_binary(
         &["admin", "create", "--email", ADMIN_EMAIL],
-        database_url,
-        &format!("{PASSWORD}\n"),
+        &[("DATABASE_URL", database_url)],
+        Some(&format!("{PASSWORD}\n")),
     );
     assert!(
         output.status.success(),
         "admin create failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+        stderr(&output)
     );
 }
 
@@ -215,39 +130,8 @@ impl Hub {
         let _ = self.child.wait();
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client.get(self.url(path))
-    }
-
-    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client.post(self.url(path))
-    }
-
-    pub fn patch(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client.patch(self.url(path))
-    }
-
-    pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post("/api/v1/auth/token")
-            .json(&json!({"email": email, "password": password}))
-            .send()
-            .await
-            .expect("login answered")
-    }
-
-    /// The token pair of a successful sign-in.
-    pub async fn sign_in(&self, email: &str) -> Value {
-        let response = self.login(email, PASSWORD).await;
-        assert_eq!(response.status(), StatusCode::OK, "sign-in of {email}");
-        response.json().await.expect("token pair")
     }
 
     pub async fn admin_token(&self) -> String {
@@ -270,57 +154,15 @@ impl Hub {
         assert_eq!(response.status(), StatusCode::CREATED, "sign-up of {email}");
         access_token(&self.sign_in(email).await)
     }
+}
 
-    /// Creates and publishes a workshop as admin; returns its id.
-    pub async fn published_workshop(&self, admin: &str, capacity: i64) -> i64 {
-        let (status, created) = json_of(
-            self.post("/api/v1/admin/events")
-                .bearer_auth(admin)
-                .json(&event_body("Shared workshop", capacity))
-                .send()
-                .await,
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "create event: {created}");
-        let id = created["id"].as_i64().expect("event id");
-        let (status, published) = json_of(
-            self.post(&format!("/api/v1/admin/events/{id}/publish"))
-                .bearer_auth(admin)
-                .send()
-                .await,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "publish: {published}");
-        id
+impl Api for Hub {
+    fn client(&self) -> &reqwest::Client {
+        &self.client
     }
 
-    /// The admin view of an event (never cached).
-    pub async fn admin_event(&self, admin: &str, id: i64) -> Value {
-        let (status, event) = json_of(
-            self.get(&format!("/api/v1/admin/events/{id}"))
-                .bearer_auth(admin)
-                .send()
-                .await,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "admin event: {event}");
-        event
-    }
-
-    /// POST a registration, optionally with an Idempotency-Key.
-    pub fn register(
-        &self,
-        event_id: i64,
-        person: &Value,
-        key: Option<&str>,
-    ) -> reqwest::RequestBuilder {
-        let request = self
-            .post(&format!("/api/v1/events/{event_id}/registrations"))
-            .json(person);
-        match key {
-            Some(key) => request.header("Idempotency-Key", key),
-            None => request,
-        }
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
     }
 }
 
@@ -336,46 +178,6 @@ impl Drop for Hub {
             }
         }
     }
-}
-
-pub fn access_token(pair: &Value) -> String {
-    pair["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_string()
-}
-
-/// Status and JSON body (Null when the body is not JSON).
-pub async fn json_of(response: reqwest::Result<Response>) -> (StatusCode, Value) {
-    let response = response.expect("the hub answered");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// A valid workshop ten days ahead.
-pub fn event_body(title: &str, capacity: i64) -> Value {
-    let start = chrono::Utc::now() + chrono::Duration::days(10);
-    let end = start + chrono::Duration::hours(4);
-    json!({
-        "title": title,
-        "kind": "workshop",
-        "summary": "A workshop for borough officers",
-        "starts_at": start.to_rfc3339(),
-        "ends_at": end.to_rfc3339(),
-        "venue": {"name": "Swiss Cottage Library", "address": "88 Avenue Road, London", "postcode": "NW3 3HA"},
-        "audience": ["officers"],
-        "capacity": capacity,
-    })
-}
-
-/// A registration body for person `i`.
-pub fn person(i: usize) -> Value {
-    json!({
-        "full_name": format!("Officer {i}"),
-        "email": format!("officer{i}@camden.gov.uk"),
-        "organisation": "London Borough of Camden",
-        "consent": true,
-    })
 }
 
 /// The number of migration versions shipped for the backend of `database_url`.
