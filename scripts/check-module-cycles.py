@@ -23,8 +23,9 @@ children is no cycle).
 
 The layer rule, on top-level module names (the first path segment; lib.rs is `lib`,
 main.rs is `main`): `repo`, `db` and `domain` import none of `routes`, `http`,
-`service`, `app`; `service` imports none of `routes`, `http`, `app`; and nothing but
-`app`, `main`, `lib`, `routes`, `http` and `openapi` imports `routes`.
+`service`, `app`, `notify`, `feeds`; `service`, `notify` and `feeds` import none of
+`routes`, `http`, `app`; `http` imports none of `routes`, `service`, `app`; and
+nothing but `app`, `main`, `lib`, `routes` and `openapi` imports `routes`.
 
 Standard library only.
 """
@@ -511,17 +512,21 @@ def report_cycles(graph: Graph, out) -> int:
 # ---------------------------------------------------------------- layers
 
 LOWER = {"repo", "db", "domain"}
-MAY_IMPORT_ROUTES = {"app", "main", "lib", "routes", "http", "openapi"}
+# Rendering and sending (notifications, feeds) sit beside services, below the HTTP layer.
+RENDERING = {"notify", "feeds"}
+MAY_IMPORT_ROUTES = {"app", "main", "lib", "routes", "openapi"}
 
 
 def layer_rule(src_top: str, dst_top: str) -> str | None:
     """Why an import from top-level module src_top of dst_top breaks the rule, if it does."""
     if src_top == dst_top:
         return None
-    if src_top in LOWER and dst_top in {"routes", "http", "service", "app"}:
+    if src_top in LOWER and dst_top in {"routes", "http", "service", "app"} | RENDERING:
         return f"{src_top} must not import {dst_top}"
-    if src_top == "service" and dst_top in {"routes", "http", "app"}:
-        return f"service must not import {dst_top}"
+    if src_top in {"service"} | RENDERING and dst_top in {"routes", "http", "app"}:
+        return f"{src_top} must not import {dst_top}"
+    if src_top == "http" and dst_top in {"routes", "service", "app"}:
+        return f"http must not import {dst_top}"
     if dst_top == "routes" and src_top not in MAY_IMPORT_ROUTES:
         allowed = sorted(MAY_IMPORT_ROUTES)
         return f"only {', '.join(allowed[:-1])} and {allowed[-1]} may import routes"
