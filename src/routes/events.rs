@@ -11,12 +11,12 @@ use crate::domain::event::{
 };
 use crate::domain::time::{DateBound, FilterTime, Rfc3339, now, parse_filter_time, shown_in};
 use crate::error::ApiError;
-use crate::feeds::embed::register_page_path;
 use crate::feeds::ics;
 use crate::http::pagination::{Page, PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::events::{self, EventFilter, EventRow};
+use crate::routes::embed::register_page_path;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -5,13 +5,17 @@ use actix_web::{HttpResponse, get, web};
 use askama::Template;
 
 use crate::error::ApiError;
-use crate::feeds::embed::{
-    DOCUMENT_CSP, EmbedEvent, EventsDocument, SCRIPT, STYLESHEET, register_page_path,
-};
+mod document;
+mod listing;
+
+pub use listing::register_page_path;
+
 use crate::http::pagination::PageParams;
 use crate::http::problem::Problem;
 use crate::routes::events::{Event, EventQuery, published_upcoming};
 use crate::state::AppState;
+use document::{DOCUMENT_CSP, EventsDocument, SCRIPT, STYLESHEET};
+use listing::EmbedEvent;
 
 /// Get the embeddable listing document
 ///

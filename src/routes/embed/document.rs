@@ -1,13 +1,11 @@
 //! The listing for borough websites: an HTML document for an iframe, and a script that
 //! renders the same listing into a host page. Both share one stylesheet.
 
-pub mod listing;
-
 use std::sync::LazyLock;
 
 use askama::Template;
 
-pub use listing::{EmbedEvent, register_page_path};
+use super::listing::EmbedEvent;
 
 pub const STYLESHEET: &str = include_str!("events.css");
 
