@@ -5,10 +5,12 @@ pub mod borough;
 pub mod email;
 pub mod event;
 pub mod password;
+pub mod role;
 pub mod slug;
 pub mod time;
 
 pub use borough::Borough;
 pub use email::Email;
 pub use password::Password;
+pub use role::Role;
 pub use slug::Slug;

@@ -9,36 +9,12 @@ use validator::Validate;
 use crate::auth::{SignedIn, passwords};
 use crate::db;
 use crate::domain::time::{Rfc3339, now, shown_utc};
-use crate::domain::{Borough, Email, Password};
+use crate::domain::{Borough, Email, Password, Role};
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::JsonBody;
 use crate::http::problem::Problem;
 use crate::repo::accounts::{self, AccountRow, NewAccount};
 use crate::state::AppState;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Member,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Member => "member",
-            Self::Admin => "admin",
-        }
-    }
-
-    fn from_db(value: &str) -> Self {
-        if value == "admin" {
-            Self::Admin
-        } else {
-            Self::Member
-        }
-    }
-}
 
 /// Community of Practice membership, separate from the account's role.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]

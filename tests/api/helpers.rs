@@ -8,8 +8,9 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use llcp_hub::app::Application;
 use llcp_hub::config::{JwtSecret, LoginThrottle, Settings};
 use llcp_hub::db::{DatabaseUrl, DbPool};
+use llcp_hub::domain::Role;
 use llcp_hub::domain::{Email, Password};
-use llcp_hub::routes::accounts::{NewAccountInput, Role, create_account};
+use llcp_hub::routes::accounts::{NewAccountInput, create_account};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 

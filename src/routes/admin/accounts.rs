@@ -7,6 +7,7 @@ use validator::Validate;
 
 use crate::auth::Admin;
 use crate::db::{self, write_transaction};
+use crate::domain::Role;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
@@ -15,7 +16,7 @@ use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::accounts::{self, AccountFilter};
 use crate::repo::{audit, refresh_tokens};
-use crate::routes::accounts::{Account, Role};
+use crate::routes::accounts::Account;
 use crate::state::AppState;
 
 list_envelope!(AccountList, Account);
