@@ -14,4 +14,5 @@ pub mod pages;
 pub mod repo;
 pub mod retention;
 pub mod routes;
+pub mod service;
 pub mod state;

@@ -1,0 +1,4 @@
+//! Use cases: each change's transaction, rules, audit entry and notifications.
+
+pub mod events;
+pub mod publishing;
