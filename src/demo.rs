@@ -18,7 +18,7 @@ use crate::routes::bulletins::BulletinInput;
 /// carry example.org addresses.
 const BULLETIN_14: &str = include_str!("../data/bulletin-14.json");
 use crate::domain::Role;
-use crate::routes::accounts::{NewAccountInput, create_account};
+use crate::service::accounts::{NewAccountInput, create_account};
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@example.org";
 

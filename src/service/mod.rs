@@ -1,5 +1,7 @@
 //! Use cases: each change's transaction, rules, audit entry and notifications.
 
+pub mod accounts;
 pub mod bulletins;
 pub mod events;
+pub mod personal_data;
 pub mod publishing;

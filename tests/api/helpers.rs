@@ -10,7 +10,7 @@ use llcp_hub::config::{JwtSecret, LoginThrottle, Settings};
 use llcp_hub::db::{DatabaseUrl, DbPool};
 use llcp_hub::domain::Role;
 use llcp_hub::domain::{Email, Password};
-use llcp_hub::routes::accounts::{NewAccountInput, create_account};
+use llcp_hub::service::accounts::{NewAccountInput, create_account};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
