@@ -5,3 +5,4 @@ pub mod bulletins;
 pub mod events;
 pub mod personal_data;
 pub mod publishing;
+pub mod sessions;
