@@ -17,7 +17,8 @@ use crate::routes::bulletins::BulletinInput;
 /// Bulletin 14, transcribed from the programme's bulletin of 14 March 2011; contacts
 /// carry example.org addresses.
 const BULLETIN_14: &str = include_str!("../data/bulletin-14.json");
-use crate::routes::accounts::{NewAccountInput, Role, create_account};
+use crate::domain::Role;
+use crate::service::accounts::{NewAccountInput, create_account};
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@example.org";
 

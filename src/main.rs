@@ -6,8 +6,9 @@ use clap::{Parser, Subcommand};
 use llcp_hub::app::Application;
 use llcp_hub::config::{Settings, database_url_from_env};
 use llcp_hub::db;
+use llcp_hub::domain::Role;
 use llcp_hub::domain::{Email, Password};
-use llcp_hub::routes::accounts::{NewAccountInput, Role, create_account};
+use llcp_hub::service::accounts::{NewAccountInput, create_account};
 
 /// Events, bulletins and Community of Practice membership for the London Library
 /// Change Programme.

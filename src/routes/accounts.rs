@@ -6,39 +6,16 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::{SignedIn, passwords};
+use crate::auth::SignedIn;
 use crate::db;
-use crate::domain::time::{Rfc3339, now, shown_utc};
-use crate::domain::{Borough, Email, Password};
+use crate::domain::time::{Rfc3339, shown_utc};
+use crate::domain::{Borough, Email, Password, Role};
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::JsonBody;
 use crate::http::problem::Problem;
-use crate::repo::accounts::{self, AccountRow, NewAccount};
+use crate::repo::accounts::AccountRow;
+use crate::service::accounts::{NewAccountInput, create_account};
 use crate::state::AppState;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Member,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Member => "member",
-            Self::Admin => "admin",
-        }
-    }
-
-    fn from_db(value: &str) -> Self {
-        if value == "admin" {
-            Self::Admin
-        } else {
-            Self::Member
-        }
-    }
-}
 
 /// Community of Practice membership, separate from the account's role.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -110,15 +87,6 @@ pub struct SignupRequest {
     pub borough: Option<String>,
 }
 
-/// A new account with a verified-valid email, password, name and borough.
-pub struct NewAccountInput {
-    pub email: Email,
-    pub password: Password,
-    pub full_name: String,
-    pub organisation: String,
-    pub borough: Option<Borough>,
-}
-
 impl SignupRequest {
     fn parse(self) -> Result<NewAccountInput, ApiError> {
         let mut errors = crate::http::validation::errors_of(&self);
@@ -160,33 +128,6 @@ impl SignupRequest {
             _ => Err(ApiError::Validation(errors)),
         }
     }
-}
-
-/// Hashes the password and stores the account (blocking: call inside `db::run`).
-pub fn create_account(
-    conn: &mut db::DbConnection,
-    input: &NewAccountInput,
-    role: Role,
-) -> Result<AccountRow, ApiError> {
-    let id = Uuid::new_v4().to_string();
-    let created = now();
-    accounts::insert(
-        conn,
-        &NewAccount {
-            id: id.clone(),
-            email: input.email.as_str().to_string(),
-            email_lower: input.email.lower().to_string(),
-            password_hash: passwords::hash(input.password.expose())?,
-            full_name: input.full_name.clone(),
-            organisation: input.organisation.clone(),
-            borough: input.borough.map(|b| b.name().to_string()),
-            role: role.as_str().to_string(),
-            disabled: false,
-            created_at: created,
-            updated_at: created,
-        },
-    )?;
-    accounts::find(conn, &id)?.ok_or_else(|| ApiError::internal("created account vanished"))
 }
 
 /// Sign up

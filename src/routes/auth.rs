@@ -6,15 +6,13 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::jwt::ACCESS_TOKEN_SECONDS;
-use crate::auth::passwords;
-use crate::auth::throttle::{self, Subjects};
-use crate::db::{self, DbConnection};
-use crate::domain::time::now;
+use crate::auth::throttle::Subjects;
+use crate::db;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, client_ip};
 use crate::http::problem::Problem;
 use crate::repo::refresh_tokens::Rotation;
-use crate::repo::{accounts, audit, refresh_tokens};
+use crate::service::sessions::{self, SignIn};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -68,59 +66,6 @@ fn bad_credentials() -> ApiError {
     ApiError::Unauthorized("The email or password is wrong.".into())
 }
 
-enum LoginOutcome {
-    Success {
-        account_id: String,
-        refresh_token: String,
-    },
-    Failed,
-    Disabled,
-}
-
-fn attempt_login(
-    conn: &mut DbConnection,
-    state: &AppState,
-    email: &str,
-    password: &str,
-    subjects: &Subjects,
-) -> Result<LoginOutcome, ApiError> {
-    let at = now();
-    throttle::check(conn, &state.login_throttle, subjects, at)?;
-    let account = accounts::find_by_email(conn, email)?;
-    // Verify against a dummy hash when the email is unknown, so timing tells nothing.
-    let stored = account
-        .as_ref()
-        .map_or(passwords::dummy_hash(), |a| a.password_hash.as_str());
-    let matches = passwords::verify(password, stored);
-    match account {
-        Some(account) if matches => {
-            throttle::clear_account(conn, subjects)?;
-            if account.disabled {
-                return Ok(LoginOutcome::Disabled);
-            }
-            let refresh_token = refresh_tokens::issue(conn, &account.id, None, at)?;
-            if account.is_admin() {
-                audit::record(
-                    conn,
-                    &account,
-                    "auth.admin_sign_in",
-                    ("account", &account.id),
-                    serde_json::json!({}),
-                    at,
-                )?;
-            }
-            Ok(LoginOutcome::Success {
-                account_id: account.id,
-                refresh_token,
-            })
-        }
-        _ => {
-            throttle::record_failure(conn, &state.login_throttle, subjects, at)?;
-            Ok(LoginOutcome::Failed)
-        }
-    }
-}
-
 /// Sign in
 ///
 /// Signs in with email and password. Unknown email and wrong password answer alike;
@@ -147,18 +92,18 @@ pub async fn issue_token(
     let LoginRequest { email, password } = body.parse_valid()?;
     let email = email.trim().to_lowercase();
     let subjects = Subjects::new(&email, client_ip(&req, &state.trusted_proxies));
-    let shared = state.clone();
+    let limits = state.login_throttle;
     let outcome = db::run(&state.pool, move |conn| {
-        attempt_login(conn, &shared, &email, &password, &subjects)
+        sessions::sign_in(conn, &limits, &email, &password, &subjects)
     })
     .await?;
     match outcome {
-        LoginOutcome::Success {
+        SignIn::Success {
             account_id,
             refresh_token,
         } => token_response(&state, &account_id, refresh_token),
-        LoginOutcome::Failed => Err(bad_credentials()),
-        LoginOutcome::Disabled => Err(ApiError::forbidden(
+        SignIn::Failed => Err(bad_credentials()),
+        SignIn::Disabled => Err(ApiError::forbidden(
             "account-disabled",
             "This account is disabled.",
         )),
@@ -182,19 +127,7 @@ pub async fn issue_token(
 #[post("/auth/refresh")]
 pub async fn refresh(state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
     let secret = body.parse_valid::<RefreshRequest>()?.refresh_token;
-    let rotation = db::run(&state.pool, move |conn| {
-        let at = now();
-        let rotation = refresh_tokens::rotate(conn, &secret, at)?;
-        if let Rotation::Rotated { account_id, .. } = &rotation {
-            let enabled = accounts::find(conn, account_id)?.is_some_and(|a| !a.disabled);
-            if !enabled {
-                refresh_tokens::revoke_all_for_account(conn, account_id, at)?;
-                return Ok(Rotation::Invalid);
-            }
-        }
-        Ok(rotation)
-    })
-    .await?;
+    let rotation = db::run(&state.pool, move |conn| sessions::refresh(conn, &secret)).await?;
     match rotation {
         Rotation::Rotated { account_id, secret } => token_response(&state, &account_id, secret),
         Rotation::Invalid => Err(ApiError::Unauthorized(
@@ -221,9 +154,6 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
     let secret = body.parse_valid::<RefreshRequest>()?.refresh_token;
-    db::run(&state.pool, move |conn| {
-        refresh_tokens::revoke(conn, &secret, now())
-    })
-    .await?;
+    db::run(&state.pool, move |conn| sessions::sign_out(conn, &secret)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
-use llcp_hub::routes::accounts::Role;
+use llcp_hub::domain::Role;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 

@@ -1,7 +1,7 @@
 use std::net::IpAddr;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use llcp_hub::routes::accounts::Role;
+use llcp_hub::domain::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

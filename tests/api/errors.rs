@@ -1,7 +1,7 @@
 use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 
-use llcp_hub::routes::accounts::Role;
+use llcp_hub::domain::Role;
 use serde_json::json;
 
 use crate::helpers::{Api, assert_problem, error_fields, event_body, header, spawn_app};

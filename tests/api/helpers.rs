@@ -7,8 +7,9 @@ use actix_web::dev::ServerHandle;
 use llcp_hub::app::Application;
 use llcp_hub::config::{JwtSecret, LoginThrottle, Settings};
 use llcp_hub::db::{DatabaseUrl, DbPool};
+use llcp_hub::domain::Role;
 use llcp_hub::domain::{Email, Password};
-use llcp_hub::routes::accounts::{NewAccountInput, Role, create_account};
+use llcp_hub::service::accounts::{NewAccountInput, create_account};
 use serde_json::Value;
 
 pub use crate::common::database_url::with_database;

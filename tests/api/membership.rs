@@ -2,7 +2,7 @@
 //! sign-up, applying, the latest application and `membership_status` on GET /me.
 
 use chrono::DateTime;
-use llcp_hub::routes::accounts::Role;
+use llcp_hub::domain::Role;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 

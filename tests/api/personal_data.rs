@@ -7,9 +7,9 @@ use diesel::sql_types::Text;
 use llcp_hub::config::Retention;
 use llcp_hub::db::DbConnection;
 use llcp_hub::db::schema::{events, notifications, registrations};
+use llcp_hub::domain::Role;
 use llcp_hub::notify::templates::Message;
 use llcp_hub::repo::notifications as outbox;
-use llcp_hub::routes::accounts::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -6,16 +6,16 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Admin;
-use crate::db::{self, write_transaction};
-use crate::domain::time::now;
+use crate::db;
+use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::accounts::{self, AccountFilter};
-use crate::repo::{audit, refresh_tokens};
-use crate::routes::accounts::{Account, Role};
+use crate::routes::accounts::Account;
+use crate::service;
 use crate::state::AppState;
 
 list_envelope!(AccountList, Account);
@@ -115,48 +115,10 @@ pub async fn admin_update_account(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let patch: AccountPatch = body.parse_valid()?;
-    let actor = admin.0;
-    let account = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            // Locks the active admins (PostgreSQL), so two concurrent demotions cannot
-            // both see another admin left.
-            let active_admins = accounts::lock_active_admins(conn)?;
-            let current = accounts::find(conn, &id)?
-                .ok_or_else(|| ApiError::NotFound("No account has this id.".into()))?;
-            let role = patch
-                .role
-                .map_or(current.role.clone(), |r| r.as_str().to_string());
-            let disabled = patch.disabled.unwrap_or(current.disabled);
-            let loses_admin =
-                current.is_admin() && !current.disabled && (role != "admin" || disabled);
-            if loses_admin && active_admins.iter().all(|a| *a == id) {
-                return Err(ApiError::conflict(
-                    "last-admin",
-                    "This is the last active admin: promote another account first.",
-                ));
-            }
-            let at = now();
-            accounts::set_role_and_disabled(conn, &id, &role, disabled, at)?;
-            if disabled || (current.is_admin() && role != "admin") {
-                refresh_tokens::revoke_all_for_account(conn, &id, at)?;
-            }
-            let summary = serde_json::json!({
-                "role": {"from": current.role, "to": role},
-                "disabled": {"from": current.disabled, "to": disabled},
-            });
-            audit::record(
-                conn,
-                &actor,
-                "account.update",
-                ("account", &id),
-                summary,
-                at,
-            )?;
-            let row =
-                accounts::find(conn, &id)?.ok_or_else(|| ApiError::internal("account vanished"))?;
-            Account::load(conn, row)
-        })
+    let (row, membership_status) = db::run(&state.pool, move |conn| {
+        service::accounts::change_role_or_status(conn, &admin.0, &id, patch.role, patch.disabled)
     })
     .await?;
+    let account = Account::new(row, membership_status);
     Ok(HttpResponse::Ok().json(account))
 }

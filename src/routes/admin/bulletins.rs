@@ -2,28 +2,19 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
-use super::event_input::merge_patch;
+use super::event_input::{patched, patched_fields};
 use crate::auth::Admin;
-use crate::db::{self, DbConnection, write_transaction};
+use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
-use crate::http::extract::{JsonBody, JsonObject, check_patch_fields, from_value};
+use crate::http::extract::{JsonBody, JsonObject, check_patch_fields};
 use crate::http::pagination::PageParams;
 use crate::http::problem::Problem;
-use crate::repo::audit;
-use crate::repo::bulletins::{self, BulletinRow};
 use crate::routes::bulletins::{
     Bulletin, BulletinInput, BulletinList, BulletinPatch, bulletin_page,
 };
+use crate::service;
 use crate::state::AppState;
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("No bulletin has this id.".into())
-}
-
-fn load(conn: &mut DbConnection, id: i64) -> Result<BulletinRow, ApiError> {
-    bulletins::find(conn, id)?.ok_or_else(not_found)
-}
 
 /// List all bulletins
 ///
@@ -71,24 +62,11 @@ pub async fn admin_create_bulletin(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let values = body.parse::<BulletinInput>()?.into_values(now())?;
-    let shared = state.clone();
-    let bulletin = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let at = now();
-            let row = bulletins::insert(conn, &values, at)?;
-            let summary = serde_json::json!({"number": row.number, "title": row.title});
-            audit::record(
-                conn,
-                &admin.0,
-                "bulletin.create",
-                ("bulletin", &row.id.to_string()),
-                summary,
-                at,
-            )?;
-            Bulletin::load(conn, row, &shared)
-        })
+    let (row, event_ids) = db::run(&state.pool, move |conn| {
+        service::bulletins::create(conn, &admin.0, &values)
     })
     .await?;
+    let bulletin = Bulletin::new(row, event_ids, &state);
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -117,13 +95,11 @@ pub async fn admin_get_bulletin(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let shared = state.clone();
-    let bulletin = db::run(&state.pool, move |conn| {
-        let row = load(conn, id)?;
-        Bulletin::load(conn, row, &shared)
+    let (row, event_ids) = db::run(&state.pool, move |conn| {
+        service::bulletins::find_with_events(conn, id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(bulletin))
+    Ok(HttpResponse::Ok().json(Bulletin::new(row, event_ids, &state)))
 }
 
 /// Update a bulletin
@@ -154,33 +130,14 @@ pub async fn admin_update_bulletin(
     let id = path.into_inner();
     let JsonObject(patch) = body.parse()?;
     check_patch_fields::<BulletinPatch>(&patch)?;
-    let shared = state.clone();
-    let bulletin = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let current = load(conn, id)?;
-            let mut merged = serde_json::to_value(BulletinInput::from_row(&current))
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            merge_patch(&mut merged, &patch);
-            let at = now();
-            let values = from_value::<BulletinInput>(merged)?.into_values(at)?;
-            let row = bulletins::update(conn, id, &values)?;
-            let fields: Vec<&String> = patch
-                .as_object()
-                .map(|o| o.keys().collect())
-                .unwrap_or_default();
-            audit::record(
-                conn,
-                &admin.0,
-                "bulletin.update",
-                ("bulletin", &id.to_string()),
-                serde_json::json!({"fields": fields}),
-                at,
-            )?;
-            Bulletin::load(conn, row, &shared)
+    let fields = patched_fields(&patch);
+    let (row, event_ids) = db::run(&state.pool, move |conn| {
+        service::bulletins::update(conn, &admin.0, id, &fields, |current| {
+            patched(&BulletinInput::from_row(current), &patch)?.into_values(now())
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(bulletin))
+    Ok(HttpResponse::Ok().json(Bulletin::new(row, event_ids, &state)))
 }
 
 /// Delete a draft bulletin
@@ -205,24 +162,7 @@ pub async fn admin_delete_bulletin(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let row = load(conn, id)?;
-            if row.is_published() || bulletins::delete_draft(conn, id)? != 1 {
-                return Err(ApiError::conflict(
-                    "bulletin-published",
-                    "A published bulletin cannot be deleted.",
-                ));
-            }
-            let summary = serde_json::json!({"number": row.number, "title": row.title});
-            audit::record(
-                conn,
-                &admin.0,
-                "bulletin.delete",
-                ("bulletin", &id.to_string()),
-                summary,
-                now(),
-            )
-        })
+        service::bulletins::delete_draft(conn, &admin.0, id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -249,29 +189,9 @@ pub async fn admin_publish_bulletin(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let shared = state.clone();
-    let bulletin = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            load(conn, id)?;
-            let at = now();
-            if bulletins::publish(conn, id, at)? != 1 {
-                return Err(ApiError::conflict(
-                    "bulletin-already-published",
-                    "This bulletin is already published.",
-                ));
-            }
-            audit::record(
-                conn,
-                &admin.0,
-                "bulletin.publish",
-                ("bulletin", &id.to_string()),
-                serde_json::json!({}),
-                at,
-            )?;
-            let row = load(conn, id)?;
-            Bulletin::load(conn, row, &shared)
-        })
+    let (row, event_ids) = db::run(&state.pool, move |conn| {
+        service::bulletins::publish(conn, &admin.0, id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(bulletin))
+    Ok(HttpResponse::Ok().json(Bulletin::new(row, event_ids, &state)))
 }

@@ -9,6 +9,7 @@ use crate::domain::Slug;
 use crate::domain::event::{EventDraft, EventKind, Venue, parse_audience_tag};
 use crate::domain::time::{DEFAULT_TIMEZONE, in_zone, parse_timezone, to_utc};
 use crate::error::{ApiError, FieldError};
+use crate::http::extract::from_value;
 use crate::repo::events::EventRow;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -266,6 +267,25 @@ impl EventInput {
             Err(ApiError::Validation(errors))
         }
     }
+}
+
+/// `current` with a merge patch applied, read back as `T` (a 422 names what is wrong).
+pub fn patched<T: Serialize + serde::de::DeserializeOwned>(
+    current: &T,
+    patch: &serde_json::Value,
+) -> Result<T, ApiError> {
+    let mut merged =
+        serde_json::to_value(current).map_err(|e| ApiError::internal(e.to_string()))?;
+    merge_patch(&mut merged, patch);
+    from_value(merged)
+}
+
+/// The members a merge patch names, for the audit entry of the change.
+pub fn patched_fields(patch: &serde_json::Value) -> Vec<String> {
+    patch
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// RFC 7396: objects merge member by member, `null` removes, anything else replaces.

@@ -5,19 +5,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::event_input::{EventInput, EventPatch, merge_patch};
+use super::event_input::{EventInput, EventPatch, patched, patched_fields};
 use crate::auth::Admin;
-use crate::db::{self, write_transaction};
-use crate::domain::time::now;
+use crate::db;
 use crate::error::ApiError;
-use crate::http::extract::{JsonBody, JsonObject, check_patch_fields, from_value};
+use crate::http::extract::{JsonBody, JsonObject, check_patch_fields};
 use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
 use crate::repo::events::{self, EventRow};
-use crate::repo::{audit, registrations};
+use crate::repo::registrations;
 use crate::routes::admin::registrations::RegistrationCounts;
 use crate::routes::events::{Event, EventQuery};
+use crate::service;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
@@ -62,23 +62,6 @@ fn admin_view(state: &AppState, row: EventRow, counts: registrations::Counts) ->
         event: Event::from_row(row, state),
         registrations: counts.into(),
     }
-}
-
-fn load_with_counts(
-    conn: &mut db::DbConnection,
-    id: i64,
-) -> Result<(EventRow, registrations::Counts), ApiError> {
-    let row = load(conn, id)?;
-    let counts = registrations::counts(conn, id)?;
-    Ok((row, counts))
-}
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("No event has this id.".into())
-}
-
-fn load(conn: &mut db::DbConnection, id: i64) -> Result<EventRow, ApiError> {
-    events::find(conn, id)?.ok_or_else(not_found)
 }
 
 /// List all events
@@ -146,20 +129,7 @@ pub async fn admin_create_event(
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.parse::<EventInput>()?.into_draft(0)?;
     let row = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let at = now();
-            let row = events::insert(conn, &draft, at)?;
-            let summary = serde_json::json!({"title": row.title, "slug": row.slug});
-            audit::record(
-                conn,
-                &admin.0,
-                "event.create",
-                ("event", &row.id.to_string()),
-                summary,
-                at,
-            )?;
-            Ok(row)
-        })
+        service::events::create(conn, &admin.0, &draft)
     })
     .await?;
     let location = format!("/api/v1/admin/events/{}", row.id);
@@ -188,7 +158,10 @@ pub async fn admin_get_event(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (row, counts) = db::run(&state.pool, move |conn| load_with_counts(conn, id)).await?;
+    let (row, counts) = db::run(&state.pool, move |conn| {
+        service::events::find_with_counts(conn, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
 }
 
@@ -221,33 +194,11 @@ pub async fn admin_update_event(
     let id = path.into_inner();
     let JsonObject(patch) = body.parse()?;
     check_patch_fields::<EventPatch>(&patch)?;
+    let fields = patched_fields(&patch);
     let links = state.links.clone();
     let (row, counts) = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let current = events::lock(conn, id)?.ok_or_else(not_found)?;
-            let mut merged = serde_json::to_value(EventInput::from_row(&current))
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            merge_patch(&mut merged, &patch);
-            let input: EventInput = from_value(merged)?;
-            let draft = input.into_draft(current.seats_taken)?;
-            let at = now();
-            events::update(conn, id, &draft, at)?;
-            // A larger capacity gives waiting seats to the waiting list at once.
-            let promoted = crate::service::registrations::fill_seats(conn, &links, id, at)?;
-            let fields: Vec<&String> = patch
-                .as_object()
-                .map(|o| o.keys().collect())
-                .unwrap_or_default();
-            let summary = serde_json::json!({"fields": fields, "promoted": promoted});
-            audit::record(
-                conn,
-                &admin.0,
-                "event.update",
-                ("event", &id.to_string()),
-                summary,
-                at,
-            )?;
-            load_with_counts(conn, id)
+        service::events::update(conn, &admin.0, &links, id, &fields, |current| {
+            patched(&EventInput::from_row(current), &patch)?.into_draft(current.seats_taken)
         })
     })
     .await?;
@@ -276,24 +227,7 @@ pub async fn admin_delete_event(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let row = load(conn, id)?;
-            if row.is_published() || events::delete_draft(conn, id)? != 1 {
-                return Err(ApiError::conflict(
-                    "event-published",
-                    "A published event cannot be deleted; cancel it instead.",
-                ));
-            }
-            let summary = serde_json::json!({"title": row.title, "slug": row.slug});
-            audit::record(
-                conn,
-                &admin.0,
-                "event.delete",
-                ("event", &id.to_string()),
-                summary,
-                now(),
-            )
-        })
+        service::events::delete_draft(conn, &admin.0, id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -321,25 +255,7 @@ pub async fn admin_publish_event(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let (row, counts) = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            load(conn, id)?;
-            if events::publish(conn, id, now())? != 1 {
-                return Err(ApiError::conflict(
-                    "event-already-published",
-                    "This event is already published.",
-                ));
-            }
-            let summary = serde_json::json!({});
-            audit::record(
-                conn,
-                &admin.0,
-                "event.publish",
-                ("event", &id.to_string()),
-                summary,
-                now(),
-            )?;
-            load_with_counts(conn, id)
-        })
+        service::events::publish(conn, &admin.0, id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
@@ -380,33 +296,7 @@ pub async fn admin_cancel_event(
     }
     let links = state.links.clone();
     let (row, counts) = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let row = events::lock(conn, id)?.ok_or_else(not_found)?;
-            if !row.is_published() {
-                return Err(ApiError::conflict(
-                    "event-not-published",
-                    "A draft cannot be cancelled; delete it instead.",
-                ));
-            }
-            if events::cancel(conn, id, &reason, now())? != 1 {
-                return Err(ApiError::conflict(
-                    "event-cancelled",
-                    "This event is already cancelled.",
-                ));
-            }
-            let (row, counts) = load_with_counts(conn, id)?;
-            crate::service::registrations::notify_event_cancelled(conn, &links, &row, now())?;
-            let summary = serde_json::json!({"reason": reason});
-            audit::record(
-                conn,
-                &admin.0,
-                "event.cancel",
-                ("event", &id.to_string()),
-                summary,
-                now(),
-            )?;
-            Ok((row, counts))
-        })
+        service::events::cancel(conn, &admin.0, &links, id, &reason)
     })
     .await?;
     Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))

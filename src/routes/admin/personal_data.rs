@@ -8,18 +8,19 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Admin;
-use crate::db::{self, write_transaction};
+use crate::db;
 use crate::domain::Email;
 use crate::domain::time::{Rfc3339, now, shown_utc};
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::problem::Problem;
-use crate::repo::{accounts, audit, personal_data};
+use crate::repo::personal_data;
 use crate::routes::accounts::Account;
 use crate::routes::admin::audit::AuditEntry;
 use crate::routes::admin::notifications::Notification;
 use crate::routes::membership::MembershipApplication;
 use crate::routes::registrations::Registration;
+use crate::service;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -183,61 +184,21 @@ pub async fn erase_personal_data(
 ) -> Result<HttpResponse, ApiError> {
     let request: ErasureRequest = body.parse()?;
     let email = parse_email(&request.email)?;
-    let email_lower = email.lower().to_string();
-    let actor = admin.0;
-    let report = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            // Locks the active admins (PostgreSQL), as a demotion does.
-            let active_admins = accounts::lock_active_admins(conn)?;
-            let account = personal_data::account_of(conn, &email_lower)?;
-            if let Some(account) = &account
-                && account.is_admin()
-                && !account.disabled
-                && active_admins.iter().all(|id| *id == account.id)
-            {
-                return Err(ApiError::conflict(
-                    "last-admin",
-                    "This is the last active admin: promote another account first.",
-                ));
-            }
-            let at = now();
-            let erased = personal_data::erase(conn, &email_lower, at)?;
-            let summary = serde_json::json!({
-                "account_id": account.as_ref().map(|a| a.id.clone()),
-                "accounts": erased.accounts,
-                "registrations": erased.registrations,
-                "membership_applications": erased.membership_applications,
-                "notifications_deleted": erased.notifications_deleted,
-                "notifications_redacted": erased.notifications_redacted,
-                "refresh_tokens_revoked": erased.refresh_tokens_revoked,
-                "audit_entries_redacted": erased.audit_entries_redacted,
-                "sign_in_failures_deleted": erased.sign_in_failures_deleted,
-            });
-            // The erasure is its own target; the account id it names now leads only to
-            // a scrubbed account.
-            let erasure_id = Uuid::new_v4();
-            audit::record(
-                conn,
-                &actor,
-                "personal_data.erase",
-                ("personal_data_erasure", &erasure_id.to_string()),
-                summary,
-                at,
-            )?;
-            Ok(ErasureReport {
-                accounts: erased.accounts,
-                registrations: erased.registrations,
-                membership_applications: erased.membership_applications,
-                notifications_deleted: erased.notifications_deleted,
-                notifications_redacted: erased.notifications_redacted,
-                refresh_tokens_revoked: erased.refresh_tokens_revoked,
-                audit_entries_redacted: erased.audit_entries_redacted,
-                sign_in_failures_deleted: erased.sign_in_failures_deleted,
-                erasure_id,
-            })
-        })
+    let (erased, erasure_id) = db::run(&state.pool, move |conn| {
+        service::personal_data::erase(conn, &admin.0, &email)
     })
     .await?;
+    let report = ErasureReport {
+        accounts: erased.accounts,
+        registrations: erased.registrations,
+        membership_applications: erased.membership_applications,
+        notifications_deleted: erased.notifications_deleted,
+        notifications_redacted: erased.notifications_redacted,
+        refresh_tokens_revoked: erased.refresh_tokens_revoked,
+        audit_entries_redacted: erased.audit_entries_redacted,
+        sign_in_failures_deleted: erased.sign_in_failures_deleted,
+        erasure_id,
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(report))
