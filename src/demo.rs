@@ -162,7 +162,7 @@ pub fn load(conn: &mut DbConnection) -> Result<DemoCredentials, ApiError> {
         match accounts::find_by_email(conn, DEMO_ADMIN_EMAIL)? {
             Some(admin) => {
                 accounts::set_password(conn, &admin.id, &passwords::hash(&password)?, now())?;
-                accounts::set_role_and_disabled(conn, &admin.id, "admin", false, now())?;
+                accounts::set_role_and_disabled(conn, &admin.id, Role::Admin, false, now())?;
             }
             None => {
                 let input = NewAccountInput {

@@ -56,6 +56,7 @@ pub struct ManageTokens {
 }
 
 impl ManageTokens {
+    #[expect(clippy::expect_used, reason = "HMAC accepts a key of any length")]
     pub fn new(server_secret: &[u8]) -> Self {
         use hmac::{Hmac, Mac};
         let mut mac =
@@ -66,6 +67,7 @@ impl ManageTokens {
         }
     }
 
+    #[expect(clippy::expect_used, reason = "HMAC accepts a key of any length")]
     pub fn token_for(&self, registration_id: &str) -> String {
         use hmac::{Hmac, Mac};
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");

@@ -7,7 +7,19 @@ use utoipa::ToSchema;
 use crate::domain::Slug;
 use crate::error::FieldError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Workshop,
@@ -17,56 +29,37 @@ pub enum EventKind {
     Meeting,
 }
 
-impl EventKind {
-    pub const ALL: [EventKind; 5] = [
-        Self::Workshop,
-        Self::Seminar,
-        Self::Conference,
-        Self::Masterclass,
-        Self::Meeting,
-    ];
+crate::stored_as_text!(EventKind {
+    Workshop => "workshop",
+    Seminar => "seminar",
+    Conference => "conference",
+    Masterclass => "masterclass",
+    Meeting => "meeting",
+});
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Workshop => "workshop",
-            Self::Seminar => "seminar",
-            Self::Conference => "conference",
-            Self::Masterclass => "masterclass",
-            Self::Meeting => "meeting",
-        }
-    }
-
-    pub fn from_db(value: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == value)
-            .unwrap_or(Self::Meeting)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum EventStatus {
     Scheduled,
     Cancelled,
 }
 
-impl EventStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Scheduled => "scheduled",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn from_db(value: &str) -> Self {
-        if value == "cancelled" {
-            Self::Cancelled
-        } else {
-            Self::Scheduled
-        }
-    }
-}
+crate::stored_as_text!(EventStatus {
+    Scheduled => "scheduled",
+    Cancelled => "cancelled",
+});
 
 /// Whether someone could register right now, as a person reading the listing sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -2,6 +2,7 @@
 //! request DTOs into these before anything reaches the database.
 
 pub mod borough;
+pub mod bulletin;
 pub mod email;
 pub mod event;
 pub mod membership;

@@ -2,27 +2,26 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 // What an account may do. A plain comment: a doc comment would enter the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Member,
     Admin,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Member => "member",
-            Self::Admin => "admin",
-        }
-    }
-
-    /// The stored text; anything but `admin` reads as `member`.
-    pub fn from_db(value: &str) -> Self {
-        if value == "admin" {
-            Self::Admin
-        } else {
-            Self::Member
-        }
-    }
-}
+crate::stored_as_text!(Role {
+    Member => "member",
+    Admin => "admin",
+});

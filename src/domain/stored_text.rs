@@ -56,3 +56,21 @@ macro_rules! stored_as_text {
         }
     };
 }
+
+/// A JSON value stored as TEXT (a list of tags, a bulletin's sections), read back
+/// strictly: text that is not the expected JSON is an error, not an empty value.
+#[derive(Debug, Clone, PartialEq, diesel::FromSqlRow)]
+pub struct Json<T>(pub T);
+
+impl<T, DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for Json<T>
+where
+    T: serde::de::DeserializeOwned,
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        let text =
+            <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+        Ok(Self(serde_json::from_str(&text)?))
+    }
+}

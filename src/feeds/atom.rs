@@ -6,7 +6,6 @@ use chrono::{FixedOffset, TimeZone, Utc};
 use crate::feeds::markdown::to_safe_html;
 use crate::notify::Links;
 use crate::repo::bulletins::BulletinRow;
-use crate::routes::bulletins::Section;
 
 pub const CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
 
@@ -24,12 +23,12 @@ fn link(href: String, rel: &str, mime: &str) -> Link {
 
 fn entry(row: &BulletinRow, links: &Links) -> Entry {
     let url = links.url(&format!("/api/v1/bulletins/{}", row.number));
-    let sections: Vec<Section> = serde_json::from_str(&row.sections).unwrap_or_default();
+    let sections = &row.sections.0;
     let mut html = String::new();
     if let Some(summary) = &row.summary {
         html.push_str(&to_safe_html(summary));
     }
-    for section in &sections {
+    for section in sections {
         html.push_str(&format!(
             "<h2>{}</h2>",
             ammonia::clean_text(&section.heading)

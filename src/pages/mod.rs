@@ -9,6 +9,12 @@ const REGISTER_HTML: &str = include_str!("register.html");
 const REGISTER_JS: &str = include_str!("register.js");
 const PAGES_CSS: &str = include_str!("pages.css");
 
+/// The human registration page of an event (the API's `links.register` is for
+/// programs: it takes a POST).
+pub fn register_page_path(slug: &str) -> String {
+    format!("/events/{slug}/register")
+}
+
 /// Strict: a page runs only its own script and styles, and talks only to this service.
 const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 

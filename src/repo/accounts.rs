@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::accounts;
+use crate::domain::Role;
 use crate::domain::page::Page;
 use crate::error::ApiError;
 
@@ -16,7 +17,7 @@ pub struct AccountRow {
     pub full_name: String,
     pub organisation: String,
     pub borough: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -25,7 +26,7 @@ pub struct AccountRow {
 
 impl AccountRow {
     pub fn is_admin(&self) -> bool {
-        self.role == "admin"
+        self.role == Role::Admin
     }
 }
 
@@ -39,7 +40,7 @@ pub struct NewAccount {
     pub full_name: String,
     pub organisation: String,
     pub borough: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -80,15 +81,15 @@ pub fn find_by_email(
 }
 
 pub struct AccountFilter {
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub email_contains: Option<String>,
     pub disabled: Option<bool>,
 }
 
 fn filtered(filter: &AccountFilter) -> accounts::BoxedQuery<'static, crate::db::MultiBackend> {
     let mut query = accounts::table.into_boxed();
-    if let Some(role) = &filter.role {
-        query = query.filter(accounts::role.eq(role.clone()));
+    if let Some(role) = filter.role {
+        query = query.filter(accounts::role.eq(role));
     }
     if let Some(disabled) = filter.disabled {
         query = query.filter(accounts::disabled.eq(disabled));
@@ -123,7 +124,7 @@ pub fn list(
 pub fn set_role_and_disabled(
     conn: &mut DbConnection,
     id: &str,
-    role: &str,
+    role: Role,
     disabled: bool,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
@@ -157,7 +158,7 @@ pub fn set_password(
 pub fn lock_active_admins(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
     let query = || {
         accounts::table
-            .filter(accounts::role.eq("admin"))
+            .filter(accounts::role.eq(Role::Admin))
             .filter(accounts::disabled.eq(false))
             .select(accounts::id)
     };
@@ -182,7 +183,7 @@ pub fn make_member(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Res
 /// The addresses of admins who may sign in.
 pub fn active_admin_emails(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
     Ok(accounts::table
-        .filter(accounts::role.eq("admin"))
+        .filter(accounts::role.eq(Role::Admin))
         .filter(accounts::disabled.eq(false))
         .select(accounts::email)
         .load(conn)?)

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{bulletins as b, events};
+use crate::domain::bulletin::{Contact, Section};
 use crate::domain::page::Page;
+use crate::domain::stored_text::Json;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -18,8 +20,8 @@ pub struct BulletinRow {
     pub phase: Option<String>,
     pub published_on: String,
     pub summary: Option<String>,
-    pub sections: String,
-    pub contacts: String,
+    pub sections: Json<Vec<Section>>,
+    pub contacts: Json<Vec<Contact>>,
     pub published_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

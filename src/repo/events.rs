@@ -4,8 +4,9 @@ use diesel::prelude::*;
 use crate::db::schema::events;
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::Slug;
-use crate::domain::event::{EventDraft, EventKind};
+use crate::domain::event::{EventDraft, EventKind, EventStatus};
 use crate::domain::page::Page;
+use crate::domain::stored_text::Json;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -14,7 +15,7 @@ pub struct EventRow {
     pub id: i64,
     pub slug: String,
     pub title: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub summary: Option<String>,
     pub description: Option<String>,
     pub starts_at: NaiveDateTime,
@@ -23,15 +24,15 @@ pub struct EventRow {
     pub venue_name: Option<String>,
     pub venue_address: Option<String>,
     pub venue_postcode: Option<String>,
-    pub audience: String,
+    pub audience: Json<Vec<String>>,
     pub organiser: Option<String>,
-    pub speakers: String,
+    pub speakers: Json<Vec<String>>,
     pub capacity: Option<i32>,
     pub seats_taken: i32,
     pub registration_required: bool,
     pub registration_opens_at: Option<NaiveDateTime>,
     pub registration_closes_at: Option<NaiveDateTime>,
-    pub status: String,
+    pub status: EventStatus,
     pub cancellation_reason: Option<String>,
     pub published_at: Option<NaiveDateTime>,
     pub bulletin_number: Option<i32>,
@@ -47,15 +48,15 @@ impl EventRow {
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.status == "cancelled"
+        self.status == EventStatus::Cancelled
     }
 
     pub fn audience_list(&self) -> Vec<String> {
-        serde_json::from_str(&self.audience).unwrap_or_default()
+        self.audience.0.clone()
     }
 
     pub fn speaker_list(&self) -> Vec<String> {
-        serde_json::from_str(&self.speakers).unwrap_or_default()
+        self.speakers.0.clone()
     }
 
     /// Back to the editable form, for applying a partial update.
@@ -63,7 +64,7 @@ impl EventRow {
         EventDraft {
             title: self.title.clone(),
             slug: Slug::parse(&self.slug).ok(),
-            kind: EventKind::from_db(&self.kind),
+            kind: self.kind,
             summary: self.summary.clone(),
             description: self.description.clone(),
             starts_at: self.starts_at,

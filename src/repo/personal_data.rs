@@ -272,7 +272,7 @@ pub fn erase(
             accounts::full_name.eq(ERASED),
             accounts::organisation.eq(ERASED),
             accounts::borough.eq(None::<String>),
-            accounts::role.eq("member"),
+            accounts::role.eq(crate::domain::Role::Member),
             accounts::disabled.eq(true),
             accounts::updated_at.eq(now),
         ))

@@ -45,7 +45,7 @@ impl Account {
     pub fn new(row: AccountRow, membership_status: &str) -> Self {
         Self {
             id: Uuid::parse_str(&row.id).unwrap_or_default(),
-            role: Role::from_db(&row.role),
+            role: row.role,
             email: row.email,
             full_name: row.full_name,
             organisation: row.organisation,

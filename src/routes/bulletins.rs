@@ -17,36 +17,7 @@ use crate::list_envelope;
 use crate::repo::bulletins::{self, BulletinRow, BulletinValues};
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Section {
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200, example = "LLCP Workshops")]
-    pub heading: String,
-    /// Markdown. Rendered to HTML (sanitised) only in feeds and embeds.
-    #[validate(length(min = 1, max = 20000))]
-    #[schema(min_length = 1, max_length = 20000)]
-    pub body: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Contact {
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: String,
-    #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
-    pub role: Option<String>,
-    #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
-    pub organisation: Option<String>,
-    #[schema(max_length = 254, format = Email)]
-    pub email: Option<String>,
-    #[validate(length(max = 40))]
-    #[schema(max_length = 40)]
-    pub phone: Option<String>,
-}
+pub use crate::domain::bulletin::{Contact, Section};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BulletinLinks {
@@ -89,8 +60,8 @@ impl Bulletin {
                 self_: state.url(&format!("/api/v1/bulletins/{}", row.number)),
                 atom: state.url("/api/v1/bulletins.atom"),
             },
-            sections: serde_json::from_str(&row.sections).unwrap_or_default(),
-            contacts: serde_json::from_str(&row.contacts).unwrap_or_default(),
+            sections: row.sections.0,
+            contacts: row.contacts.0,
             event_ids,
             title: row.title,
             phase: row.phase,
@@ -177,8 +148,8 @@ impl BulletinInput {
             phase: row.phase.clone(),
             published_on: row.published_on.clone(),
             summary: row.summary.clone(),
-            sections: serde_json::from_str(&row.sections).unwrap_or_default(),
-            contacts: serde_json::from_str(&row.contacts).unwrap_or_default(),
+            sections: row.sections.0.clone(),
+            contacts: row.contacts.0.clone(),
         }
     }
 

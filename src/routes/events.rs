@@ -15,8 +15,8 @@ use crate::feeds::ics;
 use crate::http::pagination::{Page, PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
+use crate::pages::register_page_path;
 use crate::repo::events::{self, EventFilter, EventRow};
-use crate::routes::embed::register_page_path;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -122,7 +122,7 @@ impl Event {
             speakers: row.speaker_list(),
             id: row.id,
             title: row.title,
-            kind: EventKind::from_db(&row.kind),
+            kind: row.kind,
             summary: row.summary,
             description: row.description,
             starts_at: shown_in(row.starts_at, &tz),
@@ -140,7 +140,7 @@ impl Event {
                 closes_at: row.registration_closes_at.map(|t| shown_in(t, &tz)),
                 state: facts.state(now()),
             },
-            status: EventStatus::from_db(&row.status),
+            status: row.status,
             cancellation_reason: row.cancellation_reason,
             bulletin_number: row.bulletin_number,
             links: EventLinks {

@@ -40,7 +40,7 @@ pub fn create_account(
             full_name: input.full_name.clone(),
             organisation: input.organisation.clone(),
             borough: input.borough.map(|b| b.name().to_string()),
-            role: role.as_str().to_string(),
+            role,
             disabled: false,
             created_at: created,
             updated_at: created,
@@ -88,14 +88,14 @@ pub fn change_role_or_status(
         let active_admins = ActiveAdmins::lock(conn)?;
         let current = accounts::find(conn, id)?
             .ok_or_else(|| ApiError::NotFound("No account has this id.".into()))?;
-        let role = role.map_or(current.role.clone(), |r| r.as_str().to_string());
+        let role = role.unwrap_or(current.role);
         let disabled = disabled.unwrap_or(current.disabled);
-        if role != "admin" || disabled {
+        if role != Role::Admin || disabled {
             active_admins.refuse_losing(&current)?;
         }
         let at = now();
-        accounts::set_role_and_disabled(conn, id, &role, disabled, at)?;
-        if disabled || (current.is_admin() && role != "admin") {
+        accounts::set_role_and_disabled(conn, id, role, disabled, at)?;
+        if disabled || (current.is_admin() && role != Role::Admin) {
             refresh_tokens::revoke_all_for_account(conn, id, at)?;
         }
         let summary = serde_json::json!({

@@ -71,7 +71,7 @@ pub async fn admin_list_accounts(
         ));
     }
     let filter = AccountFilter {
-        role: query.role.map(|r| r.as_str().to_string()),
+        role: query.role,
         disabled: query.disabled,
         email_contains: query.email.filter(|e| !e.trim().is_empty()),
     };

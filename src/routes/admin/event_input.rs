@@ -159,7 +159,7 @@ impl EventInput {
         Self {
             title: row.title.clone(),
             slug: Some(row.slug.clone()),
-            kind: EventKind::from_db(&row.kind),
+            kind: row.kind,
             summary: row.summary.clone(),
             description: row.description.clone(),
             starts_at: in_zone(row.starts_at, tz),

@@ -28,12 +28,6 @@ pub struct RegisterLink {
     pub label: &'static str,
 }
 
-/// The human registration page of an event (the API's `links.register` is for
-/// programs: it takes a POST).
-pub fn register_page_path(slug: &str) -> String {
-    format!("/events/{slug}/register")
-}
-
 impl EmbedEvent {
     pub fn new(event: &Event, register_url: String) -> Self {
         let cancelled = event.status == EventStatus::Cancelled;

@@ -8,10 +8,9 @@ use crate::error::ApiError;
 mod document;
 mod listing;
 
-pub use listing::register_page_path;
-
 use crate::http::pagination::PageParams;
 use crate::http::problem::Problem;
+use crate::pages::register_page_path;
 use crate::routes::events::{Event, EventQuery, published_upcoming};
 use crate::state::AppState;
 use document::{DOCUMENT_CSP, EventsDocument, SCRIPT, STYLESHEET};
