@@ -5,6 +5,7 @@ pub mod borough;
 pub mod bulletin;
 pub mod email;
 pub mod event;
+pub mod ids;
 pub mod membership;
 pub mod page;
 pub mod password;

@@ -4,13 +4,14 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::accounts;
 use crate::domain::Role;
+use crate::domain::ids::AccountId;
 use crate::domain::page::Page;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = accounts)]
 pub struct AccountRow {
-    pub id: String,
+    pub id: AccountId,
     pub email: String,
     pub email_lower: String,
     pub password_hash: String,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{accounts, membership_applications as ma};
 use crate::db::{DbConnection, MultiBackend};
+use crate::domain::ids::{AccountId, ApplicationId};
 use crate::domain::membership::ApplicationStatus;
 use crate::domain::page::Page;
 use crate::error::ApiError;
@@ -15,8 +16,8 @@ use crate::repo::accounts::AccountRow;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = ma)]
 pub struct ApplicationRow {
-    pub id: String,
-    pub account_id: String,
+    pub id: ApplicationId,
+    pub account_id: AccountId,
     pub statement: String,
     pub organisation: String,
     pub borough: String,

@@ -129,8 +129,11 @@ pub fn gather(conn: &mut DbConnection, email_lower: &str) -> Result<Holdings, Ap
         registrations.push((row, position, event));
     }
     let applications = applications_of(conn, account.as_ref())?;
-    let registration_ids: Vec<String> = registrations.iter().map(|(r, ..)| r.id.clone()).collect();
-    let application_ids: Vec<String> = applications.iter().map(|a| a.id.clone()).collect();
+    let registration_ids: Vec<String> = registrations
+        .iter()
+        .map(|(r, ..)| r.id.to_string())
+        .collect();
+    let application_ids: Vec<String> = applications.iter().map(|a| a.id.to_string()).collect();
     let notifications = notifications_query(email_lower, &registration_ids)
         .order((n::created_at.asc(), n::id.asc()))
         .select(NotificationRow::as_select())
@@ -188,8 +191,11 @@ pub fn erase(
     let account = account_of(conn, email_lower)?;
     let registrations = registrations_of(conn, email_lower)?;
     let applications = applications_of(conn, account.as_ref())?;
-    let registration_ids: Vec<String> = registrations.iter().map(|(r, _)| r.id.clone()).collect();
-    let application_ids: Vec<String> = applications.iter().map(|a| a.id.clone()).collect();
+    let registration_ids: Vec<String> = registrations
+        .iter()
+        .map(|(r, _)| r.id.to_string())
+        .collect();
+    let application_ids: Vec<String> = applications.iter().map(|a| a.id.to_string()).collect();
     let mut names: BTreeSet<String> = registrations
         .iter()
         .map(|(r, _)| r.full_name.clone())

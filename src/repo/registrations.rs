@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{idempotency_keys as ik, registrations as r};
+use crate::domain::ids::RegistrationId;
 use crate::domain::page::Page;
 use crate::domain::registration::RegistrationStatus;
 use crate::error::ApiError;
@@ -17,7 +18,7 @@ pub const IDEMPOTENCY_HOURS: i64 = 24;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = r)]
 pub struct RegistrationRow {
-    pub id: String,
+    pub id: RegistrationId,
     pub event_id: i64,
     pub seq: i64,
     pub full_name: String,

@@ -44,7 +44,7 @@ impl Account {
     /// `membership_status` is one of `none`, `pending`, `member`, `rejected`.
     pub fn new(row: AccountRow, membership_status: &str) -> Self {
         Self {
-            id: Uuid::parse_str(&row.id).unwrap_or_default(),
+            id: row.id.uuid(),
             role: row.role,
             email: row.email,
             full_name: row.full_name,

@@ -41,7 +41,7 @@ pub struct MembershipApplication {
 impl From<ApplicationRow> for MembershipApplication {
     fn from(row: ApplicationRow) -> Self {
         Self {
-            id: Uuid::parse_str(&row.id).unwrap_or_default(),
+            id: row.id.uuid(),
             status: row.status,
             overdue: row.is_overdue(now()),
             submitted_at: shown_utc(row.submitted_at),

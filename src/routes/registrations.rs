@@ -48,7 +48,7 @@ impl Registration {
     pub fn new(row: RegistrationRow, position: Option<i64>, event: &EventRow) -> Self {
         let tz = &event.timezone;
         Self {
-            id: Uuid::parse_str(&row.id).unwrap_or_default(),
+            id: row.id.uuid(),
             event_id: event.id,
             event_slug: event.slug.clone(),
             event_title: event.title.clone(),

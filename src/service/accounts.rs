@@ -64,7 +64,7 @@ impl ActiveAdmins {
     /// change that takes its admin standing away.
     pub fn refuse_losing(&self, account: &AccountRow) -> Result<(), ApiError> {
         let active_admin = account.is_admin() && !account.disabled;
-        if active_admin && self.0.iter().all(|id| *id == account.id) {
+        if active_admin && self.0.iter().all(|id| id.as_str() == account.id.as_str()) {
             return Err(ApiError::conflict(
                 "last-admin",
                 "This is the last active admin: promote another account first.",

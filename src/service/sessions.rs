@@ -58,7 +58,7 @@ pub fn sign_in(
                 )?;
             }
             Ok(SignIn::Success {
-                account_id: account.id,
+                account_id: account.id.to_string(),
                 refresh_token,
             })
         }

@@ -136,7 +136,10 @@ impl TestApp {
             organisation: "Test Borough Council".into(),
             borough: None,
         };
-        create_account(&mut conn, &input, role).unwrap().id
+        create_account(&mut conn, &input, role)
+            .unwrap()
+            .id
+            .to_string()
     }
 
     /// An access token for a new account of the role.

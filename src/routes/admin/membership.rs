@@ -45,7 +45,7 @@ impl AdminMembershipApplication {
         Self {
             age_hours: (age * 10.0).round() / 10.0,
             applicant: Applicant {
-                id: Uuid::parse_str(&account.id).unwrap_or_default(),
+                id: account.id.uuid(),
                 full_name: account.full_name,
                 email: account.email,
                 organisation: account.organisation,
