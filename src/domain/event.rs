@@ -7,59 +7,22 @@ use utoipa::ToSchema;
 use crate::domain::Slug;
 use crate::error::FieldError;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    Workshop,
-    Seminar,
-    Conference,
-    Masterclass,
-    Meeting,
+crate::stored_as_text! {
+    pub enum EventKind {
+        Workshop => "workshop",
+        Seminar => "seminar",
+        Conference => "conference",
+        Masterclass => "masterclass",
+        Meeting => "meeting",
+    }
 }
 
-crate::stored_as_text!(EventKind {
-    Workshop => "workshop",
-    Seminar => "seminar",
-    Conference => "conference",
-    Masterclass => "masterclass",
-    Meeting => "meeting",
-});
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum EventStatus {
-    Scheduled,
-    Cancelled,
+crate::stored_as_text! {
+    pub enum EventStatus {
+        Scheduled => "scheduled",
+        Cancelled => "cancelled",
+    }
 }
-
-crate::stored_as_text!(EventStatus {
-    Scheduled => "scheduled",
-    Cancelled => "cancelled",
-});
 
 /// Whether someone could register right now, as a person reading the listing sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

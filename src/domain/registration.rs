@@ -1,33 +1,12 @@
 //! A registration's status.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum RegistrationStatus {
-    Confirmed,
-    Waitlisted,
-    Cancelled,
+crate::stored_as_text! {
+    pub enum RegistrationStatus {
+        Confirmed => "confirmed",
+        Waitlisted => "waitlisted",
+        Cancelled => "cancelled",
+    }
 }
-
-crate::stored_as_text!(RegistrationStatus {
-    Confirmed => "confirmed",
-    Waitlisted => "waitlisted",
-    Cancelled => "cancelled",
-});
 
 #[cfg(test)]
 mod tests {

@@ -1,27 +1,9 @@
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+//! What an account may do.
 
-// What an account may do. A plain comment: a doc comment would enter the contract.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Member,
-    Admin,
+// A plain comment on the enum: a doc comment would enter the contract.
+crate::stored_as_text! {
+    pub enum Role {
+        Member => "member",
+        Admin => "admin",
+    }
 }
-
-crate::stored_as_text!(Role {
-    Member => "member",
-    Admin => "admin",
-});

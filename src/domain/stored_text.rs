@@ -1,12 +1,30 @@
 //! Enums stored as TEXT: written as their name, and read back only if the name is one
 //! of theirs. Bad data in a row is an error (a logged 500), never a silent default.
 
-/// Gives an enum its stored names, `as_str`, `FromStr`, and diesel `ToSql`/`FromSql`
-/// on `Text` for every backend. The enum derives `AsExpression` and `FromSqlRow` with
-/// `#[diesel(sql_type = diesel::sql_types::Text)]`.
+/// Defines an enum stored as TEXT: its stored names, `as_str`, `FromStr`, serde in
+/// snake case, its schema, and diesel `ToSql`/`FromSql` on `Text` for every backend.
 #[macro_export]
 macro_rules! stored_as_text {
-    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* pub enum $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            serde::Serialize,
+            serde::Deserialize,
+            utoipa::ToSchema,
+            diesel::AsExpression,
+            diesel::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($variant),+
+        }
+
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
