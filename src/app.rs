@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::middleware::ErrorHandlers;
 use actix_web::{App, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -15,11 +15,12 @@ use crate::demo::{self, DemoCredentials};
 use crate::error::ApiError;
 use crate::http::cors::cors;
 use crate::http::middleware::access_log::access_log;
-use crate::http::middleware::head_as_get::head_as_get;
-use crate::http::middleware::metrics::{Metrics, record_metrics};
+use crate::http::middleware::head_as_get::HeadAsGet;
+use crate::http::middleware::layer::Layer;
+use crate::http::middleware::metrics::{Metrics, RecordMetrics};
 use crate::http::middleware::public_cache::PublicCache;
-use crate::http::middleware::request_id::request_id;
-use crate::http::middleware::security_headers::security_headers;
+use crate::http::middleware::request_id::RequestIds;
+use crate::http::middleware::security_headers::SecurityHeaders;
 use crate::http::problem::problem_for_errors;
 use crate::notify::sender::{self, SenderConfig};
 use crate::routes::fallback::{KnownRoutes, not_matched, path_not_parsed};
@@ -163,10 +164,10 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
             .wrap(public_cache.clone())
             .wrap(cors(public_routes.clone()))
             .wrap(ErrorHandlers::new().default_handler(problem_for_errors))
-            .wrap(from_fn(head_as_get))
-            .wrap(from_fn(request_id))
-            .wrap(from_fn(move |req, next| security_headers(hsts, req, next)))
-            .wrap(from_fn(record_metrics))
+            .wrap(Layer::new(HeadAsGet))
+            .wrap(Layer::new(RequestIds))
+            .wrap(Layer::new(SecurityHeaders { hsts }))
+            .wrap(Layer::new(RecordMetrics(metrics.clone())))
             .wrap(access_log())
     })
     .client_request_timeout(settings.http.request_head_timeout)

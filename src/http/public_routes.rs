@@ -49,32 +49,41 @@ impl<T: OpenApiFactory> OpenApiFactory for Public<T> {
     }
 }
 
-/// The public GET routes' full path patterns.
+/// The public GET routes' full path patterns: fixed paths compared as text, the others
+/// matched as patterns (every request asks, so the common case is cheap).
 #[derive(Default)]
-pub struct PublicRoutes(Vec<ResourceDef>);
+pub struct PublicRoutes {
+    fixed: Vec<String>,
+    patterns: Vec<ResourceDef>,
+}
 
 impl PublicRoutes {
     /// Takes the marks out of `spec`, keeping the routes they marked.
     pub fn take_from(spec: &mut OpenApi) -> Self {
-        let mut routes = Vec::new();
+        let mut routes = Self::default();
         for (path, item) in spec.paths.paths.iter_mut() {
             let Some(get) = &mut item.get else { continue };
             let Some(extensions) = &mut get.extensions else {
                 continue;
             };
             if extensions.remove(MARK).is_some() {
-                routes.push(ResourceDef::new(path.as_str()));
+                if path.contains('{') {
+                    routes.patterns.push(ResourceDef::new(path.as_str()));
+                } else {
+                    routes.fixed.push(path.clone());
+                }
             }
             if extensions.is_empty() {
                 get.extensions = None;
             }
         }
-        Self(routes)
+        routes
     }
 
     /// True when a GET of `path` reaches a public route.
     pub fn contains(&self, path: &str) -> bool {
-        self.0.iter().any(|route| route.is_match(path))
+        self.fixed.iter().any(|fixed| fixed == path)
+            || self.patterns.iter().any(|route| route.is_match(path))
     }
 }
 

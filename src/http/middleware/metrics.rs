@@ -4,15 +4,14 @@
 
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::middleware::Next;
 use actix_web::web;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+use super::layer::Wrap;
 use crate::http::middleware::access_log::UNMATCHED_ROUTE;
 
 /// One registry per application (tests run several in one process).
@@ -102,23 +101,25 @@ fn method_label(method: &Method) -> &'static str {
 }
 
 /// The middleware: counts and times every response, errors and cached answers too.
-pub async fn record_metrics(
-    metrics: web::Data<Metrics>,
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    // The method as sent: HEAD is routed as GET further in.
-    let method = method_label(req.method());
-    let started = Instant::now();
-    let response = next.call(req).await?;
-    let route = response.request().match_pattern();
-    metrics.observe(
-        route.as_deref().unwrap_or(UNMATCHED_ROUTE),
-        method,
-        response.status().as_u16(),
-        started,
-    );
-    Ok(response)
+pub struct RecordMetrics(pub web::Data<Metrics>);
+
+impl Wrap for RecordMetrics {
+    type State = (&'static str, Instant);
+
+    fn before(&self, req: &mut ServiceRequest) -> Self::State {
+        // The method as sent: HEAD is routed as GET further in.
+        (method_label(req.method()), Instant::now())
+    }
+
+    fn after<B>(&self, (method, started): Self::State, res: &mut ServiceResponse<B>) {
+        let route = res.request().match_pattern();
+        self.0.observe(
+            route.as_deref().unwrap_or(UNMATCHED_ROUTE),
+            method,
+            res.status().as_u16(),
+            started,
+        );
+    }
 }
 
 /// The gauges a scrape sets, read from the pool and the database just before.

@@ -4,6 +4,7 @@
 
 pub mod access_log;
 pub mod head_as_get;
+pub mod layer;
 pub mod metrics;
 pub mod public_cache;
 pub mod request_id;

@@ -3,30 +3,35 @@
 //! log and 5xx problems quote it.
 
 use actix_web::HttpMessage;
-use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
+
+use super::layer::Wrap;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 #[derive(Clone)]
 pub struct RequestId(pub String);
 
-pub async fn request_id(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = id_for(&req);
-    let header = HeaderValue::from_str(&id).ok();
-    req.extensions_mut().insert(RequestId(id));
-    let mut response = next.call(req).await?;
-    if let Some(value) = header {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+/// The middleware.
+pub struct RequestIds;
+
+impl Wrap for RequestIds {
+    type State = Option<HeaderValue>;
+
+    fn before(&self, req: &mut ServiceRequest) -> Self::State {
+        let id = id_for(req);
+        let header = HeaderValue::from_str(&id).ok();
+        req.extensions_mut().insert(RequestId(id));
+        header
     }
-    Ok(response)
+
+    fn after<B>(&self, header: Self::State, res: &mut ServiceResponse<B>) {
+        if let Some(value) = header {
+            res.headers_mut()
+                .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+        }
+    }
 }
 
 fn id_for(req: &ServiceRequest) -> String {

@@ -3,21 +3,25 @@
 //! embed and page CSPs), except `Cache-Control` on personal answers, which is always
 //! `no-store`.
 
-use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
-use actix_web::middleware::Next;
+
+use super::layer::Wrap;
 
 /// The middleware; `hsts` when the service is reached over https.
-pub async fn security_headers(
-    hsts: bool,
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let mut response = next.call(req).await?;
-    let request = response.request().clone();
-    add(response.headers_mut(), request.path(), hsts);
-    Ok(response)
+pub struct SecurityHeaders {
+    pub hsts: bool,
+}
+
+impl Wrap for SecurityHeaders {
+    type State = ();
+
+    fn before(&self, _: &mut ServiceRequest) {}
+
+    fn after<B>(&self, _: (), res: &mut ServiceResponse<B>) {
+        let request = res.request().clone();
+        add(res.headers_mut(), request.path(), self.hsts);
+    }
 }
 
 /// For JSON, problems, feeds and anything else that runs nothing and is never framed.
