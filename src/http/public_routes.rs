@@ -3,7 +3,7 @@
 //! `routes::configure`); the mark travels through the OpenAPI paths, which carry the
 //! scope prefixes, and is taken out of the document before anyone sees it.
 
-use actix_web::dev::{AppService, HttpServiceFactory, ResourceDef};
+use actix_web::dev::{AppService, HttpServiceFactory};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::Paths;
 use utoipa_actix_web::OpenApiFactory;
@@ -49,12 +49,37 @@ impl<T: OpenApiFactory> OpenApiFactory for Public<T> {
     }
 }
 
-/// The public GET routes' full path patterns: fixed paths compared as text, the others
-/// matched as patterns (every request asks, so the common case is cheap).
+/// The public GET routes' full path patterns, matched segment by segment (every request
+/// asks, so this is string comparison only): `{name}` stands for one non-empty segment,
+/// as in the router.
 #[derive(Default)]
-pub struct PublicRoutes {
-    fixed: Vec<String>,
-    patterns: Vec<ResourceDef>,
+pub struct PublicRoutes(Vec<Vec<Segment>>);
+
+enum Segment {
+    Fixed(String),
+    Parameter,
+}
+
+fn segments(pattern: &str) -> Vec<Segment> {
+    pattern
+        .split('/')
+        .map(|part| {
+            if part.starts_with('{') && part.ends_with('}') {
+                Segment::Parameter
+            } else {
+                Segment::Fixed(part.to_string())
+            }
+        })
+        .collect()
+}
+
+fn matches(pattern: &[Segment], path: &str) -> bool {
+    let mut parts = path.split('/');
+    pattern.iter().all(|segment| match (segment, parts.next()) {
+        (Segment::Fixed(fixed), Some(part)) => fixed == part,
+        (Segment::Parameter, Some(part)) => !part.is_empty(),
+        (_, None) => false,
+    }) && parts.next().is_none()
 }
 
 impl PublicRoutes {
@@ -67,11 +92,7 @@ impl PublicRoutes {
                 continue;
             };
             if extensions.remove(MARK).is_some() {
-                if path.contains('{') {
-                    routes.patterns.push(ResourceDef::new(path.as_str()));
-                } else {
-                    routes.fixed.push(path.clone());
-                }
+                routes.0.push(segments(path));
             }
             if extensions.is_empty() {
                 get.extensions = None;
@@ -82,8 +103,7 @@ impl PublicRoutes {
 
     /// True when a GET of `path` reaches a public route.
     pub fn contains(&self, path: &str) -> bool {
-        self.fixed.iter().any(|fixed| fixed == path)
-            || self.patterns.iter().any(|route| route.is_match(path))
+        self.0.iter().any(|pattern| matches(pattern, path))
     }
 }
 
@@ -107,6 +127,9 @@ mod tests {
             "/api/v1/admin/events",
             "/api/v1/me",
             "/api/v1/registrations/abc",
+            "/api/v1/events/",
+            "/api/v1/events//ics",
+            "/api/v1/events/a/ics/more",
             "/metrics",
         ] {
             assert!(!public.contains(path), "{path} should not be public");
