@@ -169,18 +169,6 @@ pub fn lock_active_admins(conn: &mut DbConnection) -> Result<Vec<String>, ApiErr
     })
 }
 
-/// Makes the account a member from `now`, unless it already is one.
-pub fn make_member(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<(), ApiError> {
-    diesel::update(
-        accounts::table
-            .find(id)
-            .filter(accounts::member_since.is_null()),
-    )
-    .set(accounts::member_since.eq(now))
-    .execute(conn)?;
-    Ok(())
-}
-
 /// The addresses of admins who may sign in.
 pub fn active_admin_emails(conn: &mut DbConnection) -> Result<Vec<String>, ApiError> {
     Ok(accounts::table

@@ -159,6 +159,18 @@ pub fn mark_decided(
     .execute(conn)?)
 }
 
+/// Makes the applicant's account a member from `now`, unless it already is one.
+pub fn make_member(conn: &mut DbConnection, account_id: &str, now: NaiveDateTime) -> Result<(), ApiError> {
+    diesel::update(
+        accounts::table
+            .find(account_id)
+            .filter(accounts::member_since.is_null()),
+    )
+    .set(accounts::member_since.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Submission, promise and decision times of applications decided since `since`.
 pub fn decision_times(
     conn: &mut DbConnection,

@@ -90,7 +90,7 @@ pub fn decide(
         let (application, applicant) =
             membership::find_with_applicant(conn, id)?.ok_or_else(not_found)?;
         if *decision == Decision::Approve {
-            accounts::make_member(conn, &applicant.id, now)?;
+            membership::make_member(conn, &applicant.id, now)?;
         }
         let message = membership_decision(&application, &applicant);
         notifications::queue(conn, &applicant.email, &message, None, now)?;
@@ -112,8 +112,8 @@ pub fn decide(
             summary,
             now,
         )?;
-        let applicant = accounts::find(conn, &applicant.id)?.ok_or_else(not_found)?;
-        Ok((application, applicant))
+        // As they are now that the decision is in.
+        membership::find_with_applicant(conn, id)?.ok_or_else(not_found)
     })
 }
 
