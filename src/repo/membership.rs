@@ -160,7 +160,11 @@ pub fn mark_decided(
 }
 
 /// Makes the applicant's account a member from `now`, unless it already is one.
-pub fn make_member(conn: &mut DbConnection, account_id: &str, now: NaiveDateTime) -> Result<(), ApiError> {
+pub fn make_member(
+    conn: &mut DbConnection,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
     diesel::update(
         accounts::table
             .find(account_id)

@@ -777,61 +777,64 @@ async fn the_listing_items_are_the_same_event_json() {
 
 // --- times --------------------------------------------------------------------------------
 
+/// Publishes an event at these times; the `starts_at` and `ends_at` the listing shows.
+async fn shown_times(app: &TestApp, title: &str, starts: &str, ends: &str) -> (Value, Value) {
+    let token = app.admin_token().await;
+    let id = app
+        .published_event(&token, &event_at(title, starts, ends))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let event = public_event(app, &id.to_string()).await;
+    (event["starts_at"].clone(), event["ends_at"].clone())
+}
+
 #[tokio::test]
 async fn winter_times_are_shown_in_gmt() {
     let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let body = event_at(
+
+    let (starts, ends) = shown_times(
+        &app,
         "Winter workshop",
         "2031-01-15T13:00:00Z",
         "2031-01-15T17:00:00Z",
-    );
-    let id = app.published_event(&token, &body).await["id"]
-        .as_i64()
-        .unwrap();
+    )
+    .await;
 
-    let event = public_event(&app, &id.to_string()).await;
-
-    assert_eq!(event["starts_at"], "2031-01-15T13:00:00+00:00");
-    assert_eq!(event["ends_at"], "2031-01-15T17:00:00+00:00");
+    assert_eq!(starts, "2031-01-15T13:00:00+00:00");
+    assert_eq!(ends, "2031-01-15T17:00:00+00:00");
 }
 
 #[tokio::test]
 async fn summer_times_are_shown_in_bst() {
     let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let body = event_at(
+
+    let (starts, ends) = shown_times(
+        &app,
         "Summer workshop",
         "2031-07-15T12:00:00Z",
         "2031-07-15T16:00:00Z",
-    );
-    let id = app.published_event(&token, &body).await["id"]
-        .as_i64()
-        .unwrap();
+    )
+    .await;
 
-    let event = public_event(&app, &id.to_string()).await;
-
-    assert_eq!(event["starts_at"], "2031-07-15T13:00:00+01:00");
-    assert_eq!(event["ends_at"], "2031-07-15T17:00:00+01:00");
+    assert_eq!(starts, "2031-07-15T13:00:00+01:00");
+    assert_eq!(ends, "2031-07-15T17:00:00+01:00");
 }
 
 #[tokio::test]
 async fn a_time_sent_with_another_offset_is_stored_as_the_same_instant() {
     let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let body = event_at(
+
+    let (starts, ends) = shown_times(
+        &app,
         "Workshop booked from Athens",
         "2031-01-15T15:00:00+02:00",
         "2031-01-15T19:00:00+02:00",
-    );
-    let id = app.published_event(&token, &body).await["id"]
-        .as_i64()
-        .unwrap();
+    )
+    .await;
 
-    let event = public_event(&app, &id.to_string()).await;
-
-    assert_eq!(event["starts_at"], "2031-01-15T13:00:00+00:00");
-    assert_eq!(event["ends_at"], "2031-01-15T17:00:00+00:00");
+    assert_eq!(starts, "2031-01-15T13:00:00+00:00");
+    assert_eq!(ends, "2031-01-15T17:00:00+00:00");
     // The stored instant is what the filters compare: 13:00Z is not before 13:00Z.
     assert!(
         listed_titles(&app, &[("to", "2031-01-15T13:00:00Z")])
