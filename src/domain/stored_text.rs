@@ -52,11 +52,7 @@ macro_rules! stored_as_text {
             String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = <String as diesel::deserialize::FromSql<
-                    diesel::sql_types::Text,
-                    DB,
-                >>::from_sql(bytes)?;
-                text.parse::<$name>().map_err(Into::into)
+                $crate::domain::stored_text::from_text::<Self, DB>(bytes)
             }
         }
 
@@ -73,6 +69,19 @@ macro_rules! stored_as_text {
             }
         }
     };
+}
+
+/// Reads TEXT and parses it: text that does not parse is an error, never a default.
+pub fn from_text<T, DB>(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: Into<Box<dyn std::error::Error + Send + Sync>>,
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    let text =
+        <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+    text.parse::<T>().map_err(Into::into)
 }
 
 /// A JSON value stored as TEXT (a list of tags, a bulletin's sections), read back
