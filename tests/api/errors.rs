@@ -4,7 +4,9 @@ use reqwest::StatusCode;
 use llcp_hub::domain::Role;
 use serde_json::json;
 
-use crate::helpers::{Api, assert_problem, error_fields, event_body, header, spawn_app};
+use crate::helpers::{
+    Api, assert_problem, error_fields, event_body, header, spawn_app, with_event,
+};
 
 #[tokio::test]
 async fn an_unknown_route_is_a_404_problem() {
@@ -193,4 +195,26 @@ async fn a_merge_patch_may_not_name_unknown_fields_even_to_clear_them() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// A stored list the code cannot read (the database's CHECKs already refuse unknown
+/// statuses and kinds) is an error the operator sees, never a quietly empty list.
+#[tokio::test]
+async fn a_stored_list_that_is_not_json_is_a_500_not_an_empty_list() {
+    let (app, _, event) = with_event(Some(10)).await;
+    let path = format!("/api/v1/events/{event}");
+    assert_eq!(
+        app.get(&path).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query(format!(
+        "UPDATE events SET audience = 'officers, councillors' WHERE id = {event}"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    // Past the response cache's freshness bound, so the row is read again.
+    tokio::time::sleep(llcp_hub::http::response_cache::DEFAULT_TTL).await;
+    let response = app.get(&path).send().await.unwrap();
+    assert_problem(response, StatusCode::INTERNAL_SERVER_ERROR, "internal").await;
 }
