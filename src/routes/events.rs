@@ -370,28 +370,27 @@ pub async fn get_event(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = path.into_inner();
+    let row = published_event(&state, path.into_inner()).await?;
+    let modified = last_modified(&row);
+    let event = Event::from_row(row, &state);
+    if wants_json_ld(&req) {
+        let register_page = state.url(&register_page_path(&event.slug));
+        return Ok(HttpResponse::Ok()
+            .content_type("application/ld+json")
+            .insert_header(modified)
+            .body(json_ld(&event, &register_page).to_string()));
+    }
+    Ok(HttpResponse::Ok().insert_header(modified).json(event))
+}
+
+/// A published event by numeric id or slug; 404 for a draft or no event.
+async fn published_event(state: &AppState, key: String) -> Result<EventRow, ApiError> {
     let row = db::run(&state.pool, move |conn| {
         events::find_by_id_or_slug(conn, &key)
     })
     .await?;
-    match row {
-        Some(row) if row.is_published() => {
-            let modified = last_modified(&row);
-            let event = Event::from_row(row, &state);
-            if wants_json_ld(&req) {
-                let register_page = state.url(&register_page_path(&event.slug));
-                return Ok(HttpResponse::Ok()
-                    .content_type("application/ld+json")
-                    .insert_header(modified)
-                    .body(json_ld(&event, &register_page).to_string()));
-            }
-            Ok(HttpResponse::Ok().insert_header(modified).json(event))
-        }
-        _ => Err(ApiError::NotFound(
-            "No published event has this id or slug.".into(),
-        )),
-    }
+    row.filter(EventRow::is_published)
+        .ok_or_else(|| ApiError::NotFound("No published event has this id or slug.".into()))
 }
 
 /// Calendars ask for everything upcoming at once; the listing's paging still applies.
@@ -460,21 +459,10 @@ pub async fn get_event_ics(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = path.into_inner();
-    let row = db::run(&state.pool, move |conn| {
-        events::find_by_id_or_slug(conn, &key)
-    })
-    .await?;
-    match row {
-        Some(row) if row.is_published() => {
-            let (filename, title) = (row.slug.clone(), row.title.clone());
-            let (name, value) = last_modified(&row);
-            let mut response = calendar_response(&title, &[row], &state, &filename);
-            response.headers_mut().insert(name, value);
-            Ok(response)
-        }
-        _ => Err(ApiError::NotFound(
-            "No published event has this id or slug.".into(),
-        )),
-    }
+    let row = published_event(&state, path.into_inner()).await?;
+    let (filename, title) = (row.slug.clone(), row.title.clone());
+    let (name, value) = last_modified(&row);
+    let mut response = calendar_response(&title, &[row], &state, &filename);
+    response.headers_mut().insert(name, value);
+    Ok(response)
 }
