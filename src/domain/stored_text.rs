@@ -46,6 +46,15 @@ macro_rules! stored_as_text {
             }
         }
 
+        $crate::text_column!($name);
+    };
+}
+
+/// Diesel `FromSql` (through `FromStr`, failing on text that does not parse) and
+/// `ToSql` (through `as_str`) on `Text`, for every backend.
+#[macro_export]
+macro_rules! text_column {
+    ($name:ident) => {
         impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
         where
             DB: diesel::backend::Backend,
