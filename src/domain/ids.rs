@@ -82,9 +82,87 @@ uuid_id!(
     AccountId
 );
 
+/// An event's id: its row number, shown as an integer in the API and in its links.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[diesel(sql_type = diesel::sql_types::BigInt)]
+#[serde(transparent)]
+pub struct EventId(i64);
+
+impl EventId {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl From<i64> for EventId {
+    fn from(id: i64) -> Self {
+        Self(id)
+    }
+}
+
+impl std::str::FromStr for EventId {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse().map(Self)
+    }
+}
+
+impl std::fmt::Display for EventId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<DB> diesel::deserialize::FromSql<diesel::sql_types::BigInt, DB> for EventId
+where
+    DB: diesel::backend::Backend,
+    i64: diesel::deserialize::FromSql<diesel::sql_types::BigInt, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        i64::from_sql(bytes).map(Self)
+    }
+}
+
+impl<DB> diesel::serialize::ToSql<diesel::sql_types::BigInt, DB> for EventId
+where
+    DB: diesel::backend::Backend,
+    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
+{
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, DB>,
+    ) -> diesel::serialize::Result {
+        self.0.to_sql(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::RegistrationId;
+    use super::{EventId, RegistrationId};
+
+    #[test]
+    fn an_event_id_is_an_integer_on_the_wire_and_in_a_path() {
+        let id: EventId = "42".parse().unwrap();
+        assert_eq!(serde_json::to_string(&id).unwrap(), "42");
+        assert_eq!(serde_json::from_str::<EventId>("42").unwrap(), id);
+        for bad in ["", "forty-two", "4.2"] {
+            assert!(bad.parse::<EventId>().is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn an_id_reads_back_only_from_a_uuid() {

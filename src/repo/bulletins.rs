@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::{bulletins as b, events};
 use crate::domain::bulletin::{Contact, Section};
+use crate::domain::ids::EventId;
 use crate::domain::page::Page;
 use crate::domain::stored_text::Json;
 use crate::error::ApiError;
@@ -145,7 +146,7 @@ pub fn delete_draft(conn: &mut DbConnection, id: i64) -> Result<usize, ApiError>
 }
 
 /// Ids of the published events that belong to this bulletin, soonest first.
-pub fn event_ids(conn: &mut DbConnection, number: i32) -> Result<Vec<i64>, ApiError> {
+pub fn event_ids(conn: &mut DbConnection, number: i32) -> Result<Vec<EventId>, ApiError> {
     Ok(events::table
         .filter(events::bulletin_number.eq(number))
         .filter(events::published_at.is_not_null())

@@ -5,6 +5,7 @@ use crate::db::schema::events;
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::Slug;
 use crate::domain::event::{EventDraft, EventKind, EventStatus};
+use crate::domain::ids::EventId;
 use crate::domain::page::Page;
 use crate::domain::stored_text::Json;
 use crate::error::ApiError;
@@ -12,7 +13,7 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = events)]
 pub struct EventRow {
-    pub id: i64,
+    pub id: EventId,
     pub slug: String,
     pub title: String,
     pub kind: EventKind,
@@ -163,7 +164,7 @@ fn map_unique(e: diesel::result::Error) -> ApiError {
 fn slug_exists(
     conn: &mut DbConnection,
     slug: &str,
-    except_id: Option<i64>,
+    except_id: Option<EventId>,
 ) -> Result<bool, ApiError> {
     let mut query = events::table
         .filter(events::slug.eq(slug.to_string()))
@@ -183,7 +184,7 @@ fn slug_exists(
 fn choose_slug(
     conn: &mut DbConnection,
     draft: &EventDraft,
-    except_id: Option<i64>,
+    except_id: Option<EventId>,
 ) -> Result<Slug, ApiError> {
     if let Some(slug) = &draft.slug {
         if slug_exists(conn, slug.as_str(), except_id)? {
@@ -223,7 +224,7 @@ pub fn insert(
 
 pub fn update(
     conn: &mut DbConnection,
-    id: i64,
+    id: EventId,
     draft: &EventDraft,
     now: NaiveDateTime,
 ) -> Result<EventRow, ApiError> {
@@ -240,7 +241,7 @@ pub fn update(
     find(conn, id)?.ok_or_else(|| ApiError::NotFound("No event has this id.".into()))
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<EventRow>, ApiError> {
+pub fn find(conn: &mut DbConnection, id: EventId) -> Result<Option<EventRow>, ApiError> {
     Ok(events::table
         .find(id)
         .select(EventRow::as_select())
@@ -257,63 +258,12 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<EventR
 }
 
 /// Reads the event and, on PostgreSQL, locks its row until the transaction ends, so
-/// that everything touching its seats and waiting list is serialised per event. On
-/// SQLite the immediate write transaction already holds the database's write lock.
-pub fn lock(conn: &mut DbConnection, id: i64) -> Result<Option<EventRow>, ApiError> {
-    Ok(match conn {
-        DbConnection::Pg(pg) => events::table
-            .find(id)
-            .select(EventRow::as_select())
-            .for_update()
-            .first(pg)
-            .optional()?,
-        DbConnection::Sqlite(sqlite) => events::table
-            .find(id)
-            .select(EventRow::as_select())
-            .first(sqlite)
-            .optional()?,
-    })
-}
-
-/// `lock` by numeric id or by slug, in one statement.
-pub fn lock_by_id_or_slug(
-    conn: &mut DbConnection,
-    key: &str,
-) -> Result<Option<EventRow>, ApiError> {
-    if let Ok(id) = key.parse::<i64>() {
-        return lock(conn, id);
-    }
-    Ok(match conn {
-        DbConnection::Pg(pg) => events::table
-            .filter(events::slug.eq(key))
-            .select(EventRow::as_select())
-            .for_update()
-            .first(pg)
-            .optional()?,
-        DbConnection::Sqlite(sqlite) => events::table
-            .filter(events::slug.eq(key))
-            .select(EventRow::as_select())
-            .first(sqlite)
-            .optional()?,
-    })
-}
-
-/// Takes a seat if one is free; false when the event is full.
-pub fn take_seat(conn: &mut DbConnection, id: i64) -> Result<bool, ApiError> {
-    let free = events::capacity
-        .is_null()
-        .or(events::seats_taken.nullable().lt(events::capacity));
-    let taken = diesel::update(events::table.find(id).filter(free))
-        .set(events::seats_taken.eq(events::seats_taken + 1))
-        .execute(conn)?;
-    Ok(taken == 1)
-}
-
-pub fn release_seat(conn: &mut DbConnection, id: i64) -> Result<(), ApiError> {
-    diesel::update(events::table.find(id).filter(events::seats_taken.gt(0)))
-        .set(events::seats_taken.eq(events::seats_taken - 1))
-        .execute(conn)?;
-    Ok(())
+/// that edits and cancellations of one event are serialised with its registrations.
+pub fn lock(conn: &mut DbConnection, id: EventId) -> Result<Option<EventRow>, ApiError> {
+    Ok(crate::first_for_update!(
+        conn,
+        events::table.find(id).select(EventRow::as_select())
+    )?)
 }
 
 /// An event by numeric id or by slug.
@@ -321,7 +271,7 @@ pub fn find_by_id_or_slug(
     conn: &mut DbConnection,
     key: &str,
 ) -> Result<Option<EventRow>, ApiError> {
-    match key.parse::<i64>() {
+    match key.parse::<EventId>() {
         Ok(id) => find(conn, id),
         Err(_) => find_by_slug(conn, key),
     }
@@ -413,7 +363,11 @@ fn page_query(filter: &EventFilter, limit: i64, offset: i64) -> PageQuery {
         .limit(limit)
 }
 
-pub fn publish(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<usize, ApiError> {
+pub fn publish(
+    conn: &mut DbConnection,
+    id: EventId,
+    now: NaiveDateTime,
+) -> Result<usize, ApiError> {
     Ok(diesel::update(
         events::table
             .find(id)
@@ -425,7 +379,7 @@ pub fn publish(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<u
 
 pub fn cancel(
     conn: &mut DbConnection,
-    id: i64,
+    id: EventId,
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<usize, ApiError> {
@@ -444,7 +398,7 @@ pub fn cancel(
 }
 
 /// Deletes an unpublished event; returns rows deleted.
-pub fn delete_draft(conn: &mut DbConnection, id: i64) -> Result<usize, ApiError> {
+pub fn delete_draft(conn: &mut DbConnection, id: EventId) -> Result<usize, ApiError> {
     Ok(diesel::delete(
         events::table
             .find(id)

@@ -33,6 +33,19 @@ pub fn paged<T>(
     Ok((items, total))
 }
 
+/// The first row of `query`, `None` when there is none. On PostgreSQL the row stays
+/// locked (`FOR UPDATE`) until the transaction ends; on SQLite the immediate write
+/// transaction already holds the database's write lock.
+#[macro_export]
+macro_rules! first_for_update {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg(pg) => $query.for_update().first(pg).optional(),
+            $crate::db::DbConnection::Sqlite(sqlite) => $query.first(sqlite).optional(),
+        }
+    };
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
 pub fn like_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -17,6 +17,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::email::ERASED_EMAIL_DOMAIN;
+use crate::domain::ids::EventId;
 use crate::error::ApiError;
 use crate::repo::accounts::AccountRow;
 use crate::repo::audit::AuditRow;
@@ -443,7 +444,7 @@ pub fn anonymise_registrations_of_events_ended_before(
     now: NaiveDateTime,
     max_events: i64,
 ) -> Result<(usize, Retained), ApiError> {
-    let event_ids: Vec<i64> = events::table
+    let event_ids: Vec<EventId> = events::table
         .filter(events::ends_at.lt(cutoff))
         .filter(events::registrations_anonymised_at.is_null())
         .order((events::ends_at, events::id))

@@ -1,4 +1,5 @@
-//! The registrations and idempotency-key tables. Waiting-list positions are derived
+//! The registrations and idempotency-key tables, and the seat counter of the event they
+//! are for (its row lock and `seats_taken`). Waiting-list positions are derived
 //! from arrival order, so they are always distinct, contiguous and in order.
 
 use chrono::NaiveDateTime;
@@ -6,20 +7,66 @@ use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::{idempotency_keys as ik, registrations as r};
-use crate::domain::ids::RegistrationId;
+use crate::db::schema::{events, idempotency_keys as ik, registrations as r};
+use crate::domain::ids::{EventId, RegistrationId};
 use crate::domain::page::Page;
 use crate::domain::registration::RegistrationStatus;
 use crate::error::ApiError;
+use crate::repo::events::EventRow;
 
 /// How long an `Idempotency-Key` is remembered.
 pub const IDEMPOTENCY_HOURS: i64 = 24;
+
+/// The event a registration is for, locked (see `first_for_update!`) so that
+/// everything touching its seats and waiting list is serialised per event.
+pub fn lock_event(conn: &mut DbConnection, id: EventId) -> Result<Option<EventRow>, ApiError> {
+    Ok(crate::first_for_update!(
+        conn,
+        events::table.find(id).select(EventRow::as_select())
+    )?)
+}
+
+/// `lock_event` by numeric id or by slug, in one statement.
+pub fn lock_event_by_key(conn: &mut DbConnection, key: &str) -> Result<Option<EventRow>, ApiError> {
+    if let Ok(id) = key.parse::<EventId>() {
+        return lock_event(conn, id);
+    }
+    Ok(crate::first_for_update!(
+        conn,
+        events::table
+            .filter(events::slug.eq(key))
+            .select(EventRow::as_select())
+    )?)
+}
+
+/// Takes one of the event's seats if one is free; false when the event is full.
+pub fn take_seat(conn: &mut DbConnection, event_id: EventId) -> Result<bool, ApiError> {
+    let free = events::capacity
+        .is_null()
+        .or(events::seats_taken.nullable().lt(events::capacity));
+    let taken = diesel::update(events::table.find(event_id).filter(free))
+        .set(events::seats_taken.eq(events::seats_taken + 1))
+        .execute(conn)?;
+    Ok(taken == 1)
+}
+
+/// Gives back a seat that a cancelled registration held.
+pub fn release_seat(conn: &mut DbConnection, event_id: EventId) -> Result<(), ApiError> {
+    diesel::update(
+        events::table
+            .find(event_id)
+            .filter(events::seats_taken.gt(0)),
+    )
+    .set(events::seats_taken.eq(events::seats_taken - 1))
+    .execute(conn)?;
+    Ok(())
+}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = r)]
 pub struct RegistrationRow {
     pub id: RegistrationId,
-    pub event_id: i64,
+    pub event_id: EventId,
     pub seq: i64,
     pub full_name: String,
     pub email: String,
@@ -71,7 +118,7 @@ pub fn position(conn: &mut DbConnection, row: &RegistrationRow) -> Result<Option
 }
 
 /// The next arrival number for an event (arrival order decides the waiting list).
-pub fn next_seq(conn: &mut DbConnection, event_id: i64) -> Result<i64, ApiError> {
+pub fn next_seq(conn: &mut DbConnection, event_id: EventId) -> Result<i64, ApiError> {
     let last = r::table
         .filter(r::event_id.eq(event_id))
         .select(max(r::seq))
@@ -82,7 +129,7 @@ pub fn next_seq(conn: &mut DbConnection, event_id: i64) -> Result<i64, ApiError>
 /// A new registration, as the rules decided it.
 pub struct NewRegistration<'a> {
     pub id: &'a str,
-    pub event_id: i64,
+    pub event_id: EventId,
     pub seq: i64,
     pub registrant: &'a Registrant,
     pub status: RegistrationStatus,
@@ -138,7 +185,7 @@ pub fn purge_idempotency_keys(conn: &mut DbConnection, now: NaiveDateTime) -> Re
 pub fn idempotent_registration(
     conn: &mut DbConnection,
     key: &str,
-    event_id: i64,
+    event_id: EventId,
 ) -> Result<Option<(String, String)>, ApiError> {
     Ok(ik::table
         .filter(ik::idempotency_key.eq(key))
@@ -151,7 +198,7 @@ pub fn idempotent_registration(
 pub fn remember_idempotency_key(
     conn: &mut DbConnection,
     key: &str,
-    event_id: i64,
+    event_id: EventId,
     request_hash: &str,
     registration_id: &str,
     now: NaiveDateTime,
@@ -188,7 +235,7 @@ pub fn mark_cancelled(
 /// The first on an event's waiting list.
 pub fn first_waitlisted(
     conn: &mut DbConnection,
-    event_id: i64,
+    event_id: EventId,
 ) -> Result<Option<RegistrationRow>, ApiError> {
     Ok(r::table
         .filter(r::event_id.eq(event_id))
@@ -221,7 +268,7 @@ pub fn mark_promoted(
 /// An event's registrations that are not cancelled, in arrival order.
 pub fn active_for_event(
     conn: &mut DbConnection,
-    event_id: i64,
+    event_id: EventId,
 ) -> Result<Vec<RegistrationRow>, ApiError> {
     Ok(r::table
         .filter(r::event_id.eq(event_id))
@@ -254,7 +301,7 @@ pub struct Counts {
     pub attended: i64,
 }
 
-pub fn counts(conn: &mut DbConnection, event_id: i64) -> Result<Counts, ApiError> {
+pub fn counts(conn: &mut DbConnection, event_id: EventId) -> Result<Counts, ApiError> {
     let groups: Vec<(RegistrationStatus, bool, i64)> = r::table
         .filter(r::event_id.eq(event_id))
         .group_by((r::status, r::attended))
@@ -281,7 +328,7 @@ pub type Positioned = (RegistrationRow, Option<i64>);
 /// or all of them.
 pub fn list_for_event(
     conn: &mut DbConnection,
-    event_id: i64,
+    event_id: EventId,
     status: Option<RegistrationStatus>,
     page: Option<Page>,
 ) -> Result<(Vec<Positioned>, i64), ApiError> {

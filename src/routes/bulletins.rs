@@ -8,6 +8,7 @@ use validator::Validate;
 
 use crate::db::{self, DbConnection};
 use crate::domain::Email;
+use crate::domain::ids::EventId;
 use crate::domain::time::{Rfc3339, shown_utc};
 use crate::error::{ApiError, FieldError};
 use crate::feeds::atom;
@@ -52,7 +53,7 @@ pub struct Bulletin {
 list_envelope!(BulletinList, Bulletin);
 
 impl Bulletin {
-    pub fn new(row: BulletinRow, event_ids: Vec<i64>, state: &AppState) -> Self {
+    pub fn new(row: BulletinRow, event_ids: Vec<EventId>, state: &AppState) -> Self {
         Self {
             id: row.id,
             number: row.number,
@@ -62,7 +63,7 @@ impl Bulletin {
             },
             sections: row.sections.0,
             contacts: row.contacts.0,
-            event_ids,
+            event_ids: event_ids.into_iter().map(EventId::get).collect(),
             title: row.title,
             phase: row.phase,
             published_on: row.published_on,

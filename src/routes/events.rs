@@ -120,7 +120,7 @@ impl Event {
         Self {
             audience: row.audience_list(),
             speakers: row.speaker_list(),
-            id: row.id,
+            id: row.id.get(),
             title: row.title,
             kind: row.kind,
             summary: row.summary,

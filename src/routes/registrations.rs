@@ -49,7 +49,7 @@ impl Registration {
         let tz = &event.timezone;
         Self {
             id: row.id.uuid(),
-            event_id: event.id,
+            event_id: event.id.get(),
             event_slug: event.slug.clone(),
             event_title: event.title.clone(),
             status: row.status,

@@ -3,6 +3,7 @@
 //! ids of its published events, which is what its view shows.
 
 use crate::db::{DbConnection, write_transaction};
+use crate::domain::ids::EventId;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::repo::accounts::AccountRow;
@@ -20,7 +21,7 @@ fn load(conn: &mut DbConnection, id: i64) -> Result<BulletinRow, ApiError> {
 fn with_events(
     conn: &mut DbConnection,
     row: BulletinRow,
-) -> Result<(BulletinRow, Vec<i64>), ApiError> {
+) -> Result<(BulletinRow, Vec<EventId>), ApiError> {
     let event_ids = bulletins::event_ids(conn, row.number)?;
     Ok((row, event_ids))
 }
@@ -29,7 +30,7 @@ fn with_events(
 pub fn find_with_events(
     conn: &mut DbConnection,
     id: i64,
-) -> Result<(BulletinRow, Vec<i64>), ApiError> {
+) -> Result<(BulletinRow, Vec<EventId>), ApiError> {
     let row = load(conn, id)?;
     with_events(conn, row)
 }
@@ -39,7 +40,7 @@ pub fn create(
     conn: &mut DbConnection,
     actor: &AccountRow,
     values: &BulletinValues,
-) -> Result<(BulletinRow, Vec<i64>), ApiError> {
+) -> Result<(BulletinRow, Vec<EventId>), ApiError> {
     write_transaction(conn, |conn| {
         let at = now();
         let row = bulletins::insert(conn, values, at)?;
@@ -64,7 +65,7 @@ pub fn update(
     id: i64,
     fields: &[String],
     edit: impl FnOnce(&BulletinRow) -> Result<BulletinValues, ApiError>,
-) -> Result<(BulletinRow, Vec<i64>), ApiError> {
+) -> Result<(BulletinRow, Vec<EventId>), ApiError> {
     write_transaction(conn, |conn| {
         let current = load(conn, id)?;
         let values = edit(&current)?;
@@ -108,7 +109,7 @@ pub fn publish(
     conn: &mut DbConnection,
     actor: &AccountRow,
     id: i64,
-) -> Result<(BulletinRow, Vec<i64>), ApiError> {
+) -> Result<(BulletinRow, Vec<EventId>), ApiError> {
     write_transaction(conn, |conn| {
         load(conn, id)?;
         let at = now();

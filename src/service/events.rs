@@ -3,6 +3,7 @@
 
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::event::EventDraft;
+use crate::domain::ids::EventId;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::notify::Links;
@@ -16,12 +17,15 @@ fn not_found() -> ApiError {
     ApiError::NotFound("No event has this id.".into())
 }
 
-fn load(conn: &mut DbConnection, id: i64) -> Result<EventRow, ApiError> {
+fn load(conn: &mut DbConnection, id: EventId) -> Result<EventRow, ApiError> {
     events::find(conn, id)?.ok_or_else(not_found)
 }
 
 /// The event with its registration counts, as admins see it; 404 if there is none.
-pub fn find_with_counts(conn: &mut DbConnection, id: i64) -> Result<(EventRow, Counts), ApiError> {
+pub fn find_with_counts(
+    conn: &mut DbConnection,
+    id: EventId,
+) -> Result<(EventRow, Counts), ApiError> {
     let row = load(conn, id)?;
     let counts = registrations::counts(conn, id)?;
     Ok((row, counts))
@@ -56,7 +60,7 @@ pub fn update(
     conn: &mut DbConnection,
     actor: &AccountRow,
     links: &Links,
-    id: i64,
+    id: EventId,
     fields: &[String],
     edit: impl FnOnce(&EventRow) -> Result<EventDraft, ApiError>,
 ) -> Result<(EventRow, Counts), ApiError> {
@@ -79,7 +83,11 @@ pub fn update(
 }
 
 /// Deletes a draft; a published event is refused (it is cancelled instead).
-pub fn delete_draft(conn: &mut DbConnection, actor: &AccountRow, id: i64) -> Result<(), ApiError> {
+pub fn delete_draft(
+    conn: &mut DbConnection,
+    actor: &AccountRow,
+    id: EventId,
+) -> Result<(), ApiError> {
     write_transaction(conn, |conn| {
         let row = load(conn, id)?;
         apply_or_refuse(
@@ -104,7 +112,7 @@ pub fn delete_draft(conn: &mut DbConnection, actor: &AccountRow, id: i64) -> Res
 pub fn publish(
     conn: &mut DbConnection,
     actor: &AccountRow,
-    id: i64,
+    id: EventId,
 ) -> Result<(EventRow, Counts), ApiError> {
     write_transaction(conn, |conn| {
         load(conn, id)?;
@@ -134,7 +142,7 @@ pub fn cancel(
     conn: &mut DbConnection,
     actor: &AccountRow,
     links: &Links,
-    id: i64,
+    id: EventId,
     reason: &str,
 ) -> Result<(EventRow, Counts), ApiError> {
     write_transaction(conn, |conn| {

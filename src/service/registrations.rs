@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::tokens::hash_secret;
 use crate::db::{DbConnection, write_transaction};
+use crate::domain::ids::EventId;
 use crate::domain::registration::RegistrationStatus;
 use crate::error::ApiError;
 use crate::notify::Links;
@@ -47,7 +48,7 @@ pub fn register(
 ) -> Result<Registered, ApiError> {
     write_transaction(conn, |conn| {
         let not_found = || ApiError::NotFound("No published event has this id or slug.".into());
-        let event = events::lock_by_id_or_slug(conn, event_key)?
+        let event = registrations::lock_event_by_key(conn, event_key)?
             .filter(EventRow::is_published)
             .ok_or_else(not_found)?;
         if let Some(idem) = &idempotency
@@ -60,7 +61,7 @@ pub fn register(
         }
         // A second active registration for the email fails the insert below on the
         // unique index, which rolls back the seat with everything else.
-        let status = if events::take_seat(conn, event.id)? {
+        let status = if registrations::take_seat(conn, event.id)? {
             RegistrationStatus::Confirmed
         } else {
             RegistrationStatus::Waitlisted
@@ -272,8 +273,8 @@ fn cancel(
     by: CancelledBy,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    let event =
-        events::lock(conn, row.event_id)?.ok_or_else(|| ApiError::internal("event vanished"))?;
+    let event = registrations::lock_event(conn, row.event_id)?
+        .ok_or_else(|| ApiError::internal("event vanished"))?;
     // Re-read under the lock: a concurrent cancellation may have won.
     let row = load(conn, &row.id)?;
     if row.status == RegistrationStatus::Cancelled {
@@ -291,7 +292,7 @@ fn cancel(
     registrations::mark_cancelled(conn, &row.id, now)?;
     notify(conn, links, Notice::Cancelled, &row, &event, now)?;
     if row.status == RegistrationStatus::Confirmed {
-        events::release_seat(conn, event.id)?;
+        registrations::release_seat(conn, event.id)?;
         fill_seats(conn, links, event.id, now)?;
     }
     Ok(())
@@ -303,17 +304,17 @@ fn cancel(
 pub fn fill_seats(
     conn: &mut DbConnection,
     links: &Links,
-    event_id: i64,
+    event_id: EventId,
     now: NaiveDateTime,
 ) -> Result<usize, ApiError> {
-    let event =
-        events::lock(conn, event_id)?.ok_or_else(|| ApiError::internal("event vanished"))?;
+    let event = registrations::lock_event(conn, event_id)?
+        .ok_or_else(|| ApiError::internal("event vanished"))?;
     if event.is_cancelled() || now >= event.starts_at {
         return Ok(0);
     }
     let mut promoted = 0;
     while let Some(next) = registrations::first_waitlisted(conn, event_id)? {
-        if !events::take_seat(conn, event_id)? {
+        if !registrations::take_seat(conn, event_id)? {
             break;
         }
         registrations::mark_promoted(conn, &next.id, now)?;

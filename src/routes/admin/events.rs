@@ -8,6 +8,7 @@ use validator::Validate;
 use super::event_input::{EventInput, EventPatch, patched, patched_fields};
 use crate::auth::Admin;
 use crate::db;
+use crate::domain::ids::EventId;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, JsonObject, check_patch_fields};
 use crate::http::pagination::{PageParams, list_response};
@@ -155,7 +156,7 @@ pub async fn admin_create_event(
 pub async fn admin_get_event(
     _admin: Admin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<EventId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let (row, counts) = db::run(&state.pool, move |conn| {
@@ -188,7 +189,7 @@ pub async fn admin_get_event(
 pub async fn admin_update_event(
     admin: Admin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<EventId>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
@@ -223,7 +224,7 @@ pub async fn admin_update_event(
 pub async fn admin_delete_event(
     admin: Admin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<EventId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     db::run(&state.pool, move |conn| {
@@ -251,7 +252,7 @@ pub async fn admin_delete_event(
 pub async fn admin_publish_event(
     admin: Admin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<EventId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let (row, counts) = db::run(&state.pool, move |conn| {
@@ -282,7 +283,7 @@ pub async fn admin_publish_event(
 pub async fn admin_cancel_event(
     admin: Admin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<EventId>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();

@@ -9,6 +9,7 @@ use validator::Validate;
 
 use crate::auth::Admin;
 use crate::db;
+use crate::domain::ids::EventId;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
@@ -120,7 +121,7 @@ pub async fn admin_list_registrations(
     req: HttpRequest,
     _admin: Admin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<EventId>,
     query: web::Query<RegistrationQuery>,
     paging: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
