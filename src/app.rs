@@ -37,10 +37,11 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, loads demo data if asked, and binds (port 0 picks a free one).
     pub fn build(settings: Settings) -> Result<Self, String> {
-        let pool = db::build_pool(
+        let pool = db::build_pool_with(
             &settings.database_url,
             settings.pool_size,
             settings.pool_timeout,
+            settings.db_limits,
         )?;
         {
             let mut conn = pool
@@ -117,7 +118,7 @@ fn start_reminders(pool: DbPool, base_url: String, interval: std::time::Duration
     tokio::spawn(async move {
         loop {
             let base_url = base_url.clone();
-            let result = db::run(&pool, move |conn| {
+            let result = db::run_in_background(&pool, move |conn| {
                 crate::service::membership::remind_overdue(
                     conn,
                     &base_url,
@@ -174,6 +175,8 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
     .keep_alive(settings.http.keep_alive)
     .client_disconnect_timeout(settings.http.disconnect_timeout)
     .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
+    // The binary handles signals itself (`main.rs`), to bound shutdown.
+    .disable_signals()
     .worker_max_blocking_threads(blocking_threads(settings.pool_size))
     .listen(listener)
     .map_err(|e| format!("cannot serve: {e}"))?;

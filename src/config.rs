@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rand::RngCore;
 
-use crate::db::DatabaseUrl;
+use crate::db::{DatabaseUrl, DbLimits};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://llcp-hub.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -141,6 +141,7 @@ pub struct Settings {
     pub workers: Option<usize>,
     pub pool_size: u32,
     pub pool_timeout: Duration,
+    pub db_limits: DbLimits,
     pub http: HttpSettings,
 }
 
@@ -247,8 +248,75 @@ impl Settings {
             // that wait is the whole answer, so it stays well inside the 5 s within
             // which a client is promised a 503 with Retry-After.
             pool_timeout: Duration::from_secs(3),
+            db_limits: db_limits_from_env()?,
             http: HttpSettings::from_env()?,
         })
+    }
+}
+
+/// `DATABASE_REQUEST_TIMEOUT_MS` (100 to 60000), `DATABASE_STATEMENT_TIMEOUT_MS` and
+/// `DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS` (1000 to 3600000), and
+/// `DATABASE_CONNECT_TIMEOUT_SECS` (1 to 60); each falls back to `DbLimits::default`.
+fn db_limits_from_env() -> Result<DbLimits, String> {
+    let defaults = DbLimits::default();
+    let millis = |name: &str, range: std::ops::RangeInclusive<u64>, default: Duration| {
+        parse_duration(
+            name,
+            var(name).as_deref(),
+            range,
+            Duration::from_millis,
+            default,
+        )
+    };
+    Ok(DbLimits {
+        request_deadline: millis(
+            "DATABASE_REQUEST_TIMEOUT_MS",
+            100..=60_000,
+            defaults.request_deadline,
+        )?,
+        statement_timeout: millis(
+            "DATABASE_STATEMENT_TIMEOUT_MS",
+            1000..=3_600_000,
+            defaults.statement_timeout,
+        )?,
+        idle_in_transaction_timeout: millis(
+            "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+            1000..=3_600_000,
+            defaults.idle_in_transaction_timeout,
+        )?,
+        connect_timeout: parse_duration(
+            "DATABASE_CONNECT_TIMEOUT_SECS",
+            var("DATABASE_CONNECT_TIMEOUT_SECS").as_deref(),
+            1..=60,
+            Duration::from_secs,
+            defaults.connect_timeout,
+        )?,
+    })
+}
+
+/// A whole number within `range`, in the unit `unit` makes of it; `default` when unset.
+fn parse_duration(
+    name: &str,
+    raw: Option<&str>,
+    range: std::ops::RangeInclusive<u64>,
+    unit: fn(u64) -> Duration,
+    default: Duration,
+) -> Result<Duration, String> {
+    match raw {
+        Some(raw) => raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .map(unit)
+            .ok_or_else(|| {
+                format!(
+                    "{name} must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                )
+            }),
+        None => Ok(default),
     }
 }
 
@@ -416,6 +484,28 @@ mod tests {
         assert_eq!(parse_metrics_token(Some(&long)), Ok(Some(long.clone())));
         assert!(parse_metrics_token(Some("short")).is_err());
         assert!(parse_metrics_token(Some(&format!("{long} x"))).is_err());
+    }
+
+    #[test]
+    fn durations_parse_within_their_range_or_are_refused() {
+        let parse = |raw| {
+            parse_duration(
+                "X_MS",
+                raw,
+                100..=60_000,
+                Duration::from_millis,
+                Duration::ZERO,
+            )
+        };
+        assert_eq!(parse(None), Ok(Duration::ZERO));
+        assert_eq!(parse(Some("1500")), Ok(Duration::from_millis(1500)));
+        for bad in ["99", "60001", "-1", "1.5", "soon"] {
+            let error = parse(Some(bad)).unwrap_err();
+            assert!(
+                error.contains("X_MS must be a whole number from 100 to 60000"),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -86,6 +86,15 @@ impl From<diesel::result::Error> for ApiError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             ) => Self::Unavailable(info.message().to_string()),
+            // PostgreSQL's `statement_timeout` cancelled the query: the database is
+            // too slow right now, which a retry may not meet.
+            Error::DatabaseError(_, info)
+                if info
+                    .message()
+                    .starts_with("canceling statement due to statement timeout") =>
+            {
+                Self::Unavailable(info.message().to_string())
+            }
             // A COMMIT lost with the connection fails its rollback too: the commit's own
             // error says what happened (and a retry with an Idempotency-Key is safe).
             Error::RollbackErrorOnCommit { commit_error, .. } => Self::from(*commit_error),

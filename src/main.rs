@@ -123,10 +123,57 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             println!("Demo admin: {} / {}", admin.email, admin.password);
         }
         log::info!("llcp-hub listening on {} (docs at /docs)", settings.bind);
+        stop_on_signals(app.handle(), settings.http.shutdown_timeout);
         app.run_until_stopped()
             .await
             .map_err(|e| format!("server failed: {e}"))
     })
+}
+
+/// SIGTERM stops gracefully: in-flight requests may finish within `shutdown_timeout`.
+/// SIGINT and SIGQUIT stop at once. Either way the process is gone `shutdown_timeout`
+/// after the signal, even if a blocking thread is stuck in a call to a hung database
+/// (dropping the runtime would wait for it); by then every acknowledged change is
+/// committed, and what is still in flight was never acknowledged.
+fn stop_on_signals(handle: actix_web::dev::ServerHandle, shutdown_timeout: std::time::Duration) {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    actix_web::rt::spawn(async move {
+        let kinds = [
+            SignalKind::terminate(),
+            SignalKind::interrupt(),
+            SignalKind::quit(),
+        ];
+        let mut streams = Vec::new();
+        for kind in kinds {
+            match signal(kind) {
+                Ok(stream) => streams.push(stream),
+                Err(e) => log::error!("cannot listen for signals: {e}"),
+            }
+        }
+        let [term, int, quit] = streams.as_mut_slice() else {
+            return;
+        };
+        let graceful = tokio::select! {
+            _ = term.recv() => true,
+            _ = int.recv() => false,
+            _ = quit.recv() => false,
+        };
+        log::info!(
+            "{} received; stopping{}",
+            if graceful {
+                "SIGTERM"
+            } else {
+                "SIGINT or SIGQUIT"
+            },
+            if graceful { " gracefully" } else { "" }
+        );
+        std::thread::spawn(move || {
+            std::thread::sleep(shutdown_timeout);
+            log::warn!("shutdown timeout reached with work in flight (none of it acknowledged)");
+            std::process::exit(0);
+        });
+        handle.stop(graceful).await;
+    });
 }
 
 fn migrate() -> Result<(), String> {

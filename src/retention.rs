@@ -65,7 +65,7 @@ pub fn apply_in_steps(
 pub fn start(pool: DbPool, policy: Retention) {
     tokio::spawn(async move {
         loop {
-            let result = db::run(&pool, move |conn| {
+            let result = db::run_in_background(&pool, move |conn| {
                 apply(conn, &policy, crate::domain::time::now())
             })
             .await;

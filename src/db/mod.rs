@@ -5,7 +5,7 @@ pub mod schema;
 mod url;
 mod write_gate;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -22,7 +22,47 @@ pub enum DbConnection {
     Pg(diesel::PgConnection),
 }
 
-pub type DbPool = r2d2::Pool<DbManager>;
+/// The connection pool, with the deadline every request's database work must meet.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: r2d2::Pool<DbManager>,
+    deadline: Duration,
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = r2d2::Pool<DbManager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
+
+/// How long the database may take before the hub gives up on it. A hung server (a
+/// frozen or partitioned PostgreSQL) keeps its connections open and answers nothing;
+/// without these a request, and shutdown, would wait for it indefinitely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbLimits {
+    /// The whole of a request's database work, waiting for a connection included;
+    /// after it the request is answered 503 with `Retry-After`.
+    pub request_deadline: Duration,
+    /// PostgreSQL: the server cancels a statement that runs longer.
+    pub statement_timeout: Duration,
+    /// PostgreSQL: the server ends a session left idle inside a transaction this long.
+    pub idle_in_transaction_timeout: Duration,
+    /// PostgreSQL: how long opening a connection may take.
+    pub connect_timeout: Duration,
+}
+
+impl Default for DbLimits {
+    fn default() -> Self {
+        Self {
+            request_deadline: Duration::from_millis(1500),
+            statement_timeout: Duration::from_secs(30),
+            idle_in_transaction_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
+        }
+    }
+}
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -35,11 +75,12 @@ const PG_MIGRATION_LOCK: i64 = 0x6c6c_6370;
 #[derive(Debug, Clone)]
 pub struct DbManager {
     url: DatabaseUrl,
+    limits: DbLimits,
 }
 
 impl DbManager {
-    pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+    pub fn new(url: DatabaseUrl, limits: DbLimits) -> Self {
+        Self { url, limits }
     }
 }
 
@@ -61,9 +102,18 @@ impl ManageConnection for DbManager {
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
-                .map(DbConnection::Pg)
-                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn =
+                    diesel::PgConnection::establish(&url::with_pg_timeouts(url, &self.limits))
+                        .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(&format!(
+                    "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {};",
+                    self.limits.statement_timeout.as_millis(),
+                    self.limits.idle_in_transaction_timeout.as_millis()
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Pg(conn))
+            }
         }
     }
 
@@ -80,15 +130,29 @@ impl ManageConnection for DbManager {
 
 /// Builds the pool and proves the database answers, so start-up fails early and clearly.
 pub fn build_pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Result<DbPool, String> {
-    r2d2::Pool::builder()
+    build_pool_with(url, max_size, timeout, DbLimits::default())
+}
+
+/// `build_pool` with the operator's limits.
+pub fn build_pool_with(
+    url: &DatabaseUrl,
+    max_size: u32,
+    timeout: Duration,
+    limits: DbLimits,
+) -> Result<DbPool, String> {
+    let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         // A connection the server closed (a restart, a failover) is found out and
         // replaced before a request gets it; this is what lets the pool recover.
         .test_on_check_out(true)
         .connection_timeout(timeout)
-        .build(DbManager::new(url.clone()))
-        .map_err(|e| format!("cannot connect to the database: {e}"))
+        .build(DbManager::new(url.clone(), limits))
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    Ok(DbPool {
+        pool,
+        deadline: limits.request_deadline,
+    })
 }
 
 /// Applies pending migrations of the connection's backend; returns how many ran.
@@ -146,23 +210,59 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<usize, String> {
     .map_err(|e| e.to_string())
 }
 
-/// Runs database work on the blocking pool with an owned pooled connection, so
-/// diesel never blocks the async workers.
+/// Runs a request's database work on the blocking pool with an owned pooled
+/// connection, so diesel never blocks the async workers, and answers
+/// `ApiError::Unavailable` (503 with `Retry-After`) once the pool's deadline has
+/// passed, whatever the database does. Work that has not started by then never starts;
+/// work stuck in a call to a hung server finishes on its own thread when the server
+/// answers again (its transaction commits or rolls back then, as after a lost reply).
 pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
-    web::block(move || {
-        let mut conn = pool.get()?;
-        work(&mut conn).inspect_err(|e| {
-            if matches!(e, ApiError::Unavailable(_)) {
-                mark_broken(&mut conn);
-            }
-        })
+    let deadline = pool.deadline;
+    let started = Instant::now();
+    let pool = pool.pool.clone();
+    let job = web::block(move || {
+        let left = deadline
+            .checked_sub(started.elapsed())
+            .filter(|left| !left.is_zero())
+            .ok_or_else(too_late)?;
+        let wait = left.min(pool.connection_timeout());
+        let mut conn = pool.get_timeout(wait)?;
+        with_connection(&mut conn, work)
+    });
+    match actix_web::rt::time::timeout(deadline, job).await {
+        Ok(done) => done?,
+        Err(_) => Err(too_late()),
+    }
+}
+
+/// `run` without a deadline, for background jobs (the outbox sender, retention,
+/// reminders): no client waits on them, and giving up would not stop the work.
+pub async fn run_in_background<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.pool.clone();
+    web::block(move || with_connection(&mut *pool.get()?, work)).await?
+}
+
+fn with_connection<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    work(conn).inspect_err(|e| {
+        if matches!(e, ApiError::Unavailable(_)) {
+            mark_broken(conn);
+        }
     })
-    .await?
+}
+
+fn too_late() -> ApiError {
+    ApiError::Unavailable("the database did not answer within the request deadline".into())
 }
 
 /// Makes `has_broken` true, so r2d2 closes a connection the server dropped when it
@@ -249,7 +349,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url =
             DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("t.db").display())).unwrap();
-        let manager = DbManager::new(url);
+        let manager = DbManager::new(url, DbLimits::default());
         let mut conn = manager.connect().unwrap();
         assert!(!manager.has_broken(&mut conn));
         mark_broken(&mut conn);

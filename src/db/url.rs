@@ -48,6 +48,35 @@ impl DatabaseUrl {
     }
 }
 
+/// The URL with libpq's connection timeout and TCP keepalives added, unless the
+/// operator's URL sets them: a server that vanished (a failover, a dead host) is found
+/// out by the kernel instead of after the operating system's two-hour default.
+pub fn with_pg_timeouts(url: &str, limits: &super::DbLimits) -> String {
+    let connect = limits.connect_timeout.as_secs().max(1).to_string();
+    let defaults = [
+        ("connect_timeout", connect.as_str()),
+        ("keepalives", "1"),
+        ("keepalives_idle", "10"),
+        ("keepalives_interval", "5"),
+        ("keepalives_count", "3"),
+    ];
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let given: Vec<&str> = query
+        .split('&')
+        .filter_map(|pair| pair.split('=').next())
+        .collect();
+    let mut out = url.to_string();
+    for (name, value) in defaults {
+        if !given.contains(&name) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(name);
+            out.push('=');
+            out.push_str(value);
+        }
+    }
+    out
+}
+
 // Never print a PostgreSQL URL: it may hold a password.
 impl fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -98,6 +127,25 @@ mod tests {
         assert!(DatabaseUrl::parse("").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
         assert!(DatabaseUrl::parse("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn pg_timeouts_are_added_unless_the_url_sets_them() {
+        let limits = crate::db::DbLimits::default();
+        let url = with_pg_timeouts("postgres://u@h/db", &limits);
+        assert!(
+            url.starts_with("postgres://u@h/db?connect_timeout=3&keepalives=1"),
+            "{url}"
+        );
+        let url = with_pg_timeouts(
+            "postgres://u@h/db?sslmode=require&connect_timeout=9",
+            &limits,
+        );
+        assert!(
+            url.contains("sslmode=require&connect_timeout=9&keepalives=1"),
+            "{url}"
+        );
+        assert_eq!(url.matches("connect_timeout").count(), 1, "{url}");
     }
 
     #[test]

@@ -82,7 +82,7 @@ async fn deliver_due(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     config: &SenderConfig,
 ) -> Result<usize, ApiError> {
-    let claimed = db::run(pool, |conn| {
+    let claimed = db::run_in_background(pool, |conn| {
         notifications::claim_due(conn, now(), BATCH, Duration::seconds(CLAIM_SECONDS))
     })
     .await?;
@@ -92,7 +92,7 @@ async fn deliver_due(
         let (retry_base, max_attempts) = (config.retry_base, config.max_attempts);
         match outcome {
             Outcome::Sent => {
-                db::run(pool, move |conn| {
+                db::run_in_background(pool, move |conn| {
                     notifications::mark_sent(conn, &row.id, now())
                 })
                 .await?
@@ -104,7 +104,7 @@ async fn deliver_due(
                     row.id,
                     row.attempts
                 );
-                db::run(pool, move |conn| {
+                db::run_in_background(pool, move |conn| {
                     notifications::mark_attempt_failed(
                         conn,
                         &row,
@@ -118,7 +118,7 @@ async fn deliver_due(
             }
             Outcome::GiveUp(error) => {
                 log::warn!("notification {} could not be delivered; giving up", row.id);
-                db::run(pool, move |conn| {
+                db::run_in_background(pool, move |conn| {
                     notifications::mark_attempt_failed(conn, &row, &error, now(), retry_base, 0)
                 })
                 .await?

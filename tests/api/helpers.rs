@@ -74,6 +74,12 @@ pub fn test_settings(database_url: DatabaseUrl) -> Settings {
         workers: Some(2),
         pool_size: 8,
         pool_timeout: Duration::from_secs(5),
+        // Many tests share two cores: a slow moment must not turn into a 503. The
+        // deadline itself is tested against the real binary (tests/ops).
+        db_limits: llcp_hub::db::DbLimits {
+            request_deadline: Duration::from_secs(30),
+            ..Default::default()
+        },
         http: llcp_hub::config::HttpSettings::default(),
     }
 }

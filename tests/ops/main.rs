@@ -7,5 +7,6 @@ mod support;
 
 mod instances;
 mod pg_cluster;
+mod postgres_frozen;
 mod postgres_outage;
 mod sqlite_crash;

@@ -130,6 +130,23 @@ impl Hub {
         let _ = self.child.wait();
     }
 
+    /// SIGTERM, then waits up to `within` for the process to exit; how long it took,
+    /// or None if it was still running (it is then killed).
+    pub fn terminate(&mut self, within: Duration) -> Option<Duration> {
+        let started = Instant::now();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        while started.elapsed() < within {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+        None
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -196,7 +213,7 @@ pub fn migration_count(database_url: &str) -> usize {
 /// A direct connection to the database the instances share, to check what they stored.
 pub fn open_db(database_url: &str) -> DbConnection {
     let url = DatabaseUrl::parse(database_url).expect("a database URL");
-    DbManager::new(url)
+    DbManager::new(url, Default::default())
         .connect()
         .expect("connect to the database")
 }
