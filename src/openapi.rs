@@ -83,7 +83,8 @@ fn operations_mut(
 
 /// Every operation that touches the database can also answer 500 (an opaque problem
 /// with a `request_id`) and 503 (pool exhausted or database down, with `Retry-After`);
-/// every operation with a JSON body, the body's own 400, 413, 415 and 422.
+/// every operation with a JSON body, the body's own 400, 413, 415 and 422; every
+/// operation with a text parameter, its 422.
 struct ServerErrors;
 
 /// Operations answered from memory alone.
@@ -102,7 +103,14 @@ impl Modify for ServerErrors {
             }
             for operation in operations_mut(item) {
                 let has_body = operation.request_body.is_some();
+                let has_text_parameter =
+                    operation.parameters.iter().flatten().any(is_text_parameter);
                 let responses = &mut operation.responses.responses;
+                if has_text_parameter {
+                    responses.entry("422".into()).or_insert_with(|| {
+                        problem("A parameter holds a control character, or a date lies outside the years 1900 to 2200; `errors` names each").into()
+                    });
+                }
                 if has_body {
                     let too_large = format!(
                         "The body is larger than {} KiB",
@@ -132,6 +140,18 @@ impl Modify for ServerErrors {
                 });
             }
         }
+    }
+}
+
+/// A query parameter (any: every one is checked for control characters), or a path
+/// parameter held as text (ids that are numbers or UUIDs fail to parse first: 404).
+fn is_text_parameter(parameter: &utoipa::openapi::path::Parameter) -> bool {
+    use utoipa::openapi::path::ParameterIn;
+    match parameter.parameter_in {
+        ParameterIn::Query => true,
+        ParameterIn::Path => serde_json::to_value(&parameter.schema)
+            .is_ok_and(|schema| schema["type"] == "string" && schema.get("format").is_none()),
+        _ => false,
     }
 }
 

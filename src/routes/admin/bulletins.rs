@@ -7,7 +7,7 @@ use crate::auth::Admin;
 use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
-use crate::http::extract::{JsonBody, JsonObject, check_patch_fields};
+use crate::http::extract::{JsonBody, JsonObject, Query, check_patch_fields};
 use crate::http::pagination::PageParams;
 use crate::http::problem::Problem;
 use crate::routes::bulletins::{
@@ -34,7 +34,7 @@ pub async fn admin_list_bulletins(
     req: HttpRequest,
     _admin: Admin,
     state: web::Data<AppState>,
-    paging: web::Query<PageParams>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     bulletin_page(&req, &state, &paging, false).await
 }

@@ -9,7 +9,7 @@ use super::event_input::{EventInput, EventPatch, patched, patched_fields};
 use crate::auth::Admin;
 use crate::db;
 use crate::error::ApiError;
-use crate::http::extract::{JsonBody, JsonObject, check_patch_fields};
+use crate::http::extract::{JsonBody, JsonObject, Query, check_patch_fields};
 use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
@@ -82,8 +82,8 @@ pub async fn admin_list_events(
     req: HttpRequest,
     _admin: Admin,
     state: web::Data<AppState>,
-    query: web::Query<EventQuery>,
-    paging: web::Query<PageParams>,
+    query: Query<EventQuery>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = paging.page()?;
     let filter = query.filter(false, false)?;

@@ -11,7 +11,7 @@ use crate::auth::Admin;
 use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
-use crate::http::extract::JsonBody;
+use crate::http::extract::{JsonBody, Query};
 use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
@@ -121,8 +121,8 @@ pub async fn admin_list_registrations(
     _admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    query: web::Query<RegistrationQuery>,
-    paging: web::Query<PageParams>,
+    query: Query<RegistrationQuery>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let event_id = path.into_inner();
     let page = paging.page()?;
