@@ -244,7 +244,7 @@ async fn raw_exchange(address: &str, request: &[u8]) -> (String, Vec<(String, St
 /// What actix-http's HTTP/1 dispatcher answers by itself, before any service (router,
 /// middleware, `ErrorHandlers`) sees the request: a bare status with an empty body and
 /// no content type. The app has no hook there; these assertions keep the fact visible
-/// (docs/API-INPUT.md). Anything that reaches the app is problem+json.
+/// (README, "The HTTP edge"). Anything that reaches the app is problem+json.
 #[tokio::test]
 async fn the_dispatchers_own_400_and_431_are_bare_and_the_apps_errors_are_problems() {
     let app = spawn_app().await;
