@@ -31,6 +31,11 @@ impl JsonBody {
     /// Deserialises (unknown fields are rejected by the DTO); a 422 names every field
     /// at fault that can be found, with the DTO's `validator` rules (see `from_value`).
     pub fn parse<T: DeserializeOwned + Validate>(&self) -> Result<T, ApiError> {
+        parse_json(self.bytes()?)
+    }
+
+    /// The body's bytes: 415 for a wrong content type, 413 for a body too large.
+    fn bytes(&self) -> Result<&[u8], ApiError> {
         if !self.content_type_ok {
             return Err(ApiError::UnsupportedMediaType(
                 "Send the body as application/json.".into(),
@@ -39,7 +44,7 @@ impl JsonBody {
         if self.too_large {
             return Err(too_large());
         }
-        parse_json(&self.bytes)
+        Ok(&self.bytes)
     }
 
     /// Deserialises and applies the DTO's `validator` rules.
@@ -47,6 +52,24 @@ impl JsonBody {
         let value: T = self.parse()?;
         value.validate()?;
         Ok(value)
+    }
+}
+
+impl JsonBody {
+    /// A JSON merge patch for the contract schema `P`: any object whose members `P`
+    /// names and whose strings hold no control character, a 422 naming every member at
+    /// fault. Its values are judged once merged into the stored value (`from_value`).
+    pub fn parse_patch<P: utoipa::PartialSchema>(&self) -> Result<serde_json::Value, ApiError> {
+        let patch = parse_value(self.bytes()?)?;
+        let mut errors = crate::http::validation::json_text_errors(&patch);
+        if let Err(ApiError::Validation(unknown)) = check_patch_fields::<P>(&patch) {
+            errors.extend(unknown);
+        }
+        if errors.is_empty() {
+            Ok(patch)
+        } else {
+            Err(ApiError::Validation(sorted(errors)))
+        }
     }
 }
 
@@ -143,9 +166,7 @@ fn parse_value(body: &[u8]) -> Result<serde_json::Value, ApiError> {
 
 /// A merge patch may name only the fields of `T` (its contract schema), even to clear
 /// them with `null`, which the merge would otherwise drop without a word.
-pub fn check_patch_fields<T: utoipa::PartialSchema>(
-    patch: &serde_json::Value,
-) -> Result<(), ApiError> {
+fn check_patch_fields<T: utoipa::PartialSchema>(patch: &serde_json::Value) -> Result<(), ApiError> {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::Schema;
     let RefOr::T(Schema::Object(schema)) = T::schema() else {
@@ -456,23 +477,6 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
             members.insert(key, member);
         }
         Ok(serde_json::Value::Object(members))
-    }
-}
-
-/// Any JSON object, for merge-patch bodies whose fields are checked after merging.
-pub struct JsonObject(pub serde_json::Value);
-
-impl<'de> serde::Deserialize<'de> for JsonObject {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let map = serde_json::Map::deserialize(d)?;
-        Ok(Self(serde_json::Value::Object(map)))
-    }
-}
-
-/// Its fields are checked once the patch is merged into the stored value.
-impl Validate for JsonObject {
-    fn validate(&self) -> Result<(), validator::ValidationErrors> {
-        Ok(())
     }
 }
 

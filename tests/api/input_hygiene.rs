@@ -567,6 +567,22 @@ async fn a_422_lists_every_bad_field_of_a_body() {
     );
     assert_eq!(problem["detail"], "7 fields are invalid", "{problem}");
 
+    // A patch: an unknown member and a control character together; then, once merged,
+    // a bad enum value, a bad time and a long title together.
+    let path = format!("/api/v1/admin/events/{}", f.event);
+    let patch = json!({"colour": "red", "title": NUL, "summary": "ok"});
+    let response = f.send(Method::PATCH, &path, As::Admin, Some(&patch)).await;
+    assert_eq!(
+        distinct(invalid_fields("patch", response).await),
+        ["colour", "title"]
+    );
+    let patch = json!({"kind": "party", "ends_at": "soon", "title": "t".repeat(201)});
+    let response = f.send(Method::PATCH, &path, As::Admin, Some(&patch)).await;
+    assert_eq!(
+        distinct(invalid_fields("merged patch", response).await),
+        ["ends_at", "kind", "title"]
+    );
+
     // A registration with a missing field, a wrong type and a bad borough.
     let body = json!({"email": 7, "organisation": "Camden", "consent": "yes", "full_name": "x\ny"});
     let response = f.app.post_registration(f.event, &body).await;

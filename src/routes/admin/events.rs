@@ -9,7 +9,7 @@ use super::event_input::{EventInput, EventPatch, patched, patched_fields};
 use crate::auth::Admin;
 use crate::db;
 use crate::error::ApiError;
-use crate::http::extract::{JsonBody, JsonObject, Query, check_patch_fields};
+use crate::http::extract::{JsonBody, Query};
 use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
@@ -192,8 +192,7 @@ pub async fn admin_update_event(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let JsonObject(patch) = body.parse()?;
-    check_patch_fields::<EventPatch>(&patch)?;
+    let patch = body.parse_patch::<EventPatch>()?;
     let fields = patched_fields(&patch);
     let links = state.links.clone();
     let (row, counts) = db::run(&state.pool, move |conn| {
