@@ -28,7 +28,9 @@ pub struct CancelRequest {
     #[schema(
         min_length = 3,
         max_length = 1000,
-        pattern = "\\S[\\s\\S]+\\S",
+        // Three characters or more, not blank at either end (`\S[\s\S]+\S`), and no
+        // control character but TAB, LF and CR (`http::validation`), in one pattern.
+        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]+[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$",
         example = "The venue is closed for repairs."
     )]
     pub reason: String,
