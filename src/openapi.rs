@@ -83,7 +83,8 @@ fn operations_mut(
 
 /// Every operation that touches the database can also answer 500 (an opaque problem
 /// with a `request_id`) and 503 (pool exhausted or database down, with `Retry-After`);
-/// every operation with a JSON body, the body's own 400, 413, 415 and 422.
+/// every operation with a JSON body, the body's own 400, 413, 415 and 422; every
+/// operation with a text parameter, its 422.
 struct ServerErrors;
 
 /// Operations answered from memory alone.
@@ -102,7 +103,14 @@ impl Modify for ServerErrors {
             }
             for operation in operations_mut(item) {
                 let has_body = operation.request_body.is_some();
+                let has_text_parameter =
+                    operation.parameters.iter().flatten().any(is_text_parameter);
                 let responses = &mut operation.responses.responses;
+                if has_text_parameter {
+                    responses.entry("422".into()).or_insert_with(|| {
+                        problem("A parameter holds a control character, or a date lies outside the years 1900 to 2200; `errors` names each").into()
+                    });
+                }
                 if has_body {
                     let too_large = format!(
                         "The body is larger than {} KiB",
@@ -132,6 +140,18 @@ impl Modify for ServerErrors {
                 });
             }
         }
+    }
+}
+
+/// A query parameter (any: every one is checked for control characters), or a path
+/// parameter held as text (ids that are numbers or UUIDs fail to parse first: 404).
+fn is_text_parameter(parameter: &utoipa::openapi::path::Parameter) -> bool {
+    use utoipa::openapi::path::ParameterIn;
+    match parameter.parameter_in {
+        ParameterIn::Query => true,
+        ParameterIn::Path => serde_json::to_value(&parameter.schema)
+            .is_ok_and(|schema| schema["type"] == "string" && schema.get("format").is_none()),
+        _ => false,
     }
 }
 
@@ -182,7 +202,7 @@ pub fn build() -> Contract {
     AuthErrors.modify(&mut spec);
     ServerErrors.modify(&mut spec);
     Contract {
-        spec: for_generated_clients(spec),
+        spec: with_text_patterns(for_generated_clients(spec)),
         public_routes,
     }
 }
@@ -235,6 +255,108 @@ fn for_generated_clients(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi:
         }
     }
     spec
+}
+
+/// The control-character rule (`http::validation`) stated as a `pattern` on every text
+/// a request sends: every string of a request schema and every query and path
+/// parameter, unless an enum, an existing pattern or a format (dates, UUIDs) already
+/// says more. Single-line text excludes every C0 control, DEL and C1; multi-line free
+/// text keeps TAB, LF and CR.
+fn with_text_patterns(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::ParameterIn;
+    let request_schemas = serde_json::to_value(&spec)
+        .map(|doc| schemas_reachable_from_requests(&doc))
+        .unwrap_or_default();
+    if let Some(components) = &mut spec.components {
+        for (name, schema) in components.schemas.iter_mut() {
+            if request_schemas.contains(name) {
+                add_text_patterns(schema, None);
+            }
+        }
+    }
+    for item in spec.paths.paths.values_mut() {
+        for operation in operations_mut(item) {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if !matches!(
+                    parameter.parameter_in,
+                    ParameterIn::Query | ParameterIn::Path
+                ) {
+                    continue;
+                }
+                let name = parameter.name.clone();
+                if let Some(schema) = &mut parameter.schema {
+                    add_text_patterns(schema, Some(&name));
+                }
+            }
+        }
+    }
+    spec
+}
+
+/// The pattern of each kind of text: no control character, or none but TAB, LF, CR.
+pub const SINGLE_LINE_PATTERN: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]*$";
+pub const MULTI_LINE_PATTERN: &str = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$";
+
+fn add_text_patterns(
+    schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    field: Option<&str>,
+) {
+    use crate::http::validation::TextKind;
+    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
+    use utoipa::openapi::{KnownFormat, RefOr, SchemaFormat};
+    let RefOr::T(schema) = schema else {
+        return;
+    };
+    match schema {
+        Schema::Object(object) => {
+            let is_string = match &object.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(types) => types.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            let said_more = object.pattern.is_some()
+                || object.enum_values.is_some()
+                || matches!(
+                    object.format,
+                    Some(SchemaFormat::KnownFormat(
+                        KnownFormat::Date | KnownFormat::DateTime | KnownFormat::Uuid
+                    ))
+                );
+            if let Some(field) = field
+                && is_string
+                && !said_more
+            {
+                object.pattern = Some(
+                    match TextKind::of_field(field) {
+                        TextKind::SingleLine => SINGLE_LINE_PATTERN,
+                        TextKind::MultiLine => MULTI_LINE_PATTERN,
+                    }
+                    .into(),
+                );
+            }
+            for (name, property) in object.properties.iter_mut() {
+                add_text_patterns(property, Some(name));
+            }
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                add_text_patterns(items, field);
+            }
+        }
+        Schema::OneOf(one_of) => one_of
+            .items
+            .iter_mut()
+            .for_each(|v| add_text_patterns(v, field)),
+        Schema::AnyOf(any_of) => any_of
+            .items
+            .iter_mut()
+            .for_each(|v| add_text_patterns(v, field)),
+        Schema::AllOf(all_of) => all_of
+            .items
+            .iter_mut()
+            .for_each(|v| add_text_patterns(v, field)),
+        _ => {}
+    }
 }
 
 /// Names of the component schemas a request body or parameter refers to, directly or

@@ -58,22 +58,71 @@ pub enum DateBound {
     EndOfDay,
 }
 
+/// The years a date or time given to the API may fall in, as written (before any
+/// offset is applied). Both databases and every rendering (JSON, iCalendar) hold these;
+/// past 9999 they do not agree, and no event of the programme is that far off.
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2200;
+
+/// The one check of the year range: `Err` with the 422 message when outside.
+pub fn check_year(year: i32) -> Result<(), String> {
+    if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        Ok(())
+    } else {
+        Err(format!("must be in the years {FIRST_YEAR} to {LAST_YEAR}"))
+    }
+}
+
+/// A time given in a request body: RFC 3339 with any offset, in the years
+/// `FIRST_YEAR` to `LAST_YEAR`. Refused while the body is read, so the 422 names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct InputTime(pub DateTime<FixedOffset>);
+
+impl<'de> serde::Deserialize<'de> for InputTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use chrono::Datelike;
+        let time = DateTime::<FixedOffset>::deserialize(d)?;
+        check_year(time.year()).map_err(serde::de::Error::custom)?;
+        Ok(Self(time))
+    }
+}
+
+impl From<DateTime<FixedOffset>> for InputTime {
+    fn from(time: DateTime<FixedOffset>) -> Self {
+        Self(time)
+    }
+}
+
+/// Why a filter time was refused: malformed (a 400, like any malformed query) or a
+/// well-formed date outside the years accepted (a 422 naming the parameter).
+#[derive(Debug, PartialEq, Eq)]
+pub enum FilterTimeError {
+    Malformed(String),
+    OutOfRange(String),
+}
+
 /// A filter value: RFC 3339 (any offset) or a plain date read in London time.
-pub fn parse_filter_time(raw: &str, bound: DateBound) -> Result<NaiveDateTime, String> {
+pub fn parse_filter_time(raw: &str, bound: DateBound) -> Result<NaiveDateTime, FilterTimeError> {
+    use chrono::Datelike;
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        check_year(t.year()).map_err(FilterTimeError::OutOfRange)?;
         return Ok(to_utc(&t));
     }
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| "must be an RFC 3339 time or a date like 2011-03-15".to_string())?;
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        FilterTimeError::Malformed("must be an RFC 3339 time or a date like 2011-03-15".into())
+    })?;
+    check_year(date.year()).map_err(FilterTimeError::OutOfRange)?;
+    let out_of_range = || FilterTimeError::OutOfRange("date is out of range".into());
     let date = match bound {
         DateBound::StartOfDay => date,
-        DateBound::EndOfDay => date.succ_opt().ok_or("date is out of range")?,
+        DateBound::EndOfDay => date.succ_opt().ok_or_else(out_of_range)?,
     };
-    let midnight = date.and_hms_opt(0, 0, 0).ok_or("date is out of range")?;
+    let midnight = date.and_hms_opt(0, 0, 0).ok_or_else(out_of_range)?;
     let local = chrono_tz::Europe::London
         .from_local_datetime(&midnight)
         .earliest()
-        .ok_or("date is out of range")?;
+        .ok_or_else(out_of_range)?;
     Ok(local.with_timezone(&Utc).naive_utc())
 }
 
@@ -109,7 +158,37 @@ mod tests {
         assert_eq!(to.to_string(), "2011-04-15 23:00:00");
         let exact = parse_filter_time("2011-03-15T13:00:00+01:00", DateBound::StartOfDay).unwrap();
         assert_eq!(exact.to_string(), "2011-03-15 12:00:00");
-        assert!(parse_filter_time("next week", DateBound::StartOfDay).is_err());
+        assert!(matches!(
+            parse_filter_time("next week", DateBound::StartOfDay),
+            Err(FilterTimeError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn years_outside_1900_to_2200_are_refused() {
+        for raw in [
+            "1899-12-31",
+            "2201-01-01",
+            "1899-12-31T23:00:00+00:00",
+            "+10000-01-01",
+        ] {
+            assert!(
+                parse_filter_time(raw, DateBound::StartOfDay).is_err(),
+                "{raw}"
+            );
+        }
+        assert!(matches!(
+            parse_filter_time("2201-01-01", DateBound::StartOfDay),
+            Err(FilterTimeError::OutOfRange(_))
+        ));
+        assert!(parse_filter_time("1900-01-01", DateBound::StartOfDay).is_ok());
+        assert!(parse_filter_time("2200-12-31", DateBound::EndOfDay).is_ok());
+        let late: Result<InputTime, _> = serde_json::from_str("\"+10000-01-01T00:00:00Z\"");
+        assert!(late.is_err());
+        let early: Result<InputTime, _> = serde_json::from_str("\"1899-12-31T23:59:59Z\"");
+        assert!(early.is_err());
+        let fine: Result<InputTime, _> = serde_json::from_str("\"2200-12-31T23:59:59-05:00\"");
+        assert!(fine.is_ok());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::domain::ids::EventId;
 use crate::domain::time::{Rfc3339, shown_utc};
 use crate::error::{ApiError, FieldError};
 use crate::feeds::atom;
+use crate::http::extract::Query;
 use crate::http::pagination::{Page, PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
@@ -159,11 +160,16 @@ impl BulletinInput {
         if self.title.trim().chars().count() < 3 && !errors.iter().any(|e| e.field == "title") {
             errors.push(FieldError::new("title", "must be 3 to 200 characters"));
         }
-        if NaiveDate::parse_from_str(&self.published_on, "%Y-%m-%d").is_err() {
-            errors.push(FieldError::new(
+        match NaiveDate::parse_from_str(&self.published_on, "%Y-%m-%d") {
+            Ok(date) => {
+                if let Err(m) = crate::domain::time::check_year(chrono::Datelike::year(&date)) {
+                    errors.push(FieldError::new("published_on", m));
+                }
+            }
+            Err(_) => errors.push(FieldError::new(
                 "published_on",
                 "must be a date like 2011-03-14",
-            ));
+            )),
         }
         // Stored trimmed, so text of spaces alone would be stored empty.
         for (i, section) in self.sections.iter().enumerate() {
@@ -263,7 +269,7 @@ pub async fn bulletin_page(
 pub async fn list_bulletins(
     req: HttpRequest,
     state: web::Data<AppState>,
-    paging: web::Query<PageParams>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     bulletin_page(&req, &state, &paging, true).await
 }

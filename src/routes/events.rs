@@ -9,11 +9,13 @@ use crate::db;
 use crate::domain::event::{
     EventKind, EventStatus, RegistrationFacts, RegistrationState, parse_audience_tag,
 };
-use crate::domain::time::{DateBound, FilterTime, Rfc3339, now, parse_filter_time, shown_in};
+use crate::domain::time::{DateBound, FilterTime, Rfc3339, now, shown_in};
 use crate::error::ApiError;
 use crate::feeds::ics;
+use crate::http::extract::{Path, Query};
 use crate::http::pagination::{Page, PageParams, list_response};
 use crate::http::problem::Problem;
+use crate::http::validation::filter_time;
 use crate::list_envelope;
 use crate::pages::register_page_path;
 use crate::repo::events::{self, EventFilter, EventRow};
@@ -186,19 +188,12 @@ impl EventQuery {
         let bad = |name: &str, message: String| {
             ApiError::BadRequest(format!("Query parameter `{name}` {message}."))
         };
-        let ends_after = match &self.from {
-            Some(raw) => {
-                Some(parse_filter_time(raw, DateBound::StartOfDay).map_err(|m| bad("from", m))?)
-            }
+        let ends_after = match filter_time(self.from.as_deref(), "from", DateBound::StartOfDay)? {
+            Some(time) => Some(time),
             None if upcoming_by_default => Some(now()),
             None => None,
         };
-        let starts_before = match &self.to {
-            Some(raw) => {
-                Some(parse_filter_time(raw, DateBound::EndOfDay).map_err(|m| bad("to", m))?)
-            }
-            None => None,
-        };
+        let starts_before = filter_time(self.to.as_deref(), "to", DateBound::EndOfDay)?;
         let audience = match &self.audience {
             Some(raw) => Some(parse_audience_tag(raw).map_err(|m| bad("audience", m))?),
             None => None,
@@ -248,8 +243,8 @@ pub async fn published_upcoming(
 pub async fn list_events(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<EventQuery>,
-    paging: web::Query<PageParams>,
+    query: Query<EventQuery>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = paging.page()?;
     let filter = query.filter(true, true)?;
@@ -368,7 +363,7 @@ pub fn json_ld(event: &Event, register_page: &str) -> serde_json::Value {
 pub async fn get_event(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let row = published_event(&state, path.into_inner()).await?;
     let modified = last_modified(&row);
@@ -428,8 +423,8 @@ fn calendar_response(
 #[get("/events.ics")]
 pub async fn list_events_ics(
     state: web::Data<AppState>,
-    query: web::Query<EventQuery>,
-    paging: web::Query<PageParams>,
+    query: Query<EventQuery>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = Page::new(paging.limit.or(Some(CALENDAR_DEFAULT_LIMIT)), paging.offset)?;
     let rows = published_upcoming(&state, &query, page).await?;
@@ -457,7 +452,7 @@ pub async fn list_events_ics(
 #[get("/events/{id_or_slug}/ics")]
 pub async fn get_event_ics(
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let row = published_event(&state, path.into_inner()).await?;
     let (filename, title) = (row.slug.clone(), row.title.clone());

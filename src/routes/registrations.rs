@@ -12,7 +12,7 @@ pub use crate::domain::registration::RegistrationStatus;
 use crate::domain::time::{Rfc3339, now, shown_in};
 use crate::domain::{Borough, Email};
 use crate::error::{ApiError, FieldError};
-use crate::http::extract::JsonBody;
+use crate::http::extract::{JsonBody, Path};
 use crate::http::problem::Problem;
 use crate::repo::events::EventRow;
 use crate::repo::registrations::{Registrant, RegistrationRow};
@@ -194,7 +194,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 pub async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let request: RegistrationRequest = body.parse()?;

@@ -217,3 +217,134 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout() 
     let text = String::from_utf8_lossy(&received);
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
 }
+
+/// Sends raw bytes on a new connection and reads the answer until the server closes
+/// (or 5 s pass): the status line, the headers (lower-cased) and the body.
+async fn raw_exchange(address: &str, request: &[u8]) -> (String, Vec<(String, String)>, Vec<u8>) {
+    let mut socket = TcpStream::connect(address).await.unwrap();
+    let _ = socket.write_all(request).await;
+    let received = tokio::time::timeout(Duration::from_secs(5), read_to_close(&mut socket))
+        .await
+        .unwrap_or_default();
+    let split = received
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(received.len());
+    let head = String::from_utf8_lossy(&received[..split]).to_string();
+    let body = received.get(split + 4..).unwrap_or_default().to_vec();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap_or_default().to_string();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body)
+}
+
+/// What actix-http's HTTP/1 dispatcher answers by itself, before any service (router,
+/// middleware, `ErrorHandlers`) sees the request: a bare status with an empty body and
+/// no content type. The app has no hook there; these assertions keep the fact visible
+/// (README, "The HTTP edge"). Anything that reaches the app is problem+json.
+#[tokio::test]
+async fn the_dispatchers_own_400_and_431_are_bare_and_the_apps_errors_are_problems() {
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let many_headers: String = (0..100).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let huge_header = format!("X-Big: {}\r\n", "v".repeat(140 * 1024));
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "a malformed request line",
+            b"NOT HTTP AT ALL\r\n\r\n".to_vec(),
+            "400",
+        ),
+        (
+            "a control character in a header value",
+            b"GET /healthz HTTP/1.1\r\nHost: hub.test\r\nX-Bad: a\x01b\r\n\r\n".to_vec(),
+            "400",
+        ),
+        (
+            "an invalid Content-Length",
+            b"POST /api/v1/accounts HTTP/1.1\r\nHost: hub.test\r\nContent-Length: ten\r\n\r\n"
+                .to_vec(),
+            "400",
+        ),
+        (
+            "more than 96 headers",
+            format!("GET /healthz HTTP/1.1\r\nHost: hub.test\r\n{many_headers}\r\n").into_bytes(),
+            "431",
+        ),
+        (
+            "a head over 128 KiB",
+            format!("GET /healthz HTTP/1.1\r\nHost: hub.test\r\n{huge_header}\r\n").into_bytes(),
+            "431",
+        ),
+    ];
+    for (case, request, status) in cases {
+        let (line, headers, body) = raw_exchange(&address, &request).await;
+        assert!(
+            line.starts_with(&format!("HTTP/1.1 {status}")),
+            "{case}: {line:?}"
+        );
+        assert!(
+            !headers.iter().any(|(n, _)| n == "content-type"),
+            "{case}: actix now sends a content type ({headers:?}); see whether it can be a problem"
+        );
+        assert!(body.is_empty(), "{case}: {body:?}");
+    }
+
+    // Past the dispatcher, every refusal is a problem: bad JSON, a bad header value the
+    // app reads, a body too large, an unknown route.
+    let bad_json = app
+        .post("/api/v1/accounts")
+        .header("Content-Type", "application/json")
+        .body("{\"email\":")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(bad_json, StatusCode::BAD_REQUEST, "bad-request").await;
+    let bad_key = app
+        .post("/api/v1/events/1/registrations")
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", "has spaces in it")
+        .body(crate::helpers::registration("Ada Lovelace", "ada@camden.gov.uk").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_key.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        crate::helpers::header(&bad_key, "content-type").starts_with("application/problem+json")
+    );
+    let (line, headers, body) = raw_exchange(
+        &address,
+        b"POST /api/v1/accounts HTTP/1.1\r\nHost: hub.test\r\nContent-Type: application/json\r\nContent-Length: 999999\r\nConnection: close\r\n\r\n{}",
+    )
+    .await;
+    assert!(line.starts_with("HTTP/1.1 413"), "{line}");
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "content-type" && v.starts_with("application/problem+json")),
+        "{headers:?}"
+    );
+    let problem: Value = serde_json::from_slice(&body).unwrap_or_default();
+    assert_eq!(problem["type"], "/problems/payload-too-large", "{problem}");
+    let bad_query = app.get("/api/v1/events?limit=many").send().await.unwrap();
+    assert_problem(bad_query, StatusCode::BAD_REQUEST, "bad-request").await;
+}
+
+/// The head timeout's 408 is the dispatcher's too: bare, then the connection closes.
+#[tokio::test]
+async fn the_head_timeouts_408_is_bare() {
+    let app = spawn_app_with(|s| s.http.request_head_timeout = Duration::from_secs(1)).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let (line, headers, body) = raw_exchange(&address, b"GET /healthz HTTP/1.1\r\nHost: hub").await;
+    assert!(
+        line.is_empty() || line.starts_with("HTTP/1.1 408"),
+        "{line:?}"
+    );
+    assert!(
+        !headers.iter().any(|(n, _)| n == "content-type"),
+        "{headers:?}"
+    );
+    assert!(body.is_empty(), "{body:?}");
+}

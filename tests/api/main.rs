@@ -17,6 +17,7 @@ mod events_admin;
 mod events_public;
 mod feeds;
 mod health;
+mod input_hygiene;
 mod limits;
 mod logs;
 mod membership;

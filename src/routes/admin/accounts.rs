@@ -9,7 +9,7 @@ use crate::auth::Admin;
 use crate::db;
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::http::extract::JsonBody;
+use crate::http::extract::{JsonBody, Query};
 use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
@@ -56,8 +56,8 @@ pub async fn admin_list_accounts(
     req: HttpRequest,
     _admin: Admin,
     state: web::Data<AppState>,
-    query: web::Query<AccountQuery>,
-    paging: web::Query<PageParams>,
+    query: Query<AccountQuery>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = paging.page()?;

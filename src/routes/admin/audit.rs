@@ -6,10 +6,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Admin;
 use crate::db;
-use crate::domain::time::{DateBound, Rfc3339, parse_filter_time, shown_utc};
+use crate::domain::time::{DateBound, Rfc3339, shown_utc};
 use crate::error::ApiError;
+use crate::http::extract::Query;
 use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
+use crate::http::validation::filter_time;
 use crate::list_envelope;
 use crate::repo::audit::{self, AuditFilter, AuditRow};
 use crate::state::AppState;
@@ -80,17 +82,12 @@ pub async fn admin_audit_log(
     req: HttpRequest,
     _admin: Admin,
     state: web::Data<AppState>,
-    query: web::Query<AuditQuery>,
-    paging: web::Query<PageParams>,
+    query: Query<AuditQuery>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = paging.page()?;
-    let time = |raw: &Option<String>, name: &str, bound| -> Result<_, ApiError> {
-        raw.as_deref()
-            .map(|t| parse_filter_time(t, bound))
-            .transpose()
-            .map_err(|m| ApiError::BadRequest(format!("Query parameter `{name}` {m}.")))
-    };
+    let time = |raw: &Option<String>, name: &str, bound| filter_time(raw.as_deref(), name, bound);
     let filter = AuditFilter {
         from: time(&query.from, "from", DateBound::StartOfDay)?,
         to: time(&query.to, "to", DateBound::EndOfDay)?,

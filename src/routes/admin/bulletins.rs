@@ -7,7 +7,7 @@ use crate::auth::Admin;
 use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
-use crate::http::extract::{JsonBody, JsonObject, check_patch_fields};
+use crate::http::extract::{JsonBody, Query};
 use crate::http::pagination::PageParams;
 use crate::http::problem::Problem;
 use crate::routes::bulletins::{
@@ -34,7 +34,7 @@ pub async fn admin_list_bulletins(
     req: HttpRequest,
     _admin: Admin,
     state: web::Data<AppState>,
-    paging: web::Query<PageParams>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     bulletin_page(&req, &state, &paging, false).await
 }
@@ -128,8 +128,7 @@ pub async fn admin_update_bulletin(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let JsonObject(patch) = body.parse()?;
-    check_patch_fields::<BulletinPatch>(&patch)?;
+    let patch = body.parse_patch::<BulletinPatch>()?;
     let fields = patched_fields(&patch);
     let (row, event_ids) = db::run(&state.pool, move |conn| {
         service::bulletins::update(conn, &admin.0, id, &fields, |current| {

@@ -7,7 +7,7 @@ use validator::Validate;
 
 use crate::domain::Slug;
 use crate::domain::event::{EventDraft, EventKind, Venue, parse_audience_tag};
-use crate::domain::time::{DEFAULT_TIMEZONE, in_zone, parse_timezone, to_utc};
+use crate::domain::time::{DEFAULT_TIMEZONE, InputTime, in_zone, parse_timezone, to_utc};
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::from_value;
 use crate::repo::events::EventRow;
@@ -34,9 +34,11 @@ pub struct RegistrationInput {
     #[schema(default = true)]
     pub required: bool,
     /// When registration opens; absent means open once published.
-    pub opens_at: Option<DateTime<FixedOffset>>,
+    #[schema(value_type = Option<DateTime<FixedOffset>>)]
+    pub opens_at: Option<InputTime>,
     /// When registration closes; absent means at the start of the event.
-    pub closes_at: Option<DateTime<FixedOffset>>,
+    #[schema(value_type = Option<DateTime<FixedOffset>>)]
+    pub closes_at: Option<InputTime>,
 }
 
 fn default_true() -> bool {
@@ -69,11 +71,11 @@ pub struct EventInput {
     #[schema(max_length = 20000)]
     pub description: Option<String>,
     /// Any offset; stored in UTC and shown in `timezone`.
-    #[schema(example = "2011-03-15T13:00:00+00:00")]
-    pub starts_at: DateTime<FixedOffset>,
+    #[schema(value_type = DateTime<FixedOffset>, example = "2011-03-15T13:00:00+00:00")]
+    pub starts_at: InputTime,
     /// Must be after `starts_at`.
-    #[schema(example = "2011-03-15T17:00:00+00:00")]
-    pub ends_at: DateTime<FixedOffset>,
+    #[schema(value_type = DateTime<FixedOffset>, example = "2011-03-15T17:00:00+00:00")]
+    pub ends_at: InputTime,
     /// An IANA zone; `Europe/London` when absent.
     #[schema(example = "Europe/London")]
     pub timezone: Option<String>,
@@ -162,8 +164,8 @@ impl EventInput {
             kind: row.kind,
             summary: row.summary.clone(),
             description: row.description.clone(),
-            starts_at: in_zone(row.starts_at, tz),
-            ends_at: in_zone(row.ends_at, tz),
+            starts_at: in_zone(row.starts_at, tz).into(),
+            ends_at: in_zone(row.ends_at, tz).into(),
             timezone: Some(row.timezone.clone()),
             venue: row.venue_name.clone().map(|name| VenueInput {
                 name,
@@ -176,8 +178,8 @@ impl EventInput {
             capacity: row.capacity,
             registration: Some(RegistrationInput {
                 required: row.registration_required,
-                opens_at: row.registration_opens_at.map(|t| in_zone(t, tz)),
-                closes_at: row.registration_closes_at.map(|t| in_zone(t, tz)),
+                opens_at: row.registration_opens_at.map(|t| in_zone(t, tz).into()),
+                closes_at: row.registration_closes_at.map(|t| in_zone(t, tz).into()),
             }),
             bulletin_number: row.bulletin_number,
         }
@@ -247,8 +249,8 @@ impl EventInput {
             kind: self.kind,
             summary: optional_text(self.summary),
             description: optional_text(self.description),
-            starts_at: to_utc(&self.starts_at),
-            ends_at: to_utc(&self.ends_at),
+            starts_at: to_utc(&self.starts_at.0),
+            ends_at: to_utc(&self.ends_at.0),
             timezone,
             venue,
             audience,
@@ -256,8 +258,8 @@ impl EventInput {
             speakers,
             capacity: self.capacity,
             registration_required: registration.required,
-            registration_opens_at: registration.opens_at.as_ref().map(to_utc),
-            registration_closes_at: registration.closes_at.as_ref().map(to_utc),
+            registration_opens_at: registration.opens_at.map(|t| to_utc(&t.0)),
+            registration_closes_at: registration.closes_at.map(|t| to_utc(&t.0)),
             bulletin_number: self.bulletin_number,
         };
         errors.extend(draft.check(seats_taken));
@@ -270,7 +272,7 @@ impl EventInput {
 }
 
 /// `current` with a merge patch applied, read back as `T` (a 422 names what is wrong).
-pub fn patched<T: Serialize + serde::de::DeserializeOwned>(
+pub fn patched<T: Serialize + serde::de::DeserializeOwned + Validate>(
     current: &T,
     patch: &serde_json::Value,
 ) -> Result<T, ApiError> {

@@ -10,7 +10,7 @@ use crate::auth::Admin;
 use crate::db;
 use crate::domain::ids::EventId;
 use crate::error::ApiError;
-use crate::http::extract::{JsonBody, JsonObject, check_patch_fields};
+use crate::http::extract::{JsonBody, Query};
 use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
@@ -29,7 +29,9 @@ pub struct CancelRequest {
     #[schema(
         min_length = 3,
         max_length = 1000,
-        pattern = "\\S[\\s\\S]+\\S",
+        // Three characters or more, not blank at either end (`\S[\s\S]+\S`), and no
+        // control character but TAB, LF and CR (`http::validation`), in one pattern.
+        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]+[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$",
         example = "The venue is closed for repairs."
     )]
     pub reason: String,
@@ -83,8 +85,8 @@ pub async fn admin_list_events(
     req: HttpRequest,
     _admin: Admin,
     state: web::Data<AppState>,
-    query: web::Query<EventQuery>,
-    paging: web::Query<PageParams>,
+    query: Query<EventQuery>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = paging.page()?;
     let filter = query.filter(false, false)?;
@@ -193,8 +195,7 @@ pub async fn admin_update_event(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let JsonObject(patch) = body.parse()?;
-    check_patch_fields::<EventPatch>(&patch)?;
+    let patch = body.parse_patch::<EventPatch>()?;
     let fields = patched_fields(&patch);
     let links = state.links.clone();
     let (row, counts) = db::run(&state.pool, move |conn| {

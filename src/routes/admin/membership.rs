@@ -11,7 +11,7 @@ use crate::auth::Admin;
 use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
-use crate::http::extract::JsonBody;
+use crate::http::extract::{JsonBody, Query};
 use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
@@ -146,8 +146,8 @@ pub async fn admin_list_applications(
     req: HttpRequest,
     _admin: Admin,
     state: web::Data<AppState>,
-    query: web::Query<ApplicationQuery>,
-    paging: web::Query<PageParams>,
+    query: Query<ApplicationQuery>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = paging.page()?;
     let filter = ApplicationFilter {

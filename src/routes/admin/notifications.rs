@@ -8,6 +8,7 @@ use crate::auth::Admin;
 use crate::db;
 use crate::domain::time::{Rfc3339, shown_utc};
 use crate::error::ApiError;
+use crate::http::extract::Query;
 use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
@@ -93,8 +94,8 @@ pub async fn admin_list_notifications(
     req: HttpRequest,
     _admin: Admin,
     state: web::Data<AppState>,
-    query: web::Query<NotificationQuery>,
-    paging: web::Query<PageParams>,
+    query: Query<NotificationQuery>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = paging.page()?;
     let status = query.status.map(|s| match s {

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::auth::Admin;
 use crate::db;
@@ -49,7 +50,7 @@ pub struct PersonalDataExport {
     pub audit_entries: Vec<AuditEntry>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErasureRequest {
     /// The person's email address, in any letter case.
@@ -111,8 +112,7 @@ pub async fn export_personal_data(
 ) -> Result<HttpResponse, ApiError> {
     // Read once the token is accepted: without one, the query is not judged (401 or
     // 403 alike, whatever it holds).
-    let query = web::Query::<PersonalDataQuery>::from_query(req.query_string())
-        .map_err(|e| ApiError::BadRequest(format!("The query string is invalid: {e}.")))?;
+    let query: PersonalDataQuery = crate::http::extract::query(&req)?;
     let email = parse_email(&query.email)?;
     let email_lower = email.lower().to_string();
     let export = db::run(&state.pool, move |conn| {

@@ -12,7 +12,7 @@ use crate::db;
 use crate::domain::ids::EventId;
 use crate::domain::time::now;
 use crate::error::ApiError;
-use crate::http::extract::JsonBody;
+use crate::http::extract::{JsonBody, Query};
 use crate::http::pagination::{PageParams, list_response};
 use crate::http::problem::Problem;
 use crate::list_envelope;
@@ -122,8 +122,8 @@ pub async fn admin_list_registrations(
     _admin: Admin,
     state: web::Data<AppState>,
     path: web::Path<EventId>,
-    query: web::Query<RegistrationQuery>,
-    paging: web::Query<PageParams>,
+    query: Query<RegistrationQuery>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let event_id = path.into_inner();
     let page = paging.page()?;

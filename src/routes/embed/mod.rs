@@ -8,6 +8,7 @@ use crate::error::ApiError;
 mod document;
 mod listing;
 
+use crate::http::extract::Query;
 use crate::http::pagination::PageParams;
 use crate::http::problem::Problem;
 use crate::pages::register_page_path;
@@ -33,8 +34,8 @@ use listing::EmbedEvent;
 #[get("/events")]
 pub async fn embed_events(
     state: web::Data<AppState>,
-    query: web::Query<EventQuery>,
-    paging: web::Query<PageParams>,
+    query: Query<EventQuery>,
+    paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let events = published_upcoming(&state, &query, paging.page()?)
         .await?
