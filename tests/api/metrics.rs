@@ -4,9 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{
-    Api, TestApp, assert_problem, event_body, registration, spawn_app, spawn_app_with,
-};
+use crate::helpers::*;
 
 async fn scrape(app: &TestApp) -> String {
     let response = app.get("/metrics").send().await.unwrap();
@@ -40,8 +38,7 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
 
 #[tokio::test]
 async fn requests_are_counted_by_route_pattern_method_and_status_class() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let event = app
         .published_event(&token, &event_body("Counted workshop", 5))
         .await;

@@ -215,8 +215,7 @@ async fn admin_registration_endpoints_without_a_token_are_401() {
 
 #[tokio::test]
 async fn admin_registration_endpoints_refuse_members_with_403() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let member = app.member_token().await;
     let event = app.open_event(&admin, Some(30)).await;
     let registration = app.register_email(event, "ada@camden.gov.uk").await;
@@ -342,8 +341,7 @@ async fn an_unknown_status_filter_is_400() {
 
 #[tokio::test]
 async fn the_list_of_an_unknown_event_is_404() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
 
     let response = app
         .get(&list_path(999_999))
@@ -552,8 +550,7 @@ async fn patching_a_registration_with_an_unknown_field_is_422_naming_it() {
 
 #[tokio::test]
 async fn patching_or_cancelling_an_unknown_registration_is_404() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
 
     for id in [uuid::Uuid::new_v4().to_string(), "not-a-uuid".to_string()] {
         let response = patch_registration(&app, &admin, &id, &json!({"attended": true})).await;
