@@ -68,13 +68,33 @@ async fn audited(
     token: &str,
     admin_id: &str,
     action: &str,
-    target_type: &str,
-    target_id: impl std::fmt::Display,
+    (target_type, target_id): (&str, impl std::fmt::Display),
 ) -> Value {
     let target_id = target_id.to_string();
     let entry = only_entry(app, token, action, &target_id).await;
     let actor = (admin_id, "admin@example.org");
     assert_entry(&entry, actor, action, (target_type, &target_id))
+}
+
+/// A new app with admin@example.org signed in: the app, the admin's id and token.
+async fn app_with_admin() -> (TestApp, String, String) {
+    let app = spawn_app().await;
+    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
+    (app, admin_id, token)
+}
+
+/// A published event with the title and grace@camden.gov.uk's confirmed registration
+/// for it: their ids.
+async fn registered_for(app: &TestApp, token: &str, title: &str) -> (i64, String) {
+    let event = event_id(&app.published_event(token, &event_body(title, 20)).await);
+    (event, register(app, event, "grace@camden.gov.uk").await)
+}
+
+/// A pending application of a new member with the email: the member's id and the
+/// application's.
+async fn applied(app: &TestApp, email: &str) -> (String, String) {
+    let (member, member_token) = new_member(app, email).await;
+    (member, apply(app, &member_token).await)
 }
 
 async fn audit_total(app: &TestApp, token: &str) -> i64 {
@@ -131,10 +151,42 @@ async fn apply(app: &TestApp, token: &str) -> String {
     body["id"].as_str().unwrap().to_string()
 }
 
+/// An admin write: the method, the path and the JSON body, if any.
+type Write<'a> = (Method, &'a str, Option<&'a Value>);
+
+/// Sends the write with the token; asserts its status and returns the response.
+async fn admin_write(
+    app: &TestApp,
+    token: &str,
+    write: Write<'_>,
+    expected: StatusCode,
+) -> Response {
+    let (method, path, body) = write;
+    let response = app.send_json(method.clone(), path, token, body).await;
+    assert_eq!(response.status(), expected, "{method} {path}");
+    response
+}
+
+/// The same write twice: the first answers `first`, the second is a 409 of the kind.
+async fn write_twice(
+    app: &TestApp,
+    token: &str,
+    write: Write<'_>,
+    (first, conflict): (StatusCode, &str),
+) {
+    admin_write(app, token, write.clone(), first).await;
+    let (method, path, body) = write;
+    let second = app.send_json(method, path, token, body).await;
+    assert_problem(second, StatusCode::CONFLICT, conflict).await;
+}
+
+/// The path that approves or rejects the application.
+fn decision_path(application: &str, decision: &str) -> String {
+    format!("/api/v1/admin/membership-applications/{application}/{decision}")
+}
+
 async fn patch_account(app: &TestApp, token: &str, id: &str, body: Value) -> Response {
-    let path = format!("/api/v1/admin/accounts/{id}");
-    app.send_json(Method::PATCH, &path, token, Some(&body))
-        .await
+    app.patch_account(token, id, &body).await
 }
 
 async fn patched_account(app: &TestApp, token: &str, id: &str, body: Value) -> Value {
@@ -193,22 +245,16 @@ async fn creating_an_event_is_audited_with_the_actor_lower_cased_and_the_title()
 
 #[tokio::test]
 async fn patching_an_event_is_audited_with_the_fields_patched() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
+    let (app, admin_id, token) = app_with_admin().await;
     let id = event_id(&app.create_event(&token, &event_body("Draft", 20)).await);
-    let response = app
-        .patch(&format!("/api/v1/admin/events/{id}"))
-        .bearer_auth(&token)
-        .json(&json!({"title": "Renamed workshop", "capacity": 45}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    let path = format!("/api/v1/admin/events/{id}");
+    let patch = json!({"title": "Renamed workshop", "capacity": 45});
+    let write = (Method::PATCH, path.as_str(), Some(&patch));
+    admin_write(&app, &token, write, StatusCode::OK).await;
 
-    let summary = audited(&app, &token, &admin_id, "event.update", "event", id).await;
-    let fields: BTreeSet<&str> = summary["fields"]
-        .as_array()
-        .unwrap_or_else(|| panic!("fields in {summary}"))
+    let target = ("event", id);
+    let summary = audited(&app, &token, &admin_id, "event.update", target).await;
+    let fields: BTreeSet<&str> = array(&summary["fields"])
         .iter()
         .map(|f| f.as_str().unwrap())
         .collect();
@@ -217,200 +263,120 @@ async fn patching_an_event_is_audited_with_the_fields_patched() {
 
 #[tokio::test]
 async fn deleting_a_draft_is_audited() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
-    let event = app
-        .create_event(&token, &event_body("Doomed draft", 20))
-        .await;
-    let id = event_id(&event);
-    let response = app
-        .delete(&format!("/api/v1/admin/events/{id}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (app, admin_id, token) = app_with_admin().await;
+    let id = event_id(
+        &app.create_event(&token, &event_body("Doomed draft", 20))
+            .await,
+    );
+    let path = format!("/api/v1/admin/events/{id}");
+    let write = (Method::DELETE, path.as_str(), None);
+    admin_write(&app, &token, write, StatusCode::NO_CONTENT).await;
 
-    let summary = audited(&app, &token, &admin_id, "event.delete", "event", id).await;
+    let target = ("event", id);
+    let summary = audited(&app, &token, &admin_id, "event.delete", target).await;
     assert_eq!(summary["title"], "Doomed draft");
 }
 
 #[tokio::test]
 async fn publishing_twice_leaves_exactly_one_publish_entry() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
-    let id = event_id(
-        &app.published_event(&token, &event_body("Published", 20))
-            .await,
-    );
-    let again = app
-        .post(&format!("/api/v1/admin/events/{id}/publish"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_problem(again, StatusCode::CONFLICT, "event-already-published").await;
+    let (app, admin_id, token) = app_with_admin().await;
+    let id = event_id(&app.create_event(&token, &event_body("Published", 20)).await);
+    let path = format!("/api/v1/admin/events/{id}/publish");
+    let outcomes = (StatusCode::OK, "event-already-published");
+    write_twice(&app, &token, (Method::POST, &path, None), outcomes).await;
 
-    audited(&app, &token, &admin_id, "event.publish", "event", id).await;
+    audited(&app, &token, &admin_id, "event.publish", ("event", id)).await;
 }
 
 #[tokio::test]
 async fn cancelling_an_event_is_audited_once_with_the_reason() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
+    let (app, admin_id, token) = app_with_admin().await;
     let id = event_id(
         &app.published_event(&token, &event_body("Called off", 20))
             .await,
     );
     let path = format!("/api/v1/admin/events/{id}/cancel");
     let reason = json!({"reason": "The venue is closed for repairs."});
-    let first = app
-        .send_json(Method::POST, &path, &token, Some(&reason))
-        .await;
-    assert_eq!(first.status(), StatusCode::OK);
-    let second = app
-        .send_json(Method::POST, &path, &token, Some(&reason))
-        .await;
-    assert_problem(second, StatusCode::CONFLICT, "event-cancelled").await;
+    let outcomes = (StatusCode::OK, "event-cancelled");
+    write_twice(&app, &token, (Method::POST, &path, Some(&reason)), outcomes).await;
 
-    let summary = audited(&app, &token, &admin_id, "event.cancel", "event", id).await;
+    let target = ("event", id);
+    let summary = audited(&app, &token, &admin_id, "event.cancel", target).await;
     assert_eq!(summary["reason"], "The venue is closed for repairs.");
 }
 
 #[tokio::test]
 async fn checking_a_registrant_in_is_audited_with_attended() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
-    let id = event_id(
-        &app.published_event(&token, &event_body("Check-in", 20))
-            .await,
-    );
-    let registration = register(&app, id, "grace@camden.gov.uk").await;
+    let (app, admin_id, token) = app_with_admin().await;
+    let (_, registration) = registered_for(&app, &token, "Check-in").await;
     let path = format!("/api/v1/admin/registrations/{registration}");
-    let response = app
-        .send_json(
-            Method::PATCH,
-            &path,
-            &token,
-            Some(&json!({"attended": true})),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    let attended = json!({"attended": true});
+    let write = (Method::PATCH, path.as_str(), Some(&attended));
+    admin_write(&app, &token, write, StatusCode::OK).await;
 
-    let summary = audited(
-        &app,
-        &token,
-        &admin_id,
-        "registration.update",
-        "registration",
-        &registration,
-    )
-    .await;
+    let target = ("registration", &registration);
+    let summary = audited(&app, &token, &admin_id, "registration.update", target).await;
     assert_eq!(summary["attended"], true);
 }
 
 #[tokio::test]
 async fn cancelling_a_registration_is_audited_once() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
-    let id = event_id(
-        &app.published_event(&token, &event_body("Cancel one", 20))
-            .await,
-    );
-    let registration = register(&app, id, "grace@camden.gov.uk").await;
+    let (app, admin_id, token) = app_with_admin().await;
+    let (id, registration) = registered_for(&app, &token, "Cancel one").await;
     let path = format!("/api/v1/admin/registrations/{registration}");
-    let first = app.send_json(Method::DELETE, &path, &token, None).await;
-    assert_eq!(first.status(), StatusCode::NO_CONTENT);
-    let second = app.send_json(Method::DELETE, &path, &token, None).await;
-    assert_eq!(second.status(), StatusCode::CONFLICT, "cancelling twice");
+    let outcomes = (StatusCode::NO_CONTENT, "registration-cancelled");
+    write_twice(&app, &token, (Method::DELETE, &path, None), outcomes).await;
 
-    let summary = audited(
-        &app,
-        &token,
-        &admin_id,
-        "registration.cancel",
-        "registration",
-        &registration,
-    )
-    .await;
+    let target = ("registration", &registration);
+    let summary = audited(&app, &token, &admin_id, "registration.cancel", target).await;
     assert_eq!(summary["event_id"], id);
 }
 
 #[tokio::test]
 async fn changing_an_account_is_audited_with_role_and_disabled_from_and_to() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
+    let (app, admin_id, token) = app_with_admin().await;
     let member = app.insert_account("member@example.org", Role::Member);
-    patched_account(
-        &app,
-        &token,
-        &member,
-        json!({"role": "admin", "disabled": true}),
-    )
-    .await;
+    let patch = json!({"role": "admin", "disabled": true});
+    patched_account(&app, &token, &member, patch).await;
 
-    let summary = audited(
-        &app,
-        &token,
-        &admin_id,
-        "account.update",
-        "account",
-        &member,
-    )
-    .await;
+    let target = ("account", &member);
+    let summary = audited(&app, &token, &admin_id, "account.update", target).await;
     assert_eq!(summary["role"], json!({"from": "member", "to": "admin"}));
     assert_eq!(summary["disabled"], json!({"from": false, "to": true}));
 }
 
 #[tokio::test]
 async fn approving_an_application_is_audited_once() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
-    let (applicant, applicant_token) = new_member(&app, "applicant@example.org").await;
-    let application = apply(&app, &applicant_token).await;
-    let path = format!("/api/v1/admin/membership-applications/{application}/approve");
-    let first = app.send_json(Method::POST, &path, &token, None).await;
-    assert_eq!(first.status(), StatusCode::OK);
-    let second = app.send_json(Method::POST, &path, &token, None).await;
-    assert_problem(second, StatusCode::CONFLICT, "application-decided").await;
+    let (app, admin_id, token) = app_with_admin().await;
+    let (applicant, application) = applied(&app, "applicant@example.org").await;
+    let approve = decision_path(&application, "approve");
+    let outcomes = (StatusCode::OK, "application-decided");
+    write_twice(&app, &token, (Method::POST, &approve, None), outcomes).await;
 
-    let summary = audited(
-        &app,
-        &token,
-        &admin_id,
-        "membership.approve",
-        "membership_application",
-        &application,
-    )
-    .await;
+    let target = ("membership_application", &application);
+    let summary = audited(&app, &token, &admin_id, "membership.approve", target).await;
     assert_eq!(summary["account_id"], applicant);
 }
 
 #[tokio::test]
 async fn rejecting_an_application_is_audited_once_with_the_reason() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
-    let (_, applicant_token) = new_member(&app, "applicant@example.org").await;
-    let application = apply(&app, &applicant_token).await;
-    let path = format!("/api/v1/admin/membership-applications/{application}/reject");
+    let (app, admin_id, token) = app_with_admin().await;
+    let (_, application) = applied(&app, "applicant@example.org").await;
+    let reject = decision_path(&application, "reject");
     let reason = json!({"reason": "The Community is for library staff."});
-    let first = app
-        .send_json(Method::POST, &path, &token, Some(&reason))
-        .await;
-    assert_eq!(first.status(), StatusCode::OK);
-    let approve = format!("/api/v1/admin/membership-applications/{application}/approve");
+    admin_write(
+        &app,
+        &token,
+        (Method::POST, &reject, Some(&reason)),
+        StatusCode::OK,
+    )
+    .await;
+    let approve = decision_path(&application, "approve");
     let second = app.send_json(Method::POST, &approve, &token, None).await;
     assert_problem(second, StatusCode::CONFLICT, "application-decided").await;
 
-    let summary = audited(
-        &app,
-        &token,
-        &admin_id,
-        "membership.reject",
-        "membership_application",
-        &application,
-    )
-    .await;
+    let target = ("membership_application", &application);
+    let summary = audited(&app, &token, &admin_id, "membership.reject", target).await;
     assert_eq!(summary["reason"], "The Community is for library staff.");
     let approvals = audit_log(&app, &token, &[("action", "membership.approve")]).await;
     assert_eq!(approvals["total"], 0, "the refused approval left no entry");
@@ -418,8 +384,7 @@ async fn rejecting_an_application_is_audited_once_with_the_reason() {
 
 #[tokio::test]
 async fn bulk_decisions_append_one_entry_per_decided_item_and_none_for_a_failed_one() {
-    let app = spawn_app().await;
-    let (_, token) = new_admin(&app, "admin@example.org").await;
+    let (app, _, token) = app_with_admin().await;
     let (_, first_token) = new_member(&app, "first@example.org").await;
     let (_, second_token) = new_member(&app, "second@example.org").await;
     let first = apply(&app, &first_token).await;
@@ -438,12 +403,7 @@ async fn bulk_decisions_append_one_entry_per_decided_item_and_none_for_a_failed_
     let status = response.status();
     let body: Value = response.json().await.unwrap();
     assert_eq!(status, StatusCode::OK, "{body}");
-    let outcomes: Vec<&str> = body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["outcome"].as_str().unwrap())
-        .collect();
+    let outcomes = strings_of(array(&body["results"]), "outcome");
     assert_eq!(outcomes, ["approved", "rejected", "failed"]);
 
     only_entry(&app, &token, "membership.approve", &first).await;
@@ -486,8 +446,7 @@ async fn every_admin_sign_in_is_audited_but_member_and_failed_sign_ins_are_not()
 
 #[tokio::test]
 async fn failed_writes_append_nothing() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
+    let (app, admin_id, token) = app_with_admin().await;
     let published = event_id(&app.published_event(&token, &event_body("Live", 20)).await);
     let draft = event_id(&app.create_event(&token, &event_body("Draft", 20)).await);
     let registration = register(&app, published, "grace@camden.gov.uk").await;
@@ -563,8 +522,7 @@ async fn failed_writes_append_nothing() {
 
 /// An admin with a few entries: sign-in, three creates, a publish.
 async fn app_with_entries() -> (TestApp, String, String) {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
+    let (app, admin_id, token) = app_with_admin().await;
     let first = app.create_event(&token, &event_body("First", 10)).await;
     app.create_event(&token, &event_body("Second", 11)).await;
     app.create_event(&token, &event_body("Third", 12)).await;
@@ -716,22 +674,16 @@ async fn the_audit_log_filters_by_time_with_rfc3339_or_dates() {
 
 #[tokio::test]
 async fn a_bad_time_filter_is_400() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     for (name, value) in [
         ("from", "yesterday"),
         ("to", "2011-13-45"),
         ("from", "15/03/2011"),
         ("to", "2011-03-15T25:00:00Z"),
     ] {
-        let response = app
-            .get(LOG)
-            .bearer_auth(&token)
-            .query(&[(name, value)])
-            .send()
-            .await
-            .unwrap();
-        let problem = assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+        let problem = app
+            .assert_bad_query(Some(&token), LOG, &[(name, value)])
+            .await;
         assert!(
             problem["detail"].as_str().unwrap().contains(name),
             "the detail names `{name}`: {problem}"
@@ -771,14 +723,8 @@ async fn the_audit_log_pages_with_the_list_envelope() {
     assert_eq!(beyond["total"], 5);
 
     for (name, value) in [("limit", "0"), ("limit", "101"), ("offset", "-1")] {
-        let response = app
-            .get(LOG)
-            .bearer_auth(&token)
-            .query(&[(name, value)])
-            .send()
-            .await
-            .unwrap();
-        assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+        app.assert_bad_query(Some(&token), LOG, &[(name, value)])
+            .await;
     }
 }
 
@@ -1000,6 +946,15 @@ async fn admin_view(app: &TestApp, f: &Fixture) -> Vec<Value> {
     views
 }
 
+/// Asserts that admins see the fixture's objects as they did `before`.
+async fn assert_admin_view_unchanged(app: &TestApp, f: &Fixture, before: &[Value], what: &str) {
+    let after = admin_view(app, f).await;
+    assert_eq!(after.len(), before.len(), "the same views after {what}");
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(a, b, "unchanged after {what}");
+    }
+}
+
 fn strip_age(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -1072,10 +1027,7 @@ async fn a_member_gets_403_on_every_admin_operation_and_nothing_changes() {
         );
     }
 
-    let after = admin_view(&app, &f).await;
-    for (b, a) in before.iter().zip(&after) {
-        assert_eq!(a, b, "unchanged after the member's attempts");
-    }
+    assert_admin_view_unchanged(&app, &f, &before, "the member's attempts").await;
 }
 
 #[tokio::test]
@@ -1090,18 +1042,10 @@ async fn every_admin_operation_without_a_token_is_401_with_a_bearer_challenge() 
             request = request.json(body);
         }
         let response = request.send().await.unwrap();
-        let challenge = header(&response, "www-authenticate");
-        assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
-        assert!(
-            challenge.starts_with("Bearer"),
-            "WWW-Authenticate on {method} {path}: {challenge:?}"
-        );
+        assert_bearer_challenge(&format!("{method} {path}"), response).await;
     }
 
-    let after = admin_view(&app, &f).await;
-    for (b, a) in before.iter().zip(&after) {
-        assert_eq!(a, b, "unchanged after the anonymous attempts");
-    }
+    assert_admin_view_unchanged(&app, &f, &before, "the anonymous attempts").await;
 }
 
 // ---------------------------------------------------------------------------------
@@ -1110,8 +1054,7 @@ async fn every_admin_operation_without_a_token_is_401_with_a_bearer_challenge() 
 
 #[tokio::test]
 async fn the_accounts_list_pages_and_filters_by_role_disabled_and_email() {
-    let app = spawn_app().await;
-    let (_, token) = new_admin(&app, "admin@example.org").await;
+    let (app, _, token) = app_with_admin().await;
     app.insert_account("ada@camden.gov.uk", Role::Member);
     app.insert_account("grace@camden.gov.uk", Role::Member);
     let hedy = app.insert_account("hedy@hackney.gov.uk", Role::Member);
@@ -1171,21 +1114,15 @@ async fn the_accounts_list_pages_and_filters_by_role_disabled_and_email() {
         ("role", "owner"),
         ("disabled", "maybe"),
     ] {
-        let response = app
-            .get("/api/v1/admin/accounts")
-            .bearer_auth(&token)
-            .query(&[(name, value)])
-            .send()
-            .await
-            .unwrap();
-        assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+        let path = "/api/v1/admin/accounts";
+        app.assert_bad_query(Some(&token), path, &[(name, value)])
+            .await;
     }
 }
 
 #[tokio::test]
 async fn every_listed_account_has_its_membership_status() {
-    let app = spawn_app().await;
-    let (_, token) = new_admin(&app, "admin@example.org").await;
+    let (app, _, token) = app_with_admin().await;
     let (_, pending_token) = new_member(&app, "pending@example.org").await;
     let (_, member_token) = new_member(&app, "member@example.org").await;
     let (_, rejected_token) = new_member(&app, "rejected@example.org").await;
@@ -1231,8 +1168,7 @@ async fn every_listed_account_has_its_membership_status() {
 
 #[tokio::test]
 async fn demoting_an_admin_revokes_their_refresh_tokens_and_admin_access() {
-    let app = spawn_app().await;
-    let (_, token) = new_admin(&app, "admin@example.org").await;
+    let (app, _, token) = app_with_admin().await;
     let other = app.insert_account("other@example.org", Role::Admin);
     let pair = app.sign_in("other@example.org").await;
     let other_token = access_token(&pair);
@@ -1242,8 +1178,7 @@ async fn demoting_an_admin_revokes_their_refresh_tokens_and_admin_access() {
     assert_eq!(account["role"], "member");
     assert_eq!(account["disabled"], false);
 
-    let refreshed = app.refresh(&pair["refresh_token"]).await;
-    assert_problem(refreshed, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    app.assert_refresh_refused(&pair["refresh_token"]).await;
     let response = app.get(LOG).bearer_auth(&other_token).send().await.unwrap();
     assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
     let response = app
@@ -1263,8 +1198,7 @@ async fn demoting_an_admin_revokes_their_refresh_tokens_and_admin_access() {
 
 #[tokio::test]
 async fn disabling_an_account_revokes_its_refresh_tokens_and_access_at_once() {
-    let app = spawn_app().await;
-    let (_, token) = new_admin(&app, "admin@example.org").await;
+    let (app, _, token) = app_with_admin().await;
     let member = app.insert_account("member@example.org", Role::Member);
     let first = app.sign_in("member@example.org").await;
     let second = app.sign_in("member@example.org").await;
@@ -1276,44 +1210,26 @@ async fn disabling_an_account_revokes_its_refresh_tokens_and_access_at_once() {
     assert_eq!(account["role"], "member");
 
     for pair in [&first, &second] {
-        assert_problem(
-            app.refresh(&pair["refresh_token"]).await,
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-        )
-        .await;
+        app.assert_refresh_refused(&pair["refresh_token"]).await;
     }
     let response = app
         .get("/api/v1/me")
         .bearer_auth(&member_token)
         .send()
-        .await
-        .unwrap();
-    assert!(
-        response
-            .headers()
-            .get("www-authenticate")
-            .is_some_and(|v| v.to_str().unwrap().starts_with("Bearer"))
-    );
-    assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        .await;
+    assert_bearer_challenge("GET /api/v1/me", response.unwrap()).await;
     let login = app.login("member@example.org", PASSWORD).await;
     assert_problem(login, StatusCode::FORBIDDEN, "account-disabled").await;
 }
 
 #[tokio::test]
 async fn disabling_an_admin_stops_their_admin_token_with_401() {
-    let app = spawn_app().await;
-    let (_, token) = new_admin(&app, "admin@example.org").await;
+    let (app, _, token) = app_with_admin().await;
     let other = app.insert_account("other@example.org", Role::Admin);
     let pair = app.sign_in("other@example.org").await;
 
     patched_account(&app, &token, &other, json!({"disabled": true})).await;
-    assert_problem(
-        app.refresh(&pair["refresh_token"]).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
+    app.assert_refresh_refused(&pair["refresh_token"]).await;
     let response = app
         .get(LOG)
         .bearer_auth(access_token(&pair))
@@ -1325,8 +1241,7 @@ async fn disabling_an_admin_stops_their_admin_token_with_401() {
 
 #[tokio::test]
 async fn the_last_active_admin_cannot_demote_or_disable_themselves() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
+    let (app, admin_id, token) = app_with_admin().await;
     app.insert_account("member@example.org", Role::Member);
     for body in [
         json!({"role": "member"}),
@@ -1352,8 +1267,7 @@ async fn the_last_active_admin_cannot_demote_or_disable_themselves() {
 
 #[tokio::test]
 async fn a_disabled_admin_does_not_count_as_another_active_admin() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
+    let (app, admin_id, token) = app_with_admin().await;
     let other = app.insert_account("other@example.org", Role::Admin);
     patched_account(&app, &token, &other, json!({"disabled": true})).await;
 
@@ -1364,8 +1278,7 @@ async fn a_disabled_admin_does_not_count_as_another_active_admin() {
 
 #[tokio::test]
 async fn with_two_admins_one_may_demote_the_other_and_then_is_the_last() {
-    let app = spawn_app().await;
-    let (admin_id, token) = new_admin(&app, "admin@example.org").await;
+    let (app, admin_id, token) = app_with_admin().await;
     let (other_id, other_token) = new_admin(&app, "other@example.org").await;
 
     let demoted = patched_account(&app, &other_token, &admin_id, json!({"role": "member"})).await;

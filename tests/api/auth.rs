@@ -5,7 +5,10 @@ use llcp_hub::domain::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Api, PASSWORD, TEST_JWT_SECRET, assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Api, PASSWORD, TEST_JWT_SECRET, assert_bearer_challenge, assert_problem, has_header, spawn_app,
+    spawn_app_with, with_admin,
+};
 
 #[tokio::test]
 async fn login_returns_a_bearer_pair_that_works() {
@@ -31,7 +34,7 @@ async fn unknown_email_and_wrong_password_answer_alike() {
     let wrong_password = app
         .login("ada@camden.gov.uk", "not the password at all")
         .await;
-    assert!(wrong_password.headers().get("www-authenticate").is_some());
+    assert!(has_header(&wrong_password, "www-authenticate"));
     let wrong_password =
         assert_problem(wrong_password, StatusCode::UNAUTHORIZED, "unauthorized").await;
     let unknown = app.login("nobody@camden.gov.uk", PASSWORD).await;
@@ -139,17 +142,8 @@ async fn invalid_access_tokens_are_401() {
     );
     cases.push(("alg none", none));
     for (name, token) in cases {
-        let response = app
-            .get("/api/v1/me")
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.headers().get("www-authenticate").is_some(),
-            "{name}"
-        );
-        assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let response = app.get("/api/v1/me").bearer_auth(&token).send().await;
+        assert_bearer_challenge(name, response.unwrap()).await;
     }
     let basic = app
         .get("/api/v1/me")
@@ -176,12 +170,7 @@ async fn refresh_rotates_and_the_old_token_stops_working() {
         StatusCode::OK
     );
     // The rotated token is dead.
-    assert_problem(
-        app.refresh(old).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
+    app.assert_refresh_refused(old).await;
 }
 
 #[tokio::test]
@@ -198,15 +187,9 @@ async fn reusing_a_rotated_token_revokes_the_whole_family() {
         .to_string();
     let rotated: Value = app.refresh(&stolen).await.json().await.unwrap();
     let current = rotated["refresh_token"].as_str().unwrap();
-    assert_eq!(
-        app.refresh(&stolen).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    app.assert_refresh_refused(&stolen).await;
     // The legitimate descendant is revoked too...
-    assert_eq!(
-        app.refresh(current).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    app.assert_refresh_refused(current).await;
     // ...but another sign-in's family is untouched.
     assert_eq!(app.refresh(&other_session).await.status(), StatusCode::OK);
 }
@@ -214,12 +197,7 @@ async fn reusing_a_rotated_token_revokes_the_whole_family() {
 #[tokio::test]
 async fn unknown_refresh_tokens_are_401() {
     let app = spawn_app().await;
-    assert_problem(
-        app.refresh("made-up").await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
+    app.assert_refresh_refused("made-up").await;
 }
 
 #[tokio::test]
@@ -235,10 +213,7 @@ async fn logout_revokes_the_refresh_token() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.refresh(refresh_token).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    app.assert_refresh_refused(refresh_token).await;
     let unknown = app
         .post("/api/v1/auth/logout")
         .json(&json!({"refresh_token": "never-issued"}))
@@ -250,102 +225,70 @@ async fn logout_revokes_the_refresh_token() {
 
 #[tokio::test]
 async fn a_disabled_account_stops_working_at_once() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let member_id = app.insert_account("ada@camden.gov.uk", Role::Member);
     let pair = app.sign_in("ada@camden.gov.uk").await;
     let access = pair["access_token"].as_str().unwrap();
     assert_eq!(app.me_status(access).await, StatusCode::OK);
 
     let response = app
-        .patch(&format!("/api/v1/admin/accounts/{member_id}"))
-        .bearer_auth(&admin)
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+        .patch_account(&admin, &member_id, &json!({"disabled": true}))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["disabled"], true);
 
     assert_eq!(app.me_status(access).await, StatusCode::UNAUTHORIZED);
-    let refreshed = app.refresh(pair["refresh_token"].as_str().unwrap()).await;
-    assert_eq!(refreshed.status(), StatusCode::UNAUTHORIZED);
+    app.assert_refresh_refused(&pair["refresh_token"]).await;
     let login = app.login("ada@camden.gov.uk", PASSWORD).await;
     assert_problem(login, StatusCode::FORBIDDEN, "account-disabled").await;
 }
 
 #[tokio::test]
 async fn a_role_change_takes_effect_on_the_next_request() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let member_id = app.insert_account("ada@camden.gov.uk", Role::Member);
     let access = app.sign_in("ada@camden.gov.uk").await["access_token"]
         .as_str()
         .unwrap()
         .to_string();
-    let forbidden = app
-        .get("/api/v1/admin/accounts")
-        .bearer_auth(&access)
-        .send()
-        .await
-        .unwrap();
+    let accounts = || {
+        app.get("/api/v1/admin/accounts")
+            .bearer_auth(&access)
+            .send()
+    };
+    let forbidden = accounts().await.unwrap();
     assert_problem(forbidden, StatusCode::FORBIDDEN, "admin-only").await;
     let response = app
-        .patch(&format!("/api/v1/admin/accounts/{member_id}"))
-        .bearer_auth(&admin)
-        .json(&json!({"role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_account(&admin, &member_id, &json!({"role": "admin"}))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let allowed = app
-        .get("/api/v1/admin/accounts")
-        .bearer_auth(&access)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(allowed.status(), StatusCode::OK);
+    assert_eq!(accounts().await.unwrap().status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn the_last_active_admin_cannot_be_disabled() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let me = app.get_json(&admin, "/api/v1/me").await;
+    let me = me["id"].as_str().unwrap();
     let response = app
-        .patch(&format!(
-            "/api/v1/admin/accounts/{}",
-            me["id"].as_str().unwrap()
-        ))
-        .bearer_auth(&admin)
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+        .patch_account(&admin, me, &json!({"disabled": true}))
+        .await;
     assert_problem(response, StatusCode::CONFLICT, "last-admin").await;
 }
 
 #[tokio::test]
 async fn account_admin_validates_and_finds() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     app.insert_account("ada@camden.gov.uk", Role::Member);
+    let nobody = uuid::Uuid::new_v4().to_string();
     let unknown = app
-        .patch(&format!("/api/v1/admin/accounts/{}", uuid::Uuid::new_v4()))
-        .bearer_auth(&admin)
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+        .patch_account(&admin, &nobody, &json!({"disabled": true}))
+        .await;
     assert_problem(unknown, StatusCode::NOT_FOUND, "not-found").await;
     let bad_role = app
-        .patch(&format!("/api/v1/admin/accounts/{}", uuid::Uuid::new_v4()))
-        .bearer_auth(&admin)
-        .json(&json!({"role": "superuser"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_account(&admin, &nobody, &json!({"role": "superuser"}))
+        .await;
     assert_problem(bad_role, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     let list: Value = app
         .get_json(&admin, "/api/v1/admin/accounts?role=member&email=CAMDEN")

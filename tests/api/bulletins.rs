@@ -3,10 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    Api, TestApp, assert_problem, error_fields, event_body, invalid_fields, spawn_app,
-    spawn_app_with,
-};
+use crate::helpers::*;
 
 fn bulletin(number: i64) -> Value {
     json!({
@@ -46,8 +43,7 @@ async fn publish(app: &TestApp, admin: &str, id: &Value) -> reqwest::Response {
 
 #[tokio::test]
 async fn a_draft_is_invisible_until_published() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let draft = created(&app, &admin, 14).await;
     assert!(draft["published_at"].is_null());
     assert_eq!(
@@ -85,8 +81,7 @@ async fn a_draft_is_invisible_until_published() {
 
 #[tokio::test]
 async fn the_listing_is_newest_first_and_links_the_bulletins_events() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     for number in [13, 15, 14] {
         let b = created(&app, &admin, number).await;
         publish(&app, &admin, &b["id"]).await;
@@ -116,8 +111,7 @@ async fn the_listing_is_newest_first_and_links_the_bulletins_events() {
 
 #[tokio::test]
 async fn invalid_bulletins_are_422_naming_fields_and_numbers_are_unique() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let mut bad = bulletin(14);
     bad["title"] = json!("ab");
     bad["published_on"] = json!("14/03/2011");
@@ -149,8 +143,7 @@ async fn invalid_bulletins_are_422_naming_fields_and_numbers_are_unique() {
 
 #[tokio::test]
 async fn a_patch_merges_and_revalidates_and_drafts_alone_can_be_deleted() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let draft = created(&app, &admin, 14).await;
     let path = format!("/api/v1/admin/bulletins/{}", draft["id"]);
     let patched: Value = app
@@ -225,8 +218,7 @@ async fn bulletin_admin_needs_the_admin_role() {
 
 #[tokio::test]
 async fn the_atom_feed_is_valid_and_its_html_is_sanitised() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let b = created(&app, &admin, 14).await;
     publish(&app, &admin, &b["id"]).await;
     created(&app, &admin, 15).await;
@@ -281,8 +273,7 @@ async fn the_demo_loads_bulletin_14_with_its_four_events() {
 
 #[tokio::test]
 async fn bulletin_writes_are_in_the_audit_log() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let b = created(&app, &admin, 14).await;
     publish(&app, &admin, &b["id"]).await;
     let log: Value = app
@@ -305,8 +296,7 @@ async fn bulletin_writes_are_in_the_audit_log() {
 
 #[tokio::test]
 async fn a_bulletin_patch_may_not_name_unknown_fields_even_to_clear_them() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let b = created(&app, &admin, 14).await;
     let patch = |body: Value| {
         app.patch(&format!("/api/v1/admin/bulletins/{}", b["id"]))
@@ -327,8 +317,7 @@ type Spoil = fn(&mut Value);
 
 #[tokio::test]
 async fn each_invalid_bulletin_field_is_422_naming_exactly_it() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let cases: [(&str, Spoil, &[&str]); 2] = [
         (
             "an unknown field",

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Api, TestApp, assert_problem, event_body, spawn_app};
+use crate::helpers::*;
 
 const HOSTILE: &str = "<script>alert(1)</script> & <img src=x onerror=alert(2)>";
 
@@ -24,8 +24,7 @@ async fn document(app: &TestApp, query: &str) -> String {
 
 #[tokio::test]
 async fn the_document_lists_events_in_london_time_with_a_register_link_each() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let mut body = event_body("Service specifications for external provision", 10);
     body["starts_at"] = json!("2031-06-10T09:00:00Z");
     body["ends_at"] = json!("2031-06-10T13:00:00Z");
@@ -57,8 +56,7 @@ async fn the_document_lists_events_in_london_time_with_a_register_link_each() {
 
 #[tokio::test]
 async fn the_document_escapes_every_field() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let mut body = event_body(HOSTILE, 10);
     body["summary"] = json!(HOSTILE);
     body["venue"]["name"] = json!("<b>Library</b>");
@@ -73,8 +71,7 @@ async fn the_document_escapes_every_field() {
 
 #[tokio::test]
 async fn the_document_takes_the_listing_filters() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     app.published_event(&admin, &event_body("Commissioning workshop", 10))
         .await;
     let mut seminar = event_body("Seminar at Swiss Cottage", 11);
@@ -97,8 +94,7 @@ async fn the_document_takes_the_listing_filters() {
 
 #[tokio::test]
 async fn the_document_says_when_events_are_full_or_cancelled_and_offers_no_register_link() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let mut full = event_body("A full workshop", 10);
     full["capacity"] = json!(1);
     let full = app.published_event(&admin, &full).await;

@@ -4,9 +4,7 @@ use reqwest::StatusCode;
 use llcp_hub::domain::Role;
 use serde_json::json;
 
-use crate::helpers::{
-    Api, assert_problem, error_fields, event_body, header, spawn_app, with_event,
-};
+use crate::helpers::*;
 
 #[tokio::test]
 async fn an_unknown_route_is_a_404_problem() {
@@ -40,8 +38,7 @@ async fn a_wrong_method_is_a_405_problem_with_allow() {
 
 #[tokio::test]
 async fn a_fixed_path_under_an_id_route_answers_405_for_a_wrong_method() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     // `GET …/{id}` would take `decisions` as an id; the path is POST-only.
     let response = app
         .get("/api/v1/admin/membership-applications/decisions")
@@ -68,8 +65,7 @@ async fn a_fixed_path_under_an_id_route_answers_405_for_a_wrong_method() {
 
 #[tokio::test]
 async fn an_offset_beyond_a_billion_is_a_400_not_an_overflow() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     for path in [
         "/api/v1/events?offset=9223372036854775807",
         "/api/v1/bulletins?offset=1000000001",
@@ -88,8 +84,7 @@ async fn an_offset_beyond_a_billion_is_a_400_not_an_overflow() {
 
 #[tokio::test]
 async fn query_values_are_held_to_the_documented_limits() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let long_email = format!("/api/v1/admin/accounts?email={}", "a".repeat(255));
     let response = app
         .get(&long_email)
@@ -149,8 +144,7 @@ async fn an_unexpected_error_is_an_opaque_500_with_the_request_id() {
 
 #[tokio::test]
 async fn a_body_that_is_not_a_json_object_is_a_422_naming_the_body() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let member = app.insert_account("someone@camden.gov.uk", Role::Member);
     for body in ["[null, null]", "\"text\"", "42"] {
         let response = app
@@ -169,8 +163,7 @@ async fn a_body_that_is_not_a_json_object_is_a_422_naming_the_body() {
 
 #[tokio::test]
 async fn a_merge_patch_may_not_name_unknown_fields_even_to_clear_them() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let event = app
         .create_event(&admin, &event_body("Patched workshop", 10))
         .await;

@@ -93,12 +93,8 @@ async fn public_titles(app: &TestApp) -> Vec<String> {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["title"].as_str().unwrap().to_string())
-        .collect()
+    let titles = strings_of(array(&body["items"]), "title");
+    titles.into_iter().map(String::from).collect()
 }
 
 // --- access ---------------------------------------------------------------------------
@@ -140,57 +136,55 @@ async fn assert_untouched(app: &TestApp, token: &str, id: i64) {
     assert_eq!(list["total"], 1, "no event was created: {list}");
 }
 
-#[tokio::test]
-async fn admin_endpoints_without_a_token_are_401_with_www_authenticate() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let id = draft(&app, &token).await;
-
-    for (name, request) in every_admin_request(&app, id) {
-        let response = request.send().await.unwrap();
-        let challenge = header(&response, "www-authenticate");
-        assert!(
-            challenge.starts_with("Bearer"),
-            "{name}: WWW-Authenticate was {challenge:?}"
-        );
-        assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    }
-    assert_untouched(&app, &token, id).await;
+/// Who sends the admin requests when they are refused.
+enum Caller {
+    Anonymous,
+    InvalidToken,
+    Member,
 }
 
-#[tokio::test]
-async fn admin_endpoints_with_an_invalid_token_are_401() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let id = draft(&app, &token).await;
-
-    for (name, request) in every_admin_request(&app, id) {
-        let response = request.bearer_auth("not-a-token").send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
-        assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    }
-    assert_untouched(&app, &token, id).await;
-}
-
-#[tokio::test]
-async fn admin_endpoints_refuse_members_with_403() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+/// Sends every admin event request to a draft as the caller; asserts each is refused
+/// (a member with 403 `admin-only`, the others with a 401 bearer challenge) and that the
+/// draft is left untouched.
+async fn assert_every_admin_request_refused(caller: Caller) {
+    let (app, token) = with_admin().await;
     let member = app.member_token().await;
     let id = draft(&app, &token).await;
 
     for (name, request) in every_admin_request(&app, id) {
-        let response = request.bearer_auth(&member).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
-        assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
+        let request = match caller {
+            Caller::Anonymous => request,
+            Caller::InvalidToken => request.bearer_auth("not-a-token"),
+            Caller::Member => request.bearer_auth(&member),
+        };
+        let response = request.send().await.unwrap();
+        if let Caller::Member = caller {
+            assert_problem_in(&name, response, StatusCode::FORBIDDEN, "admin-only").await;
+        } else {
+            assert_bearer_challenge(&name, response).await;
+        }
     }
     assert_untouched(&app, &token, id).await;
 }
 
 #[tokio::test]
+async fn admin_endpoints_without_a_token_are_401_with_www_authenticate() {
+    assert_every_admin_request_refused(Caller::Anonymous).await;
+}
+
+#[tokio::test]
+async fn admin_endpoints_with_an_invalid_token_are_401() {
+    assert_every_admin_request_refused(Caller::InvalidToken).await;
+}
+
+#[tokio::test]
+async fn admin_endpoints_refuse_members_with_403() {
+    assert_every_admin_request_refused(Caller::Member).await;
+}
+
+#[tokio::test]
 async fn members_get_403_before_their_body_is_looked_at() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let member = app.member_token().await;
     let id = draft(&app, &token).await;
 
@@ -201,20 +195,15 @@ async fn members_get_403_before_their_body_is_looked_at() {
         ("application/json", r#"{"title": "#),
         ("application/json", r#"{"title": "x"}"#),
     ];
-    for (path, method) in [(EVENTS.to_string(), "POST"), (event_path(id), "PATCH")] {
+    for (path, method) in [
+        (EVENTS.to_string(), Method::POST),
+        (event_path(id), Method::PATCH),
+    ] {
         for (content_type, body) in bodies {
-            let request = if method == "POST" {
-                app.post(&path)
-            } else {
-                app.patch(&path)
-            };
-            let response = request
-                .bearer_auth(&member)
-                .header("content-type", content_type)
-                .body(body)
-                .send()
-                .await
-                .unwrap();
+            let raw = (content_type, body.to_string());
+            let response = app
+                .send_raw(method.clone(), &path, Some(&member), raw)
+                .await;
             assert_eq!(
                 response.status(),
                 StatusCode::FORBIDDEN,
@@ -228,8 +217,7 @@ async fn members_get_403_before_their_body_is_looked_at() {
 
 #[tokio::test]
 async fn create_is_201_with_location_and_an_unpublished_draft() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
 
     let response = create(&app, &token, &event_body("Community engagement", 10)).await;
 
@@ -255,8 +243,7 @@ async fn create_is_201_with_location_and_an_unpublished_draft() {
 
 #[tokio::test]
 async fn the_slug_is_made_from_the_title() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
 
     let event = app
         .create_event(
@@ -270,8 +257,7 @@ async fn the_slug_is_made_from_the_title() {
 
 #[tokio::test]
 async fn a_second_event_with_the_same_title_gets_a_numbered_slug() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let body = event_body("Community engagement (LCIP workshop)", 10);
 
     let first = app.create_event(&token, &body).await;
@@ -285,8 +271,7 @@ async fn a_second_event_with_the_same_title_gets_a_numbered_slug() {
 
 #[tokio::test]
 async fn an_explicit_slug_already_taken_is_409_slug_taken() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     app.create_event(&token, &body_with("slug", json!("engagement")))
         .await;
 
@@ -297,8 +282,7 @@ async fn an_explicit_slug_already_taken_is_409_slug_taken() {
 
 #[tokio::test]
 async fn an_explicit_slug_is_used_as_given() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
 
     let event = app
         .create_event(&token, &body_with("slug", json!("engagement-2031")))
@@ -311,8 +295,7 @@ async fn an_explicit_slug_is_used_as_given() {
 
 #[tokio::test]
 async fn each_invalid_field_of_a_new_event_is_422_naming_it() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let set =
         |key: &'static str, value: Value| (case_name(key, &value), body_with(key, value), key);
     let starts_at = "2031-03-15T13:00:00+00:00";
@@ -365,8 +348,7 @@ async fn each_invalid_field_of_a_new_event_is_422_naming_it() {
 
 #[tokio::test]
 async fn titles_of_3_and_200_characters_are_accepted() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
 
     for title in ["abc".to_string(), "a".repeat(200)] {
         let event = app
@@ -378,8 +360,7 @@ async fn titles_of_3_and_200_characters_are_accepted() {
 
 #[tokio::test]
 async fn a_null_capacity_means_no_limit() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
 
     let event = app
         .create_event(&token, &body_with("capacity", Value::Null))
@@ -391,47 +372,33 @@ async fn a_null_capacity_means_no_limit() {
 
 #[tokio::test]
 async fn malformed_json_is_400_bad_request() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
 
-    let response = app
-        .post(EVENTS)
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body(r#"{"title": "Community engagement", "kind": "#)
-        .send()
-        .await
-        .unwrap();
+    let raw = (
+        "application/json",
+        r#"{"title": "Community engagement", "kind": "#.into(),
+    );
+    let response = app.send_raw(Method::POST, EVENTS, Some(&token), raw).await;
 
     assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
 }
 
 #[tokio::test]
 async fn a_non_json_content_type_is_415() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
 
-    let response = app
-        .post(EVENTS)
-        .bearer_auth(&token)
-        .header("content-type", "text/plain")
-        .body(event_body("Community engagement", 10).to_string())
-        .send()
-        .await
-        .unwrap();
+    let raw = (
+        "text/plain",
+        event_body("Community engagement", 10).to_string(),
+    );
+    let response = app.send_raw(Method::POST, EVENTS, Some(&token), raw).await;
 
-    assert_problem(
-        response,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported-media-type",
-    )
-    .await;
+    assert_unsupported_media_type(response).await;
 }
 
 #[tokio::test]
 async fn a_body_over_256_kib_is_413() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let body = body_with("description", json!("x".repeat(256 * 1024)));
 
     let response = create(&app, &token, &body).await;
@@ -443,8 +410,7 @@ async fn a_body_over_256_kib_is_413() {
 
 #[tokio::test]
 async fn the_admin_listing_includes_drafts_and_past_events() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     app.published_event(&token, &event_body("Past published", -30))
         .await;
     app.create_event(&token, &event_body("Past draft", -20))
@@ -458,12 +424,7 @@ async fn the_admin_listing_includes_drafts_and_past_events() {
 
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
-    let titles: Vec<&str> = body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["title"].as_str().unwrap())
-        .collect();
+    let titles = strings_of(array(&body["items"]), "title");
     assert_eq!(
         titles,
         [
@@ -478,8 +439,7 @@ async fn the_admin_listing_includes_drafts_and_past_events() {
 
 #[tokio::test]
 async fn an_unknown_event_id_is_404_to_read_patch_publish_or_cancel() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let unknown = 424242;
 
     let answers = [
@@ -497,8 +457,7 @@ async fn an_unknown_event_id_is_404_to_read_patch_publish_or_cancel() {
 }
 #[tokio::test]
 async fn a_non_numeric_event_id_is_404() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     app.create_event(&token, &event_body("Community engagement", 10))
         .await;
 
@@ -530,6 +489,13 @@ fn full_body() -> Value {
     body
 }
 
+/// An app, an admin's token and a draft with every optional field set.
+async fn full_draft() -> (TestApp, String, Value) {
+    let (app, token) = with_admin().await;
+    let draft = app.create_event(&token, &full_body()).await;
+    (app, token, draft)
+}
+
 /// The event without the members an edit is expected to change.
 fn without(event: &Value, keys: &[&str]) -> Value {
     let mut event = event.clone();
@@ -541,18 +507,11 @@ fn without(event: &Value, keys: &[&str]) -> Value {
 
 #[tokio::test]
 async fn patch_changes_only_the_fields_sent() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let before = app.create_event(&token, &full_body()).await;
+    let (app, token, before) = full_draft().await;
     let id = event_id(&before);
 
-    let after = patched(
-        &app,
-        &token,
-        id,
-        &json!({"title": "Community engagement, revised"}),
-    )
-    .await;
+    let patch = json!({"title": "Community engagement, revised"});
+    let after = patched(&app, &token, id, &patch).await;
 
     assert_eq!(after["title"], "Community engagement, revised");
     // The slug is not regenerated: links stay stable.
@@ -566,24 +525,17 @@ async fn patch_changes_only_the_fields_sent() {
 
 #[tokio::test]
 async fn patch_with_null_clears_optional_fields() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let before = app.create_event(&token, &full_body()).await;
+    let (app, token, before) = full_draft().await;
     let id = event_id(&before);
 
-    let after = patched(
-        &app,
-        &token,
-        id,
-        &json!({
-            "summary": null,
-            "venue": null,
-            "capacity": null,
-            "organiser": null,
-            "registration": {"opens_at": null},
-        }),
-    )
-    .await;
+    let patch = json!({
+        "summary": null,
+        "venue": null,
+        "capacity": null,
+        "organiser": null,
+        "registration": {"opens_at": null},
+    });
+    let after = patched(&app, &token, id, &patch).await;
 
     assert_eq!(after["summary"], Value::Null);
     assert_eq!(after["venue"], Value::Null);
@@ -602,17 +554,11 @@ async fn patch_with_null_clears_optional_fields() {
 
 #[tokio::test]
 async fn patch_merges_nested_objects_member_by_member() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let id = event_id(&app.create_event(&token, &full_body()).await);
+    let (app, token, draft) = full_draft().await;
+    let id = event_id(&draft);
 
-    let after = patched(
-        &app,
-        &token,
-        id,
-        &json!({"venue": {"postcode": null, "address": "1 New Road, London"}}),
-    )
-    .await;
+    let patch = json!({"venue": {"postcode": null, "address": "1 New Road, London"}});
+    let after = patched(&app, &token, id, &patch).await;
 
     assert_eq!(
         after["venue"],
@@ -622,18 +568,16 @@ async fn patch_merges_nested_objects_member_by_member() {
 
 #[tokio::test]
 async fn patch_accepts_the_merge_patch_content_type() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let id = event_id(&app.create_event(&token, &full_body()).await);
+    let (app, token, draft) = full_draft().await;
+    let id = event_id(&draft);
 
+    let raw = (
+        "application/merge-patch+json",
+        r#"{"kind": "seminar"}"#.into(),
+    );
     let response = app
-        .patch(&event_path(id))
-        .bearer_auth(&token)
-        .header("content-type", "application/merge-patch+json")
-        .body(r#"{"kind": "seminar"}"#)
-        .send()
-        .await
-        .unwrap();
+        .send_raw(Method::PATCH, &event_path(id), Some(&token), raw)
+        .await;
 
     assert_eq!(response.status(), StatusCode::OK);
     let after: Value = response.json().await.unwrap();
@@ -642,9 +586,7 @@ async fn patch_accepts_the_merge_patch_content_type() {
 
 #[tokio::test]
 async fn a_patched_event_is_validated_again() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let before = app.create_event(&token, &full_body()).await;
+    let (app, token, before) = full_draft().await;
     let id = event_id(&before);
 
     for (body, field) in [
@@ -664,8 +606,7 @@ async fn a_patched_event_is_validated_again() {
 
 #[tokio::test]
 async fn patch_to_another_event_s_slug_is_409_slug_taken() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     app.create_event(&token, &event_body("First workshop", 10))
         .await;
     let second = app
@@ -696,8 +637,7 @@ async fn patch_to_another_event_s_slug_is_409_slug_taken() {
 
 #[tokio::test]
 async fn publishing_makes_the_event_public() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let id = draft(&app, &token).await;
     assert!(public_titles(&app).await.is_empty());
 
@@ -707,18 +647,12 @@ async fn publishing_makes_the_event_public() {
     let event: Value = response.json().await.unwrap();
     assert!(event["published_at"].is_string(), "{event}");
     assert_eq!(public_titles(&app).await, ["Community engagement"]);
-    let public = app
-        .get(&format!("/api/v1/events/{id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(public.status(), StatusCode::OK);
+    app.public_event(id).await;
 }
 
 #[tokio::test]
 async fn publishing_twice_is_409_event_already_published() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let id = published(&app, &token).await;
 
     let response = publish(&app, &token, id).await;
@@ -730,8 +664,7 @@ async fn publishing_twice_is_409_event_already_published() {
 
 #[tokio::test]
 async fn cancelling_needs_a_reason_of_at_least_3_characters() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let id = published(&app, &token).await;
 
     for body in [
@@ -751,8 +684,7 @@ async fn cancelling_needs_a_reason_of_at_least_3_characters() {
 
 #[tokio::test]
 async fn cancelling_a_draft_is_409_event_not_published() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let id = draft(&app, &token).await;
 
     let response = cancel(&app, &token, id, &reason()).await;
@@ -763,8 +695,7 @@ async fn cancelling_a_draft_is_409_event_not_published() {
 
 #[tokio::test]
 async fn cancelling_twice_is_409_event_cancelled() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let id = published(&app, &token).await;
     assert_eq!(
         cancel(&app, &token, id, &reason()).await.status(),
@@ -782,8 +713,7 @@ async fn cancelling_twice_is_409_event_cancelled() {
 
 #[tokio::test]
 async fn a_cancelled_event_stays_public_marked_cancelled() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let event = app
         .published_event(&token, &event_body("Community engagement", 10))
         .await;
@@ -794,16 +724,7 @@ async fn a_cancelled_event_stays_public_marked_cancelled() {
     assert_eq!(response.status(), StatusCode::OK);
     let cancelled: Value = response.json().await.unwrap();
     assert_eq!(cancelled["status"], "cancelled");
-    let public = app
-        .get(&format!(
-            "/api/v1/events/{}",
-            event["slug"].as_str().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(public.status(), StatusCode::OK);
-    let public: Value = public.json().await.unwrap();
+    let public = app.public_event(event["slug"].as_str().unwrap()).await;
     assert_eq!(public["status"], "cancelled");
     assert_eq!(
         public["cancellation_reason"],
@@ -817,31 +738,24 @@ async fn a_cancelled_event_stays_public_marked_cancelled() {
 
 #[tokio::test]
 async fn deleting_a_draft_is_204_and_then_404() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let id = draft(&app, &token).await;
 
     let response = delete(&app, &token, id).await;
 
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert_problem(
-        admin_get(&app, &token, id).await,
-        StatusCode::NOT_FOUND,
-        "not-found",
-    )
-    .await;
-    assert_problem(
-        delete(&app, &token, id).await,
-        StatusCode::NOT_FOUND,
-        "not-found",
-    )
-    .await;
+    let answers = [
+        ("GET", admin_get(&app, &token, id).await),
+        ("DELETE again", delete(&app, &token, id).await),
+    ];
+    for (case, response) in answers {
+        assert_problem_in(case, response, StatusCode::NOT_FOUND, "not-found").await;
+    }
 }
 
 #[tokio::test]
 async fn deleting_a_published_event_is_409_event_published() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let id = published(&app, &token).await;
 
     let response = delete(&app, &token, id).await;

@@ -57,6 +57,67 @@ async fn public_event(app: &TestApp, id_or_slug: &str) -> Value {
     response.json().await.unwrap()
 }
 
+/// A new app with these event bodies published, in turn.
+async fn app_with_bodies(bodies: &[Value]) -> TestApp {
+    let (app, token) = with_admin().await;
+    for body in bodies {
+        app.published_event(&token, body).await;
+    }
+    app
+}
+
+/// A new app with events published, each `(title, days ahead)`.
+async fn app_with_events(events: &[(&str, i64)]) -> TestApp {
+    let bodies: Vec<Value> = events
+        .iter()
+        .map(|&(title, days)| event_body(title, days))
+        .collect();
+    app_with_bodies(&bodies).await
+}
+
+/// A new app with events published at fixed times, each `(title, starts_at, ends_at)`.
+async fn app_with_events_at(events: &[(&str, &str, &str)]) -> TestApp {
+    let bodies: Vec<Value> = events
+        .iter()
+        .map(|&(title, starts, ends)| event_at(title, starts, ends))
+        .collect();
+    app_with_bodies(&bodies).await
+}
+
+/// A listing's query and the titles it shows, in order.
+type Listing<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+
+/// Asserts, for each `(query, titles)`, the titles the listing shows, in order.
+async fn assert_listings(app: &TestApp, cases: &[Listing<'_>]) {
+    for (query, expected) in cases {
+        assert_eq!(
+            listed_titles(app, query).await,
+            *expected,
+            "listing with {query:?}"
+        );
+    }
+}
+
+/// Asserts that each id or slug is a 404 `not-found`.
+async fn assert_not_found(app: &TestApp, ids_or_slugs: &[&str]) {
+    for id_or_slug in ids_or_slugs {
+        let response = get_event(app, id_or_slug).await;
+        assert_problem_in(id_or_slug, response, StatusCode::NOT_FOUND, "not-found").await;
+    }
+}
+
+/// Asserts that the listing refuses the query with a 400 `bad-request`.
+async fn assert_bad_listing(app: &TestApp, query: &[(&str, &str)]) {
+    app.assert_bad_query(None, "/api/v1/events", query).await;
+}
+
+/// Publishes the body as a new admin; the event's public JSON, found by its slug.
+async fn published_and_shown(app: &TestApp, body: &Value) -> Value {
+    let token = app.admin_token().await;
+    let event = app.published_event(&token, body).await;
+    public_event(app, event["slug"].as_str().unwrap()).await
+}
+
 /// The `Link` header as rel → target.
 fn links(response: &Response) -> HashMap<String, String> {
     let Some(header) = response.headers().get("link") else {
@@ -97,8 +158,7 @@ fn link_query(target: &str) -> HashMap<String, String> {
 
 #[tokio::test]
 async fn the_listing_shows_only_published_events() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     app.create_event(&token, &event_body("Draft workshop", 5))
         .await;
     app.published_event(&token, &event_body("Published workshop", 6))
@@ -112,55 +172,31 @@ async fn the_listing_shows_only_published_events() {
 
 #[tokio::test]
 async fn a_draft_is_not_found_by_id_or_by_slug() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let draft = app
         .create_event(&token, &event_body("Draft workshop", 5))
         .await;
     let id = draft["id"].as_i64().unwrap().to_string();
     let slug = draft["slug"].as_str().unwrap();
 
-    assert_problem(
-        get_event(&app, &id).await,
-        StatusCode::NOT_FOUND,
-        "not-found",
-    )
-    .await;
-    assert_problem(
-        get_event(&app, slug).await,
-        StatusCode::NOT_FOUND,
-        "not-found",
-    )
-    .await;
+    assert_not_found(&app, &[&id, slug]).await;
 }
 
 #[tokio::test]
 async fn an_unknown_event_is_not_found() {
     let app = spawn_app().await;
-    assert_problem(
-        get_event(&app, "999999").await,
-        StatusCode::NOT_FOUND,
-        "not-found",
-    )
-    .await;
-    assert_problem(
-        get_event(&app, "no-such-event").await,
-        StatusCode::NOT_FOUND,
-        "not-found",
-    )
-    .await;
+    assert_not_found(&app, &["999999", "no-such-event"]).await;
 }
 
 // --- time filters and order -----------------------------------------------------------
 
 #[tokio::test]
 async fn the_listing_shows_upcoming_events_only_by_default() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    app.published_event(&token, &event_body("Last month's workshop", -30))
-        .await;
-    app.published_event(&token, &event_body("Next month's workshop", 30))
-        .await;
+    let app = app_with_events(&[
+        ("Last month's workshop", -30),
+        ("Next month's workshop", 30),
+    ])
+    .await;
 
     let body = list(&app, &[]).await;
 
@@ -170,43 +206,42 @@ async fn the_listing_shows_upcoming_events_only_by_default() {
 
 #[tokio::test]
 async fn from_a_past_date_includes_past_events() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    app.published_event(&token, &event_body("Last month's workshop", -30))
-        .await;
-    app.published_event(&token, &event_body("Next month's workshop", 30))
-        .await;
+    let app = app_with_events(&[
+        ("Last month's workshop", -30),
+        ("Next month's workshop", 30),
+    ])
+    .await;
 
-    assert_eq!(
-        listed_titles(&app, &[("from", "2011-01-01")]).await,
-        ["Last month's workshop", "Next month's workshop"]
-    );
+    assert_listings(
+        &app,
+        &[(
+            &[("from", "2011-01-01")],
+            &["Last month's workshop", "Next month's workshop"],
+        )],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn events_are_listed_soonest_first() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    for (title, days) in [
+    let app = app_with_events(&[
         ("In thirty days", 30),
         ("In five days", 5),
         ("In fifteen days", 15),
-    ] {
-        app.published_event(&token, &event_body(title, days)).await;
-    }
+    ])
+    .await;
 
-    assert_eq!(
-        listed_titles(&app, &[]).await,
-        ["In five days", "In fifteen days", "In thirty days"]
-    );
+    assert_listings(
+        &app,
+        &[(&[], &["In five days", "In fifteen days", "In thirty days"])],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn to_with_a_plain_date_includes_that_whole_london_day() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
     // 15 July is in BST: the London day runs from 14 July 23:00Z to 15 July 23:00Z.
-    let cases = [
+    let app = app_with_events_at(&[
         (
             "Morning of the 15th",
             "2031-07-15T08:00:00Z",
@@ -222,24 +257,23 @@ async fn to_with_a_plain_date_includes_that_whole_london_day() {
             "2031-07-15T23:30:00Z",
             "2031-07-15T23:45:00Z",
         ),
-    ];
-    for (title, starts, ends) in cases {
-        app.published_event(&token, &event_at(title, starts, ends))
-            .await;
-    }
+    ])
+    .await;
 
-    assert_eq!(
-        listed_titles(&app, &[("to", "2031-07-15")]).await,
-        ["Morning of the 15th", "Late on the 15th"]
-    );
+    assert_listings(
+        &app,
+        &[(
+            &[("to", "2031-07-15")],
+            &["Morning of the 15th", "Late on the 15th"],
+        )],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn from_with_a_plain_date_starts_at_london_midnight() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
     // 15 July is in BST: its London day starts at 14 July 23:00Z.
-    let cases = [
+    let app = app_with_events_at(&[
         (
             "Ends at 23:30 BST on the 14th",
             "2031-07-14T21:00:00Z",
@@ -250,23 +284,22 @@ async fn from_with_a_plain_date_starts_at_london_midnight() {
             "2031-07-14T22:00:00Z",
             "2031-07-14T23:30:00Z",
         ),
-    ];
-    for (title, starts, ends) in cases {
-        app.published_event(&token, &event_at(title, starts, ends))
-            .await;
-    }
+    ])
+    .await;
 
-    assert_eq!(
-        listed_titles(&app, &[("from", "2031-07-15")]).await,
-        ["Ends at 00:30 BST on the 15th"]
-    );
+    assert_listings(
+        &app,
+        &[(
+            &[("from", "2031-07-15")],
+            &["Ends at 00:30 BST on the 15th"],
+        )],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn from_and_to_accept_rfc3339_times_with_any_offset() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let cases = [
+    let app = app_with_events_at(&[
         (
             "Nine o'clock",
             "2031-03-10T09:00:00Z",
@@ -278,27 +311,21 @@ async fn from_and_to_accept_rfc3339_times_with_any_offset() {
             "2031-03-10T15:00:00Z",
             "2031-03-10T16:00:00Z",
         ),
-    ];
-    for (title, starts, ends) in cases {
-        app.published_event(&token, &event_at(title, starts, ends))
-            .await;
-    }
+    ])
+    .await;
     // 11:00Z and 14:00Z, written with other offsets.
     let from = "2031-03-10T16:00:00+05:00";
     let to = "2031-03-10T09:00:00-05:00";
 
-    assert_eq!(
-        listed_titles(&app, &[("from", from)]).await,
-        ["Noon", "Three o'clock"]
-    );
-    assert_eq!(
-        listed_titles(&app, &[("to", to)]).await,
-        ["Nine o'clock", "Noon"]
-    );
-    assert_eq!(
-        listed_titles(&app, &[("from", from), ("to", to)]).await,
-        ["Noon"]
-    );
+    assert_listings(
+        &app,
+        &[
+            (&[("from", from)], &["Noon", "Three o'clock"]),
+            (&[("to", to)], &["Nine o'clock", "Noon"]),
+            (&[("from", from), ("to", to)], &["Noon"]),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -309,13 +336,7 @@ async fn a_malformed_from_or_to_is_a_bad_request() {
         [("from", "2031-02-30")],
         [("to", "15/03/2031")],
     ] {
-        let response = app
-            .get("/api/v1/events")
-            .query(&query)
-            .send()
-            .await
-            .unwrap();
-        assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+        assert_bad_listing(&app, &query).await;
     }
 }
 
@@ -323,157 +344,115 @@ async fn a_malformed_from_or_to_is_a_bad_request() {
 
 #[tokio::test]
 async fn kind_filters_the_listing() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    app.published_event(&token, &event_body("A workshop", 5))
-        .await;
     let mut seminar = event_body("A seminar", 6);
     seminar["kind"] = json!("seminar");
-    app.published_event(&token, &seminar).await;
+    let app = app_with_bodies(&[event_body("A workshop", 5), seminar]).await;
 
-    assert_eq!(
-        listed_titles(&app, &[("kind", "seminar")]).await,
-        ["A seminar"]
-    );
-    assert_eq!(
-        listed_titles(&app, &[("kind", "workshop")]).await,
-        ["A workshop"]
-    );
-    assert!(
-        listed_titles(&app, &[("kind", "conference")])
-            .await
-            .is_empty()
-    );
+    assert_listings(
+        &app,
+        &[
+            (&[("kind", "seminar")], &["A seminar"]),
+            (&[("kind", "workshop")], &["A workshop"]),
+            (&[("kind", "conference")], &[]),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn an_unknown_kind_is_a_bad_request() {
     let app = spawn_app().await;
-    let response = app.get("/api/v1/events?kind=party").send().await.unwrap();
-    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+    assert_bad_listing(&app, &[("kind", "party")]).await;
 }
 
 #[tokio::test]
 async fn audience_matches_whole_tags_only() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
     let mut for_officers = event_body("For officers", 5);
     for_officers["audience"] = json!(["officers"]);
-    app.published_event(&token, &for_officers).await;
     let mut for_one_officer = event_body("For one officer and councillors", 6);
     for_one_officer["audience"] = json!(["officer", "councillors"]);
-    app.published_event(&token, &for_one_officer).await;
+    let app = app_with_bodies(&[for_officers, for_one_officer]).await;
 
-    assert_eq!(
-        listed_titles(&app, &[("audience", "officer")]).await,
-        ["For one officer and councillors"]
-    );
-    assert_eq!(
-        listed_titles(&app, &[("audience", "officers")]).await,
-        ["For officers"]
-    );
-    assert_eq!(
-        listed_titles(&app, &[("audience", "councillors")]).await,
-        ["For one officer and councillors"]
-    );
-    assert!(
-        listed_titles(&app, &[("audience", "council")])
-            .await
-            .is_empty()
-    );
+    assert_listings(
+        &app,
+        &[
+            (
+                &[("audience", "officer")],
+                &["For one officer and councillors"],
+            ),
+            (&[("audience", "officers")], &["For officers"]),
+            (
+                &[("audience", "councillors")],
+                &["For one officer and councillors"],
+            ),
+            (&[("audience", "council")], &[]),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_malformed_audience_is_a_bad_request() {
     let app = spawn_app().await;
-    let response = app
-        .get("/api/v1/events")
-        .query(&[("audience", "chief executives")])
-        .send()
-        .await
-        .unwrap();
-    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+    assert_bad_listing(&app, &[("audience", "chief executives")]).await;
 }
 
 #[tokio::test]
 async fn q_searches_title_summary_and_description_ignoring_case() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    app.published_event(&token, &event_body("Stock Rotation in practice", 1))
-        .await;
     let mut in_summary = event_body("Shelving", 2);
     in_summary["summary"] = json!("How rotation keeps shelves fresh");
-    app.published_event(&token, &in_summary).await;
     let mut in_description = event_body("Collections", 3);
     in_description["description"] = json!("We will discuss ROTATION plans.");
-    app.published_event(&token, &in_description).await;
-    app.published_event(&token, &event_body("Unrelated", 4))
-        .await;
+    let app = app_with_bodies(&[
+        event_body("Stock Rotation in practice", 1),
+        in_summary,
+        in_description,
+        event_body("Unrelated", 4),
+    ])
+    .await;
 
     let expected = ["Stock Rotation in practice", "Shelving", "Collections"];
     for q in ["rotation", "ROTATION", "RoTaTiOn"] {
-        assert_eq!(listed_titles(&app, &[("q", q)]).await, expected, "q={q}");
+        assert_listings(&app, &[(&[("q", q)], &expected)]).await;
     }
 }
 
 #[tokio::test]
 async fn q_matches_non_ascii_text_in_any_letter_case() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    app.published_event(&token, &event_body("Évening at the Café Société", 1))
-        .await;
-    app.published_event(&token, &event_body("Unrelated", 2))
-        .await;
+    let app = app_with_events(&[("Évening at the Café Société", 1), ("Unrelated", 2)]).await;
 
     for q in ["Société", "société", "SOCIÉTÉ", "évening", "CAFÉ"] {
-        assert_eq!(
-            listed_titles(&app, &[("q", q)]).await,
-            ["Évening at the Café Société"],
-            "q={q}"
-        );
+        assert_listings(&app, &[(&[("q", q)], &["Évening at the Café Société"])]).await;
     }
 }
 
 #[tokio::test]
 async fn percent_and_underscore_in_q_are_literal() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    for (title, days) in [
+    let app = app_with_events(&[
         ("Save 50% on stock", 1),
         ("Top 500 titles", 2),
         ("stock_rotation plan", 3),
         ("stock rotation plan", 4),
-    ] {
-        app.published_event(&token, &event_body(title, days)).await;
-    }
+    ])
+    .await;
 
-    assert_eq!(
-        listed_titles(&app, &[("q", "50%")]).await,
-        ["Save 50% on stock"]
-    );
-    assert_eq!(
-        listed_titles(&app, &[("q", "k_r")]).await,
-        ["stock_rotation plan"]
-    );
-    assert_eq!(
-        listed_titles(&app, &[("q", "%")]).await,
-        ["Save 50% on stock"]
-    );
-    assert_eq!(
-        listed_titles(&app, &[("q", "_")]).await,
-        ["stock_rotation plan"]
-    );
+    assert_listings(
+        &app,
+        &[
+            (&[("q", "50%")], &["Save 50% on stock"]),
+            (&[("q", "k_r")], &["stock_rotation plan"]),
+            (&[("q", "%")], &["Save 50% on stock"]),
+            (&[("q", "_")], &["stock_rotation plan"]),
+        ],
+    )
+    .await;
 }
 
 // --- the envelope and paging ------------------------------------------------------------
 
 #[tokio::test]
 async fn the_listing_is_an_envelope_with_items_total_limit_and_offset() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    for (title, days) in [("First", 1), ("Second", 2), ("Third", 3)] {
-        app.published_event(&token, &event_body(title, days)).await;
-    }
+    let app = app_with_events(&[("First", 1), ("Second", 2), ("Third", 3)]).await;
 
     let body = list(&app, &[("limit", "2"), ("offset", "1")]).await;
 
@@ -487,13 +466,7 @@ async fn the_listing_is_an_envelope_with_items_total_limit_and_offset() {
 async fn a_limit_outside_1_to_100_is_a_bad_request() {
     let app = spawn_app().await;
     for limit in ["0", "101"] {
-        let response = app
-            .get("/api/v1/events")
-            .query(&[("limit", limit)])
-            .send()
-            .await
-            .unwrap();
-        assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+        assert_bad_listing(&app, &[("limit", limit)]).await;
     }
     // The bounds themselves are fine.
     for limit in ["1", "100"] {
@@ -504,27 +477,19 @@ async fn a_limit_outside_1_to_100_is_a_bad_request() {
 #[tokio::test]
 async fn a_negative_offset_is_a_bad_request() {
     let app = spawn_app().await;
-    let response = app.get("/api/v1/events?offset=-1").send().await.unwrap();
-    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+    assert_bad_listing(&app, &[("offset", "-1")]).await;
 }
 
 #[tokio::test]
 async fn a_q_over_200_characters_is_a_bad_request() {
     let app = spawn_app().await;
     let q = "a".repeat(201);
-    let response = app
-        .get("/api/v1/events")
-        .query(&[("q", q.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+    assert_bad_listing(&app, &[("q", q.as_str())]).await;
 }
 
 #[tokio::test]
 async fn the_default_limit_is_20() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     for day in 1..=21 {
         app.published_event(&token, &event_body(&format!("Event {day:02}"), day))
             .await;
@@ -541,8 +506,7 @@ async fn the_default_limit_is_20() {
 
 #[tokio::test]
 async fn the_link_header_names_next_and_prev_pages_keeping_the_filters() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     for day in 1..=5 {
         let mut seminar = event_body(&format!("Review seminar {day}"), day);
         seminar["kind"] = json!("seminar");
@@ -594,10 +558,7 @@ async fn the_link_header_names_next_and_prev_pages_keeping_the_filters() {
 
 #[tokio::test]
 async fn there_is_no_link_header_when_one_page_holds_everything() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    app.published_event(&token, &event_body("First", 1)).await;
-    app.published_event(&token, &event_body("Second", 2)).await;
+    let app = app_with_events(&[("First", 1), ("Second", 2)]).await;
 
     let response = list_response(&app, &[("limit", "2")]).await;
 
@@ -608,8 +569,7 @@ async fn there_is_no_link_header_when_one_page_holds_everything() {
 
 #[tokio::test]
 async fn an_event_is_found_by_id_and_by_slug() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let event = app
         .published_event(&token, &event_body("Community engagement", 5))
         .await;
@@ -625,8 +585,7 @@ async fn an_event_is_found_by_id_and_by_slug() {
 
 #[tokio::test]
 async fn an_event_with_a_numeric_title_is_found_by_its_self_link() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let event = app.published_event(&token, &event_body("2031", 5)).await;
     let self_link = Url::parse(event["links"]["self"].as_str().unwrap()).unwrap();
 
@@ -644,8 +603,7 @@ async fn an_event_with_a_numeric_title_is_found_by_its_self_link() {
 
 #[tokio::test]
 async fn a_numeric_slug_never_leads_to_another_event() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let first = app
         .published_event(&token, &event_body("First workshop", 5))
         .await;
@@ -682,8 +640,7 @@ async fn a_numeric_slug_never_leads_to_another_event() {
 
 #[tokio::test]
 async fn event_json_has_the_documented_fields() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let body = json!({
         "title": "Service specifications for external provision",
         "slug": "service-specifications",
@@ -761,8 +718,7 @@ async fn event_json_has_the_documented_fields() {
 
 #[tokio::test]
 async fn the_listing_items_are_the_same_event_json() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let event = app
         .published_event(&token, &event_body("Community engagement", 5))
         .await;
@@ -777,64 +733,44 @@ async fn the_listing_items_are_the_same_event_json() {
 
 // --- times --------------------------------------------------------------------------------
 
-/// Publishes an event at these times; the `starts_at` and `ends_at` the listing shows.
-async fn shown_times(app: &TestApp, title: &str, starts: &str, ends: &str) -> (Value, Value) {
-    let token = app.admin_token().await;
-    let id = app
-        .published_event(&token, &event_at(title, starts, ends))
-        .await["id"]
-        .as_i64()
-        .unwrap();
-    let event = public_event(app, &id.to_string()).await;
-    (event["starts_at"].clone(), event["ends_at"].clone())
+/// Publishes an event at these times and asserts the `starts_at` and `ends_at` its
+/// public JSON shows; returns the app, to list it.
+async fn assert_shown_times(
+    title: &str,
+    (starts, ends): (&str, &str),
+    (shown_starts, shown_ends): (&str, &str),
+) -> TestApp {
+    let (app, token) = with_admin().await;
+    let id = event_id(
+        &app.published_event(&token, &event_at(title, starts, ends))
+            .await,
+    );
+    let event = public_event(&app, &id.to_string()).await;
+    assert_eq!(event["starts_at"], shown_starts, "{title}: starts_at");
+    assert_eq!(event["ends_at"], shown_ends, "{title}: ends_at");
+    app
 }
 
 #[tokio::test]
 async fn winter_times_are_shown_in_gmt() {
-    let app = spawn_app().await;
-
-    let (starts, ends) = shown_times(
-        &app,
-        "Winter workshop",
-        "2031-01-15T13:00:00Z",
-        "2031-01-15T17:00:00Z",
-    )
-    .await;
-
-    assert_eq!(starts, "2031-01-15T13:00:00+00:00");
-    assert_eq!(ends, "2031-01-15T17:00:00+00:00");
+    let sent = ("2031-01-15T13:00:00Z", "2031-01-15T17:00:00Z");
+    let shown = ("2031-01-15T13:00:00+00:00", "2031-01-15T17:00:00+00:00");
+    assert_shown_times("Winter workshop", sent, shown).await;
 }
 
 #[tokio::test]
 async fn summer_times_are_shown_in_bst() {
-    let app = spawn_app().await;
-
-    let (starts, ends) = shown_times(
-        &app,
-        "Summer workshop",
-        "2031-07-15T12:00:00Z",
-        "2031-07-15T16:00:00Z",
-    )
-    .await;
-
-    assert_eq!(starts, "2031-07-15T13:00:00+01:00");
-    assert_eq!(ends, "2031-07-15T17:00:00+01:00");
+    let sent = ("2031-07-15T12:00:00Z", "2031-07-15T16:00:00Z");
+    let shown = ("2031-07-15T13:00:00+01:00", "2031-07-15T17:00:00+01:00");
+    assert_shown_times("Summer workshop", sent, shown).await;
 }
 
 #[tokio::test]
 async fn a_time_sent_with_another_offset_is_stored_as_the_same_instant() {
-    let app = spawn_app().await;
+    let sent = ("2031-01-15T15:00:00+02:00", "2031-01-15T19:00:00+02:00");
+    let shown = ("2031-01-15T13:00:00+00:00", "2031-01-15T17:00:00+00:00");
+    let app = assert_shown_times("Workshop booked from Athens", sent, shown).await;
 
-    let (starts, ends) = shown_times(
-        &app,
-        "Workshop booked from Athens",
-        "2031-01-15T15:00:00+02:00",
-        "2031-01-15T19:00:00+02:00",
-    )
-    .await;
-
-    assert_eq!(starts, "2031-01-15T13:00:00+00:00");
-    assert_eq!(ends, "2031-01-15T17:00:00+00:00");
     // The stored instant is what the filters compare: 13:00Z is not before 13:00Z.
     assert!(
         listed_titles(&app, &[("to", "2031-01-15T13:00:00Z")])
@@ -849,8 +785,7 @@ async fn a_time_sent_with_another_offset_is_stored_as_the_same_instant() {
 
 #[tokio::test]
 async fn times_are_shown_in_the_event_s_own_timezone() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let mut body = event_at(
         "Transatlantic call",
         "2031-01-15T15:00:00Z",
@@ -873,12 +808,8 @@ async fn times_are_shown_in_the_event_s_own_timezone() {
 #[tokio::test]
 async fn registration_is_open_for_a_future_event_with_all_seats_remaining() {
     let app = spawn_app().await;
-    let token = app.admin_token().await;
-    let event = app
-        .published_event(&token, &event_body("Open workshop", 10))
-        .await;
 
-    let event = public_event(&app, event["slug"].as_str().unwrap()).await;
+    let event = published_and_shown(&app, &event_body("Open workshop", 10)).await;
 
     assert_eq!(event["registration"]["state"], "open");
     assert_eq!(event["capacity"], 30);
@@ -888,32 +819,27 @@ async fn registration_is_open_for_a_future_event_with_all_seats_remaining() {
 #[tokio::test]
 async fn registration_is_not_yet_open_before_opens_at() {
     let app = spawn_app().await;
-    let token = app.admin_token().await;
     let mut body = event_body("Later workshop", 10);
     let opens_at = chrono::Utc::now() + chrono::Duration::days(5);
     body["registration"] = json!({"opens_at": opens_at.to_rfc3339()});
-    let event = app.published_event(&token, &body).await;
 
-    let event = public_event(&app, event["slug"].as_str().unwrap()).await;
+    let event = published_and_shown(&app, &body).await;
 
     assert_eq!(event["registration"]["state"], "not_yet_open");
 }
 
 #[tokio::test]
 async fn registration_is_closed_once_the_event_is_cancelled() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let event = app
         .published_event(&token, &event_body("Doomed workshop", 10))
         .await;
-    let response = app
-        .post(&format!("/api/v1/admin/events/{}/cancel", event["id"]))
-        .bearer_auth(&token)
-        .json(&json!({"reason": "The venue is closed for repairs."}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    app.cancel_event(
+        &token,
+        event["id"].clone(),
+        "The venue is closed for repairs.",
+    )
+    .await;
 
     let event = public_event(&app, event["slug"].as_str().unwrap()).await;
 
@@ -923,12 +849,10 @@ async fn registration_is_closed_once_the_event_is_cancelled() {
 #[tokio::test]
 async fn registration_is_not_required_when_the_event_says_so() {
     let app = spawn_app().await;
-    let token = app.admin_token().await;
     let mut body = event_body("Drop-in session", 10);
     body["registration"] = json!({"required": false});
-    let event = app.published_event(&token, &body).await;
 
-    let event = public_event(&app, event["slug"].as_str().unwrap()).await;
+    let event = published_and_shown(&app, &body).await;
 
     assert_eq!(event["registration"]["state"], "not_required");
 }
@@ -936,12 +860,10 @@ async fn registration_is_not_required_when_the_event_says_so() {
 #[tokio::test]
 async fn seats_remaining_is_null_without_a_capacity() {
     let app = spawn_app().await;
-    let token = app.admin_token().await;
     let mut body = event_body("Unlimited conference", 10);
     body["capacity"] = Value::Null;
-    let event = app.published_event(&token, &body).await;
 
-    let event = public_event(&app, event["slug"].as_str().unwrap()).await;
+    let event = published_and_shown(&app, &body).await;
 
     assert_eq!(event["capacity"], Value::Null);
     assert_eq!(event["seats_remaining"], Value::Null);

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Api, TestApp, event_body, spawn_app};
+use crate::helpers::*;
 
 struct Parsed {
     calendar: ical::parser::ical::component::IcalCalendar,
@@ -76,8 +76,7 @@ async fn published(app: &TestApp, admin: &str, body: Value) -> Value {
 
 #[tokio::test]
 async fn the_feed_is_valid_icalendar_with_london_times_and_a_vtimezone() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let mut winter = event_body("Winter workshop", 10);
     winter["starts_at"] = json!("2031-01-15T13:00:00+00:00");
     winter["ends_at"] = json!("2031-01-15T17:00:00+00:00");
@@ -126,8 +125,7 @@ async fn the_feed_is_valid_icalendar_with_london_times_and_a_vtimezone() {
 
 #[tokio::test]
 async fn the_feed_takes_the_listing_filters() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     published(&app, &admin, event_body("A workshop", 5)).await;
     let mut seminar = event_body("A seminar", 6);
     seminar["kind"] = json!("seminar");
@@ -168,8 +166,7 @@ async fn the_feed_takes_the_listing_filters() {
 
 #[tokio::test]
 async fn uids_are_stable_and_sequence_grows_with_each_change() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let event = published(&app, &admin, event_body("Workshop", 7)).await;
     let path = format!("/api/v1/events/{}/ics", event["slug"].as_str().unwrap());
     let first = fetch(&app, &path).await;
@@ -204,8 +201,7 @@ async fn uids_are_stable_and_sequence_grows_with_each_change() {
 
 #[tokio::test]
 async fn tricky_text_round_trips() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let mut body = event_body("Commas, semicolons; and a back\\slash — Café Société", 7);
     body["description"] = json!(
         "Line one,\nline two; with ünïcödé and a very long sentence that must be folded across several lines of the calendar file."
@@ -242,8 +238,7 @@ async fn tricky_text_round_trips() {
 
 #[tokio::test]
 async fn a_draft_or_unknown_event_has_no_calendar() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let draft = app.create_event(&admin, &event_body("Draft", 7)).await;
     for path in [
         format!("/api/v1/events/{}/ics", draft["id"]),
@@ -283,8 +278,7 @@ async fn json_ld(app: &TestApp, slug: &str) -> Value {
 
 #[tokio::test]
 async fn an_event_is_available_as_schema_org_json_ld() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let mut body = event_body("Seminar at Swiss Cottage", 10);
     body["starts_at"] = json!("2031-04-15T09:00:00Z");
     body["ends_at"] = json!("2031-04-15T12:00:00Z");

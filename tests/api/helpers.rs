@@ -41,10 +41,16 @@ impl Drop for TestApp {
     }
 }
 
-/// An app, an admin's token and an open event of the capacity (`None`: no limit).
-pub async fn with_event(capacity: Option<i64>) -> (TestApp, String, i64) {
+/// An app and an admin's access token.
+pub async fn with_admin() -> (TestApp, String) {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
+    (app, admin)
+}
+
+/// An app, an admin's token and an open event of the capacity (`None`: no limit).
+pub async fn with_event(capacity: Option<i64>) -> (TestApp, String, i64) {
+    let (app, admin) = with_admin().await;
     let event = app.open_event(&admin, capacity).await;
     (app, admin, event)
 }

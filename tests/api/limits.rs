@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{Api, assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::*;
 
 fn sign_up_body(name_len: usize) -> String {
     json!({
@@ -86,8 +86,7 @@ async fn a_65_kib_body_sent_in_chunks_without_a_length_is_413_too() {
 async fn a_bulletin_with_the_most_sections_and_long_bodies_fits_in_the_limit() {
     // 50 sections (the most allowed) of 1,000 characters each: over ten times bulletin
     // 14. Longer sections are each valid, but the body as a whole is capped at 64 KiB.
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let sections: Vec<Value> = (1..=50)
         .map(|i| json!({"heading": format!("Section {i}"), "body": "w".repeat(1000)}))
         .collect();

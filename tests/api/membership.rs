@@ -333,8 +333,7 @@ async fn concurrent_applications_by_one_account_leave_exactly_one_pending() {
 
 #[tokio::test]
 async fn a_new_application_is_allowed_after_a_rejection() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let token = app.member_token().await;
     let first = apply_ok(&app, &token).await;
     decide(
@@ -356,8 +355,7 @@ async fn a_new_application_is_allowed_after_a_rejection() {
 
 #[tokio::test]
 async fn a_member_cannot_apply_again() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let token = app.member_token().await;
     let created = apply_ok(&app, &token).await;
     decide(
@@ -374,8 +372,7 @@ async fn a_member_cannot_apply_again() {
 
 #[tokio::test]
 async fn membership_status_and_my_application_follow_the_decisions() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let token = app.member_token().await;
     assert_eq!(membership_status(&app, &token).await, "none");
 

@@ -157,8 +157,7 @@ async fn the_admin_endpoints_are_for_admins_only() {
 
 #[tokio::test]
 async fn the_list_is_oldest_first_with_age_overdue_and_applicant() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let mut applicants = Vec::new();
     for name in ["first", "second", "third"] {
         applicants.push(applicant(&app, &format!("{name}@example.org")).await);
@@ -190,8 +189,7 @@ async fn the_list_is_oldest_first_with_age_overdue_and_applicant() {
 
 #[tokio::test]
 async fn the_list_filters_by_status() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let pending = applicant(&app, "pending@example.org").await;
     let approved = applicant(&app, "approved@example.org").await;
     let rejected = applicant(&app, "rejected@example.org").await;
@@ -260,8 +258,7 @@ async fn overdue_true_lists_only_pending_applications_past_respond_by() {
 
 #[tokio::test]
 async fn overdue_true_is_empty_while_within_the_promise() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     applicant(&app, "fresh@example.org").await;
     let body = list(&app, &admin, "?overdue=true").await;
     assert_eq!(body["total"], 0);
@@ -271,8 +268,7 @@ async fn overdue_true_is_empty_while_within_the_promise() {
 
 #[tokio::test]
 async fn one_application_is_shown_with_its_applicant() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let who = applicant(&app, "ada@example.org").await;
     let body = app
         .get_json(
@@ -290,8 +286,7 @@ async fn one_application_is_shown_with_its_applicant() {
 
 #[tokio::test]
 async fn an_unknown_or_malformed_application_id_is_404() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     applicant(&app, "ada@example.org").await;
     let unknown = uuid::Uuid::new_v4().to_string();
     for id in [unknown.as_str(), "not-a-uuid", "42"] {
@@ -317,8 +312,7 @@ async fn an_unknown_or_malformed_application_id_is_404() {
 
 #[tokio::test]
 async fn approving_makes_the_applicant_a_member_at_once_and_notifies_them() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let who = applicant(&app, "ada@example.org").await;
     assert_eq!(membership_status(&app, &who.token).await, "pending");
 
@@ -336,8 +330,7 @@ async fn approving_makes_the_applicant_a_member_at_once_and_notifies_them() {
 
 #[tokio::test]
 async fn rejecting_shows_the_reason_to_the_applicant_and_notifies_them() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let who = applicant(&app, "ada@example.org").await;
     let reason = "The Community of Practice is for library service staff.";
     let decided = rejection(&app, &admin, &who, reason).await;
@@ -357,8 +350,7 @@ async fn rejecting_shows_the_reason_to_the_applicant_and_notifies_them() {
 
 #[tokio::test]
 async fn rejecting_needs_a_reason_of_1_to_2000_characters() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let who = applicant(&app, "ada@example.org").await;
     for (body, field) in [
         (json!({}), "reason"),
@@ -380,8 +372,7 @@ async fn rejecting_needs_a_reason_of_1_to_2000_characters() {
 
 #[tokio::test]
 async fn deciding_an_already_decided_application_is_409() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let approved = applicant(&app, "approved@example.org").await;
     let rejected = applicant(&app, "rejected@example.org").await;
     approval(&app, &admin, &approved).await;
@@ -423,8 +414,7 @@ async fn deciding_an_already_decided_application_is_409() {
 
 #[tokio::test]
 async fn concurrent_approve_and_reject_have_exactly_one_winner() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let reason = json!({"reason": "Raced."});
     for round in 0..6 {
         let who = applicant(&app, &format!("race{round}@example.org")).await;
@@ -481,8 +471,7 @@ async fn bulk(app: &TestApp, admin: &str, body: &Value) -> Response {
 
 #[tokio::test]
 async fn bulk_decisions_give_one_result_per_item_in_order_and_failures_undo_nothing() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let a = applicant(&app, "a@example.org").await;
     let b = applicant(&app, "b@example.org").await;
     let c = applicant(&app, "c@example.org").await;
@@ -565,8 +554,7 @@ async fn bulk_decisions_give_one_result_per_item_in_order_and_failures_undo_noth
 
 #[tokio::test]
 async fn bulk_decisions_take_1_to_100_items() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let items = |n: usize| -> Value {
         let decisions: Vec<Value> = (0..n)
             .map(|_| json!({"id": uuid::Uuid::new_v4(), "decision": "approve"}))
@@ -591,8 +579,7 @@ async fn bulk_decisions_take_1_to_100_items() {
 
 #[tokio::test]
 async fn a_malformed_bulk_item_is_422_naming_it() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let who = applicant(&app, "ada@example.org").await;
     let body = json!({"decisions": [
         {"id": who.application_id, "decision": "approve"},
@@ -628,8 +615,7 @@ async fn community_stats(app: &TestApp) -> (Value, String) {
 
 #[tokio::test]
 async fn admin_stats_are_empty_before_any_application() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     assert_eq!(
         admin_stats(&app, &admin).await,
         json!({
@@ -646,8 +632,7 @@ async fn admin_stats_are_empty_before_any_application() {
 
 #[tokio::test]
 async fn admin_stats_count_decisions_within_the_promise() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let a = applicant(&app, "a@example.org").await;
     let b = applicant(&app, "b@example.org").await;
     applicant(&app, "c@example.org").await;
@@ -705,8 +690,7 @@ async fn community_stats_are_public_and_empty_before_any_decision() {
 
 #[tokio::test]
 async fn community_stats_measure_the_promise_without_personal_data() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let a = applicant(&app, "ada.lovelace@example.org").await;
     let b = applicant(&app, "grace.hopper@example.org").await;
     let c = applicant(&app, "waiting@example.org").await;
@@ -877,8 +861,7 @@ fn backdate(app: &TestApp, id: &str, days_ago: i64, hours_to_decision: Option<i6
 
 #[tokio::test]
 async fn stats_measure_decisions_within_their_window_against_the_promise() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     // (days ago, hours to the decision): within the last 30 days 1 h, 10 h and 30 h;
     // 31 to 90 days ago 2 h and 50 h; more than 90 days ago 5 h.
     let plan = [(5, 1), (10, 10), (20, 30), (40, 2), (60, 50), (100, 5)];
@@ -908,8 +891,7 @@ async fn stats_measure_decisions_within_their_window_against_the_promise() {
 
 #[tokio::test]
 async fn a_pending_application_past_its_promise_is_overdue_everywhere() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let late = applicant(&app, "late@example.org").await;
     applicant(&app, "fresh@example.org").await;
     backdate(&app, &late.application_id, 2, None);

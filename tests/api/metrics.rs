@@ -4,9 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{
-    Api, TestApp, assert_problem, event_body, registration, spawn_app, spawn_app_with,
-};
+use crate::helpers::*;
 
 async fn scrape(app: &TestApp) -> String {
     let response = app.get("/metrics").send().await.unwrap();
@@ -40,8 +38,7 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
 
 #[tokio::test]
 async fn requests_are_counted_by_route_pattern_method_and_status_class() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     let event = app
         .published_event(&token, &event_body("Counted workshop", 5))
         .await;
@@ -184,28 +181,22 @@ async fn through_a_trusted_proxy_only_an_admin_token_gets_the_metrics() {
         .unwrap();
     assert_problem(anonymous, StatusCode::UNAUTHORIZED, "unauthorized").await;
     let member = app.member_token().await;
-    let response = app
-        .get("/metrics")
-        .bearer_auth(&member)
-        .send()
-        .await
-        .unwrap();
+    let response = scrape_with(&app, &member).await;
     assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
     let admin = app.admin_token().await;
-    let response = app
-        .get("/metrics")
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    assert_scraped(scrape_with(&app, &admin).await, "llcp_http_requests_total").await;
+}
+
+/// GET /metrics with the bearer token.
+async fn scrape_with(app: &TestApp, token: &str) -> reqwest::Response {
+    app.get("/metrics").bearer_auth(token).send().await.unwrap()
+}
+
+/// Asserts a 200 whose metrics text names the metric.
+async fn assert_scraped(response: reqwest::Response, metric: &str) {
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("llcp_http_requests_total")
-    );
+    let text = response.text().await.unwrap();
+    assert!(text.contains(metric), "{metric} in {text}");
 }
 
 #[tokio::test]
@@ -216,20 +207,7 @@ async fn from_elsewhere_the_operators_metrics_token_gets_the_metrics() {
         s.http.metrics_token = Some(TOKEN.into());
     })
     .await;
-    let response = app.get("/metrics").bearer_auth(TOKEN).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("llcp_db_pool_connections")
-    );
-    let wrong = app
-        .get("/metrics")
-        .bearer_auth(TOKEN.replace('0', "1"))
-        .send()
-        .await
-        .unwrap();
+    assert_scraped(scrape_with(&app, TOKEN).await, "llcp_db_pool_connections").await;
+    let wrong = scrape_with(&app, &TOKEN.replace('0', "1")).await;
     assert_problem(wrong, StatusCode::UNAUTHORIZED, "unauthorized").await;
 }

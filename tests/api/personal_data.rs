@@ -216,8 +216,7 @@ async fn erase(app: &TestApp, token: &str, email: &str) -> Value {
 
 #[tokio::test]
 async fn the_export_holds_the_account_registrations_application_and_notifications() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let who = person(&app, &admin).await;
 
     let response = app
@@ -277,8 +276,7 @@ async fn the_export_holds_the_account_registrations_application_and_notification
 
 #[tokio::test]
 async fn an_address_nothing_is_held_about_exports_empty_lists() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let export = app
         .get_json(&admin, &format!("{EXPORT}?email=nobody%40example.org"))
         .await;
@@ -337,8 +335,7 @@ async fn export_and_erasure_need_an_admin() {
 
 #[tokio::test]
 async fn after_erasure_no_table_holds_a_trace_of_the_person() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     person(&app, &admin).await;
     assert!(
         rows_holding(&app, &traces()).len() >= 8,
@@ -361,8 +358,7 @@ async fn after_erasure_no_table_holds_a_trace_of_the_person() {
 
 #[tokio::test]
 async fn erasure_keeps_seats_registrations_and_community_stats() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let who = person(&app, &admin).await;
     app.register(
         &who.event_slug,
@@ -412,8 +408,7 @@ async fn erasure_keeps_seats_registrations_and_community_stats() {
 
 #[tokio::test]
 async fn the_audit_log_records_the_erasure_without_the_data() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     person(&app, &admin).await;
     let report = erase(&app, &admin, EMAIL).await;
 
@@ -441,8 +436,7 @@ async fn the_audit_log_records_the_erasure_without_the_data() {
 
 #[tokio::test]
 async fn the_erased_person_can_no_longer_sign_in_or_refresh() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let who = person(&app, &admin).await;
     erase(&app, &admin, EMAIL).await;
 
@@ -488,8 +482,7 @@ async fn the_erased_person_can_no_longer_sign_in_or_refresh() {
 
 #[tokio::test]
 async fn erasing_an_unknown_or_erased_address_answers_zero_counts() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     person(&app, &admin).await;
     assert_eq!(erase(&app, &admin, EMAIL).await["accounts"], 1);
     for email in [EMAIL, "nobody@example.org"] {
@@ -508,8 +501,7 @@ async fn erasing_an_unknown_or_erased_address_answers_zero_counts() {
 
 #[tokio::test]
 async fn an_erased_admin_leaves_audit_entries_that_no_longer_name_them() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let other = app.token_for("Grace.Hopper@Example.org", Role::Admin).await;
     // The other admin rejects someone: that reason is about the applicant, and stays.
     let applicant = app.member_token().await;
@@ -567,8 +559,7 @@ async fn an_erased_admin_leaves_audit_entries_that_no_longer_name_them() {
 
 #[tokio::test]
 async fn the_last_active_admin_cannot_be_erased() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     assert_problem(
         app.send_json(
             Method::POST,
@@ -586,8 +577,7 @@ async fn the_last_active_admin_cannot_be_erased() {
 
 #[tokio::test]
 async fn bad_emails_and_unknown_fields_are_422_problems() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     for body in [
         json!({"email": "not an address"}),
         json!({"email": "a@b.org", "reason": "asked"}),
@@ -654,8 +644,7 @@ fn queue_notification(conn: &mut DbConnection, recipient: &str, at: NaiveDateTim
 
 #[tokio::test]
 async fn retention_anonymises_registrations_of_long_ended_events_only() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let old = app.published_event(&admin, &event_body("Old", 10)).await;
     let recent = app.published_event(&admin, &event_body("Recent", 20)).await;
     for (event, who) in [(&old, "old"), (&recent, "recent")] {
@@ -756,8 +745,7 @@ async fn retention_deletes_notifications_sent_over_90_days_ago_only() {
 
 #[tokio::test]
 async fn no_mail_is_queued_to_an_erased_person_when_their_event_is_cancelled() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let person = person(&app, &admin).await;
     erase(&app, &admin, EMAIL).await;
     let cancelled = app
@@ -784,8 +772,7 @@ async fn no_mail_is_queued_to_an_erased_person_when_their_event_is_cancelled() {
 
 #[tokio::test]
 async fn retention_works_through_a_backlog_one_short_step_at_a_time() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let now = llcp_hub::domain::time::now();
     for n in 0..3 {
         let event = app

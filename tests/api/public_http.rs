@@ -5,9 +5,7 @@ use serde_json::json;
 
 use llcp_hub::app::Application;
 
-use crate::helpers::{
-    Api, TestDb, event_body, spawn_app, spawn_app_on, spawn_app_with, test_settings,
-};
+use crate::helpers::*;
 
 #[tokio::test]
 async fn public_gets_carry_a_strong_etag_and_a_shared_cache_control() {
@@ -59,8 +57,7 @@ async fn a_matching_if_none_match_is_answered_304_without_a_body() {
 
 #[tokio::test]
 async fn the_etag_changes_as_soon_as_an_admin_changes_the_content() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let event = app
         .published_event(&admin, &event_body("Workshop", 7))
         .await;
@@ -114,8 +111,7 @@ async fn public_gets_allow_any_origin_without_credentials() {
 
 #[tokio::test]
 async fn private_paths_grant_nothing_cross_origin() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     for path in [
         "/api/v1/admin/events",
         "/api/v1/me",
@@ -160,8 +156,7 @@ async fn private_paths_grant_nothing_cross_origin() {
 
 #[tokio::test]
 async fn an_event_and_its_calendar_carry_last_modified() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let event = app
         .published_event(&admin, &event_body("Workshop with a date", 10))
         .await;

@@ -118,8 +118,7 @@ async fn registering_is_201_confirmed_with_location_and_a_manage_token() {
 
 #[tokio::test]
 async fn registering_by_slug_works() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let event = app
         .published_event(&admin, &event_body("Service specifications", 10))
         .await;
@@ -257,8 +256,7 @@ async fn a_full_name_of_200_and_accessibility_needs_of_1000_characters_are_accep
 
 #[tokio::test]
 async fn a_draft_event_is_404_not_found() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let draft = app
         .create_event(&admin, &event_body("Service specifications", 10))
         .await;
@@ -295,8 +293,7 @@ async fn a_cancelled_event_is_409_event_cancelled() {
 
 #[tokio::test]
 async fn an_event_that_takes_no_registration_now_is_409_saying_why() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
     let now = chrono::Utc::now();
     let with_registration = |registration: Value| {
         let mut body = event_body("Service specifications", 10);

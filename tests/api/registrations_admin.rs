@@ -117,6 +117,25 @@ async fn attended(app: &TestApp, token: &str, event: i64) -> Value {
     app.admin_event(token, event).await["registrations"]["attended"].clone()
 }
 
+/// An app, an admin's token, an open event of the capacity, and the registrations of
+/// a@, b@ and c@x.gov.uk, in that order.
+async fn abc_registered(capacity: i64) -> (TestApp, String, i64, [Value; 3]) {
+    let (app, admin, event) = with_event(Some(capacity)).await;
+    let emails = ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"];
+    let registrations = app.register_each(event, emails).await;
+    (app, admin, event, registrations)
+}
+
+/// Cancels the registration as admin (204 asserted).
+async fn admin_cancelled(app: &TestApp, token: &str, id: &str) {
+    let response = admin_cancel(app, token, id).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::NO_CONTENT,
+        "admin cancel {id}"
+    );
+}
+
 async fn admin_cancel(app: &TestApp, token: &str, id: &str) -> Response {
     app.send_json(Method::DELETE, &admin_registration_path(id), token, None)
         .await
@@ -199,14 +218,20 @@ fn every_admin_request(app: &TestApp, event_id: i64, id: &str) -> Vec<(String, R
     ]
 }
 
-#[tokio::test]
-async fn admin_registration_endpoints_without_a_token_are_401() {
+/// Sends every admin registration request for Ada's registration, as a member or
+/// (`false`) without a token; asserts each is refused (403 `admin-only`, or 401 with a
+/// bearer challenge) and that the registration is untouched.
+async fn assert_every_admin_request_refused(as_member: bool) {
     let (app, _, event, registration) = ada_registered(30).await;
+    let member = app.member_token().await;
 
     for (name, request) in every_admin_request(&app, event, &registration_id(&registration)) {
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{name}");
-        assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        if as_member {
+            let response = request.bearer_auth(&member).send().await.unwrap();
+            assert_problem_in(&name, response, StatusCode::FORBIDDEN, "admin-only").await;
+        } else {
+            assert_bearer_challenge(&name, request.send().await.unwrap()).await;
+        }
     }
     let own = app.fetch_registration(&registration).await;
     assert_eq!(own["status"], "confirmed");
@@ -214,21 +239,13 @@ async fn admin_registration_endpoints_without_a_token_are_401() {
 }
 
 #[tokio::test]
-async fn admin_registration_endpoints_refuse_members_with_403() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    let member = app.member_token().await;
-    let event = app.open_event(&admin, Some(30)).await;
-    let registration = app.register_email(event, "ada@camden.gov.uk").await;
+async fn admin_registration_endpoints_without_a_token_are_401() {
+    assert_every_admin_request_refused(false).await;
+}
 
-    for (name, request) in every_admin_request(&app, event, &registration_id(&registration)) {
-        let response = request.bearer_auth(&member).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
-        assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
-    }
-    let own = app.fetch_registration(&registration).await;
-    assert_eq!(own["status"], "confirmed");
-    assert_eq!(own["attended"], false);
+#[tokio::test]
+async fn admin_registration_endpoints_refuse_members_with_403() {
+    assert_every_admin_request_refused(true).await;
 }
 
 // --- the list -------------------------------------------------------------------------
@@ -329,21 +346,13 @@ async fn the_list_filters_by_status() {
 async fn an_unknown_status_filter_is_400() {
     let (app, admin, event) = with_event(Some(2)).await;
 
-    let response = app
-        .get(&list_path(event))
-        .query(&[("status", "maybe")])
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-
-    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+    app.assert_bad_query(Some(&admin), &list_path(event), &[("status", "maybe")])
+        .await;
 }
 
 #[tokio::test]
 async fn the_list_of_an_unknown_event_is_404() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
 
     let response = app
         .get(&list_path(999_999))
@@ -359,21 +368,12 @@ async fn the_list_of_an_unknown_event_is_404() {
 
 #[tokio::test]
 async fn the_csv_export_is_an_attachment_with_a_header_row_and_one_row_per_registration() {
-    let (app, admin, event) = with_event(Some(1)).await;
-    let [a, b, c] = app
-        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
-        .await;
+    let (app, admin, event, [a, b, c]) = abc_registered(1).await;
     app.cancel_registration(&c).await;
 
     let response = csv_response(&app, &admin, event, "").await;
     assert_eq!(response.status(), StatusCode::OK);
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default()
-    };
+    let header = |name: &str| header(&response, name);
     assert!(
         header("content-type").starts_with("text/csv"),
         "content type {:?}",
@@ -552,8 +552,7 @@ async fn patching_a_registration_with_an_unknown_field_is_422_naming_it() {
 
 #[tokio::test]
 async fn patching_or_cancelling_an_unknown_registration_is_404() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
+    let (app, admin) = with_admin().await;
 
     for id in [uuid::Uuid::new_v4().to_string(), "not-a-uuid".to_string()] {
         let response = patch_registration(&app, &admin, &id, &json!({"attended": true})).await;
@@ -567,13 +566,9 @@ async fn patching_or_cancelling_an_unknown_registration_is_404() {
 
 #[tokio::test]
 async fn admin_cancelling_is_204_and_promotes_the_waiting_list() {
-    let (app, admin, event) = with_event(Some(1)).await;
-    let [a, b, c] = app
-        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
-        .await;
+    let (app, admin, _, [a, b, c]) = abc_registered(1).await;
 
-    let response = admin_cancel(&app, &admin, &registration_id(&a)).await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    admin_cancelled(&app, &admin, &registration_id(&a)).await;
 
     assert_eq!(app.fetch_registration(&a).await["status"], "cancelled");
     let b = app.fetch_registration(&b).await;
@@ -588,8 +583,7 @@ async fn admin_cancelling_is_204_and_promotes_the_waiting_list() {
 async fn admin_cancelling_twice_is_409_registration_cancelled() {
     let (app, admin, event) = with_event(Some(30)).await;
     let a = app.register_email(event, "a@x.gov.uk").await;
-    let response = admin_cancel(&app, &admin, &registration_id(&a)).await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    admin_cancelled(&app, &admin, &registration_id(&a)).await;
 
     let response = admin_cancel(&app, &admin, &registration_id(&a)).await;
 
@@ -626,8 +620,7 @@ async fn the_admin_event_shows_registration_counts() {
         assert_eq!(response.status(), StatusCode::OK);
     }
     app.cancel_registration(&people[5]).await;
-    let response = admin_cancel(&app, &admin, &registration_id(&people[2])).await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    admin_cancelled(&app, &admin, &registration_id(&people[2])).await;
 
     assert_eq!(
         counts(&app.admin_event(&admin, event).await),
@@ -796,10 +789,7 @@ async fn the_manage_link_s_token_manages_the_registration() {
 
 #[tokio::test]
 async fn waitlisting_is_queued_with_the_position_and_the_manage_link() {
-    let (app, admin, event) = with_event(Some(1)).await;
-    let [_, _, c] = app
-        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
-        .await;
+    let (app, admin, _, [_, _, c]) = abc_registered(1).await;
 
     let all = app.outbox(&admin).await;
     let message = message_for(&all, "registration_waitlisted", &c);
@@ -848,8 +838,7 @@ async fn an_admin_cancellation_queues_the_cancellation_and_the_promotion() {
     let (app, admin, event) = with_event(Some(1)).await;
     let [a, b] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
 
-    let response = admin_cancel(&app, &admin, &registration_id(&a)).await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    admin_cancelled(&app, &admin, &registration_id(&a)).await;
 
     let all = app.outbox(&admin).await;
     assert_eq!(all.len(), 4, "{all:?}");
@@ -859,10 +848,7 @@ async fn an_admin_cancellation_queues_the_cancellation_and_the_promotion() {
 
 #[tokio::test]
 async fn the_outbox_is_newest_first() {
-    let (app, admin, event) = with_event(Some(1)).await;
-    let [a, b, c] = app
-        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
-        .await;
+    let (app, admin, _, [a, b, c]) = abc_registered(1).await;
 
     let all = outbox_page(&app, &admin, "").await;
 
@@ -907,10 +893,7 @@ async fn messages_stay_queued_without_smtp_and_the_queued_filter_lists_them() {
 
 #[tokio::test]
 async fn cancelling_an_event_notifies_every_active_registrant_only() {
-    let (app, admin, event) = with_event(Some(1)).await;
-    let [_, _, c] = app
-        .register_each(event, ["a@x.gov.uk", "b@x.gov.uk", "c@x.gov.uk"])
-        .await;
+    let (app, admin, event, [_, _, c]) = abc_registered(1).await;
     app.cancel_registration(&c).await;
 
     app.cancel_event(&admin, event, "The venue is closed for repairs.")

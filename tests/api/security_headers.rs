@@ -6,7 +6,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Response, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{Api, TestApp, event_body, spawn_app, spawn_app_with};
+use crate::helpers::*;
 
 const STRICT: &str = "default-src 'none'; frame-ancestors 'none'";
 
@@ -100,8 +100,7 @@ async fn the_docs_get_a_csp_that_lets_swagger_ui_run_its_own_assets_only() {
 
 #[tokio::test]
 async fn the_embed_keeps_its_own_policy_and_stays_frameable() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
+    let (app, token) = with_admin().await;
     app.published_event(&token, &event_body("Framed workshop", 5))
         .await;
     let document = get(&app, "/embed/events").await;

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { recordCspViolations } from './csp.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HUB = (process.env.HUB_URL ?? '').replace(/\/+$/, '');
@@ -34,12 +35,7 @@ after(async () => {
 
 test('the docs render every operation under their CSP without violations', async () => {
   const context = await browser.newContext();
-  await context.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
-    });
-  });
+  await recordCspViolations(context);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);
   const consoleErrors = [];

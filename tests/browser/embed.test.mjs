@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { recordCspViolations } from './csp.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HUB = (process.env.HUB_URL ?? '').replace(/\/+$/, '');
@@ -201,13 +202,7 @@ async function open(url, { hubCookie = false, beforeGoto } = {}) {
   if (hubCookie) {
     await context.addCookies([{ name: 'llcp_probe', value: 'host-session', url: HUB }]);
   }
-  // Every CSP violation in any frame, as the DOM reports it.
-  await context.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
-    });
-  });
+  await recordCspViolations(context);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);
   page.setDefaultNavigationTimeout(WAIT);

@@ -51,6 +51,30 @@ pub trait Api {
         request.send().await.expect("answered")
     }
 
+    /// A request whose body is sent as written with this Content-Type, and the bearer
+    /// token when given.
+    async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        (content_type, body): (&str, String),
+    ) -> Response {
+        let mut request = self.client().request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let request = request.header("content-type", content_type).body(body);
+        request.send().await.expect("answered")
+    }
+
+    /// A PATCH of the account as admin (role, disabled).
+    async fn patch_account(&self, token: &str, id: &str, body: &Value) -> Response {
+        let path = format!("/api/v1/admin/accounts/{id}");
+        self.send_json(Method::PATCH, &path, token, Some(body))
+            .await
+    }
+
     async fn login(&self, email: &str, password: &str) -> Response {
         self.post("/api/v1/auth/token")
             .json(&json!({"email": email, "password": password}))
@@ -74,6 +98,12 @@ pub trait Api {
             .expect("refresh answered")
     }
 
+    /// Asserts that the refresh token is refused: a 401 `unauthorized` problem.
+    async fn assert_refresh_refused(&self, refresh_token: impl Serialize) {
+        let response = self.refresh(refresh_token).await;
+        assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+
     /// A GET with the bearer token, 200 asserted; its JSON.
     async fn get_json(&self, token: &str, path: &str) -> Value {
         let response = self
@@ -83,6 +113,23 @@ pub trait Api {
             .await
             .expect("answered");
         expect_json(response, StatusCode::OK, &format!("GET {path}")).await
+    }
+
+    /// A GET of the path with the query, and the bearer token when given: asserts a 400
+    /// `bad-request` problem (the query in the message) and returns it.
+    async fn assert_bad_query(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Value {
+        let mut request = self.get(path).query(query);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("answered");
+        let case = format!("GET {path} with {query:?}");
+        assert_problem_in(&case, response, StatusCode::BAD_REQUEST, "bad-request").await
     }
 
     /// The status of GET /api/v1/me with the access token.
@@ -308,6 +355,30 @@ pub fn manage_token(registration: &Value) -> String {
         .to_string()
 }
 
+/// Whether the response has the header at all.
+pub fn has_header(response: &Response, name: &str) -> bool {
+    response.headers().contains_key(name)
+}
+
+/// The JSON array's items (the value is in the message when it is not an array).
+pub fn array(value: &Value) -> &Vec<Value> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("an array: {value}"))
+}
+
+/// The `key` string of each item, in order.
+pub fn strings_of<'a>(items: impl IntoIterator<Item = &'a Value>, key: &str) -> Vec<&'a str> {
+    items
+        .into_iter()
+        .map(|item| {
+            item[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("a string {key} in {item}"))
+        })
+        .collect()
+}
+
 /// A valid event body, starting `days_ahead` days from now (negative for the past).
 pub fn event_body(title: &str, days_ahead: i64) -> Value {
     let start = chrono::Utc::now() + chrono::Duration::days(days_ahead);
@@ -408,6 +479,23 @@ pub async fn assert_problem_in(
         "{case}: title and detail in {body}"
     );
     body
+}
+
+/// Asserts a 401 `unauthorized` problem with a `Bearer` challenge; `case` leads every
+/// failure message.
+pub async fn assert_bearer_challenge(case: &str, response: Response) -> Value {
+    let challenge = header(&response, "www-authenticate");
+    assert!(
+        challenge.starts_with("Bearer"),
+        "{case}: WWW-Authenticate was {challenge:?}"
+    );
+    assert_problem_in(case, response, StatusCode::UNAUTHORIZED, "unauthorized").await
+}
+
+/// Asserts a 415 `unsupported-media-type` problem.
+pub async fn assert_unsupported_media_type(response: Response) -> Value {
+    let status = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+    assert_problem(response, status, "unsupported-media-type").await
 }
 
 /// The fields named in a 422 problem's `errors`.
