@@ -39,7 +39,7 @@ pub fn sign_in(
     let stored = account
         .as_ref()
         .map_or(passwords::dummy_hash(), |a| a.password_hash.as_str());
-    let matches = passwords::verify(password, stored);
+    let matches = passwords::verify(password, stored)?;
     match account {
         Some(account) if matches => {
             throttle::clear_account(conn, subjects)?;

@@ -6,6 +6,7 @@ mod common;
 mod support;
 
 mod instances;
+mod password_hashing;
 mod pg_cluster;
 mod postgres_frozen;
 mod postgres_outage;

@@ -130,6 +130,19 @@ impl Hub {
         let _ = self.child.wait();
     }
 
+    /// The process's peak resident memory so far (`VmHWM`), in bytes.
+    pub fn peak_rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the hub's /proc status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .expect("VmHWM in /proc status");
+        kib * 1024
+    }
+
     /// SIGTERM, then waits up to `within` for the process to exit; how long it took,
     /// or None if it was still running (it is then killed).
     pub fn terminate(&mut self, within: Duration) -> Option<Duration> {
