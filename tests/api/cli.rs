@@ -198,10 +198,7 @@ fn demo_prints_an_admin_password_that_works() {
     let admin = llcp_hub::repo::accounts::find_by_email(&mut conn, "admin@example.org")
         .unwrap()
         .unwrap();
-    assert!(llcp_hub::auth::passwords::verify(
-        &second.password,
-        &admin.password_hash
-    ));
+    assert!(llcp_hub::auth::passwords::verify(&second.password, &admin.password_hash).unwrap());
     assert_eq!(
         llcp_hub::repo::events::count(&mut conn).unwrap(),
         4,
