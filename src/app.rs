@@ -72,6 +72,7 @@ impl Application {
                 retry_base: chrono::Duration::from_std(smtp.retry_base)
                     .unwrap_or(chrono::Duration::seconds(30)),
                 max_attempts: smtp.max_attempts,
+                manage_tokens: crate::auth::tokens::ManageTokens::new(settings.jwt_secret.bytes()),
             };
             sender::start(pool.clone(), config)?;
         }

@@ -8,9 +8,11 @@ use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
+use crate::auth::tokens::ManageTokens;
 use crate::db::{self, DbPool};
 use crate::domain::time::now;
 use crate::error::ApiError;
+use crate::notify::with_manage_token;
 use crate::repo::notifications::{self, NotificationRow};
 
 /// How long a claim lasts: longer than any single SMTP exchange.
@@ -24,6 +26,8 @@ pub struct SenderConfig {
     pub poll_interval: StdDuration,
     pub retry_base: Duration,
     pub max_attempts: i32,
+    /// Fills the manage links of queued messages (see `notify::with_manage_token`).
+    pub manage_tokens: ManageTokens,
 }
 
 /// Starts the background sender on the current runtime.
@@ -64,7 +68,11 @@ async fn deliver(
         .to(to)
         .subject(&row.subject)
         .header(ContentType::TEXT_PLAIN)
-        .body(row.body.clone());
+        .body(with_manage_token(
+            &row.body,
+            row.registration_id.as_deref(),
+            &config.manage_tokens,
+        ));
     let email = match email {
         Ok(email) => email,
         Err(e) => return Outcome::GiveUp(format!("the message could not be built: {e}")),

@@ -348,6 +348,11 @@ fn notify(
     event: &EventRow,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    let message = render(&notice, &row.full_name, event, &links.manage_link(&row.id));
+    let message = render(
+        &notice,
+        &row.full_name,
+        event,
+        &links.queued_manage_link(&row.id),
+    );
     notifications::queue(conn, &row.email, &message, Some(&row.id), now)
 }

@@ -138,6 +138,11 @@ impl Api for TestApp {
 }
 
 impl TestApp {
+    /// The `value` column of every row of `sql`, read straight from the database.
+    pub fn db_texts(&self, sql: &str) -> Vec<String> {
+        crate::common::test_db::texts(&mut self.pool.get().unwrap(), sql)
+    }
+
     /// Creates an account straight in the database (no HTTP), with `PASSWORD`.
     pub fn insert_account(&self, email: &str, role: Role) -> String {
         let mut conn = self.pool.get().unwrap();

@@ -184,6 +184,37 @@ async fn a_confirmation_is_delivered_once_with_its_manage_link() {
         "{}",
         received[0].data
     );
+    // Only the mail holds the token: not the outbox row, sent or not.
+    let token = created["manage_token"].as_str().unwrap();
+    for body in app.db_texts("SELECT body AS value FROM notifications") {
+        assert!(!body.contains(token), "the token stored in {body:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_delivered_manage_links_token_manages_the_registration() {
+    let sink = SmtpSink::start(0, "").await;
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin_token().await;
+    let event_id = published(&app, &admin).await;
+    let created = app.register_email(event_id, "ada@camden.gov.uk").await;
+    settled(&app, &admin, 1).await;
+
+    let data = quoted_printable_decoded(&sink.received()[0].data);
+    let id = created["id"].as_str().unwrap();
+    let prefix = format!("/registrations/{id}/manage#token=");
+    let start = data.find(&prefix).expect("a manage link") + prefix.len();
+    let token: String = data[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let response = app
+        .get(&format!("/api/v1/registrations/{id}"))
+        .header("X-Manage-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! afterwards.
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use llcp_hub::db::DatabaseUrl;
+use llcp_hub::db::{DatabaseUrl, DbConnection};
 
 use super::database_url::with_database;
 
@@ -81,4 +81,28 @@ pub fn with_sslmode_disabled(url: &str) -> String {
     } else {
         format!("{url}?sslmode=disable")
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct TextRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+/// The `value` column of every row of `sql`.
+pub fn texts(conn: &mut DbConnection, sql: &str) -> Vec<String> {
+    let rows: Vec<TextRow> = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(sql).load(c),
+        DbConnection::Pg(c) => diesel::sql_query(sql).load(c),
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter().map(|r| r.value).collect()
+}
+
+/// A single whole number that `sql` selects as `value` (cast to text).
+pub fn number(conn: &mut DbConnection, sql: &str) -> i64 {
+    let values = texts(conn, sql);
+    values[0]
+        .parse()
+        .unwrap_or_else(|_| panic!("{sql} gave {values:?}"))
 }

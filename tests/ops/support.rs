@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use diesel::RunQueryDsl;
 use diesel::r2d2::ManageConnection;
 use llcp_hub::db::{DatabaseUrl, DbConnection, DbManager};
 use reqwest::StatusCode;
@@ -13,7 +12,7 @@ use serde_json::json;
 
 pub use crate::common::http::*;
 pub use crate::common::process::*;
-pub use crate::common::test_db::TestDb;
+pub use crate::common::test_db::{TestDb, number, texts};
 
 /// The same signing key for every instance, as behind a load balancer.
 pub const JWT_SECRET: &str = "ops-test-secret-that-is-at-least-32-bytes-long";
@@ -229,28 +228,4 @@ pub fn open_db(database_url: &str) -> DbConnection {
     DbManager::new(url, Default::default())
         .connect()
         .expect("connect to the database")
-}
-
-#[derive(diesel::QueryableByName)]
-struct TextRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    value: String,
-}
-
-/// The `value` column of every row of `sql`.
-pub fn texts(conn: &mut DbConnection, sql: &str) -> Vec<String> {
-    let rows: Vec<TextRow> = match conn {
-        DbConnection::Sqlite(c) => diesel::sql_query(sql).load(c),
-        DbConnection::Pg(c) => diesel::sql_query(sql).load(c),
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows.into_iter().map(|r| r.value).collect()
-}
-
-/// A single whole number that `sql` selects as `value` (cast to text).
-pub fn number(conn: &mut DbConnection, sql: &str) -> i64 {
-    let values = texts(conn, sql);
-    values[0]
-        .parse()
-        .unwrap_or_else(|_| panic!("{sql} gave {values:?}"))
 }

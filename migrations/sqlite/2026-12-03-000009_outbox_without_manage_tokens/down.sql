@@ -1,0 +1,2 @@
+-- The tokens are gone; nothing to restore.
+SELECT 1;
