@@ -27,6 +27,13 @@ pub enum DbConnection {
 pub struct DbPool {
     pool: r2d2::Pool<DbManager>,
     deadline: Duration,
+    postgres: bool,
+}
+
+impl DbPool {
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
+    }
 }
 
 impl std::ops::Deref for DbPool {
@@ -97,7 +104,8 @@ impl ManageConnection for DbManager {
                     "PRAGMA busy_timeout = 10000;
                      PRAGMA journal_mode = WAL;
                      PRAGMA foreign_keys = ON;
-                     PRAGMA synchronous = FULL;",
+                     PRAGMA synchronous = FULL;
+                     PRAGMA secure_delete = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -152,6 +160,7 @@ pub fn build_pool_with(
     Ok(DbPool {
         pool,
         deadline: limits.request_deadline,
+        postgres: url.is_postgres(),
     })
 }
 

@@ -22,7 +22,7 @@ pub fn erase(
     email: &Email,
 ) -> Result<(Erasure, Uuid), ApiError> {
     let email_lower = email.lower();
-    write_transaction(conn, |conn| {
+    let erased = write_transaction(conn, |conn| {
         let active_admins = ActiveAdmins::lock(conn)?;
         let account = personal_data::account_of(conn, email_lower)?;
         if let Some(account) = &account {
@@ -53,5 +53,27 @@ pub fn erase(
             at,
         )?;
         Ok((erased, erasure_id))
-    })
+    })?;
+    checkpoint_until_done(conn)?;
+    Ok(erased)
+}
+
+/// `personal_data::checkpoint_erased`, retried briefly while readers hold old pages.
+fn checkpoint_until_done(conn: &mut DbConnection) -> Result<(), ApiError> {
+    for _ in 0..20 {
+        if personal_data::checkpoint_erased(conn)? {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    log::warn!(
+        "the WAL checkpoint after an erasure was held up by readers; the next one clears it"
+    );
+    Ok(())
+}
+
+/// On PostgreSQL, reclaims the row versions an erasure left behind (see
+/// `personal_data::vacuum_erased`); run in the background.
+pub fn vacuum_after_erasure(conn: &mut DbConnection) -> Result<(), ApiError> {
+    personal_data::vacuum_erased(conn)
 }

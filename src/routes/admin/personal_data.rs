@@ -188,6 +188,16 @@ pub async fn erase_personal_data(
         service::personal_data::erase(conn, &admin.0, &email)
     })
     .await?;
+    if state.pool.is_postgres() {
+        let pool = state.pool.clone();
+        actix_web::rt::spawn(async move {
+            let vacuumed =
+                db::run_in_background(&pool, service::personal_data::vacuum_after_erasure).await;
+            if let Err(e) = vacuumed {
+                log::warn!("VACUUM after an erasure failed: {e}");
+            }
+        });
+    }
     let report = ErasureReport {
         accounts: erased.accounts,
         registrations: erased.registrations,
