@@ -504,6 +504,39 @@ pub fn delete_notifications_sent_before(
     Ok(diesel::delete(n::table.filter(n::sent_at.lt(cutoff))).execute(conn)?)
 }
 
+/// The tables an erasure rewrites.
+const ERASED_TABLES: &str = "accounts, registrations, membership_applications, notifications, audit_log, login_failures, refresh_tokens";
+
+/// SQLite: the erased values must not stay readable in the file. `secure_delete` (set
+/// on every connection) zeroes what a change frees; the WAL still holds the pages as
+/// they were until a checkpoint copies the new ones back and TRUNCATE empties it. False
+/// when readers kept the checkpoint from finishing (it is retried by the caller).
+pub fn checkpoint_erased(conn: &mut DbConnection) -> Result<bool, ApiError> {
+    #[derive(QueryableByName)]
+    struct Checkpoint {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        busy: i32,
+    }
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let done: Checkpoint =
+                diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result(c)?;
+            Ok(done.busy == 0)
+        }
+        DbConnection::Pg(_) => Ok(true),
+    }
+}
+
+/// PostgreSQL: dead row versions keep erased values in the table files until VACUUM
+/// reclaims them. Slow on large tables and not allowed in a transaction, so it runs in
+/// the background after the erasure has answered.
+pub fn vacuum_erased(conn: &mut DbConnection) -> Result<(), ApiError> {
+    if let DbConnection::Pg(c) = conn {
+        diesel::sql_query(format!("VACUUM {ERASED_TABLES}")).execute(c)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,37 +576,4 @@ mod tests {
             })
         );
     }
-}
-
-/// The tables an erasure rewrites.
-const ERASED_TABLES: &str = "accounts, registrations, membership_applications, notifications, audit_log, login_failures, refresh_tokens";
-
-/// SQLite: the erased values must not stay readable in the file. `secure_delete` (set
-/// on every connection) zeroes what a change frees; the WAL still holds the pages as
-/// they were until a checkpoint copies the new ones back and TRUNCATE empties it. False
-/// when readers kept the checkpoint from finishing (it is retried by the caller).
-pub fn checkpoint_erased(conn: &mut DbConnection) -> Result<bool, ApiError> {
-    #[derive(QueryableByName)]
-    struct Checkpoint {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        busy: i32,
-    }
-    match conn {
-        DbConnection::Sqlite(c) => {
-            let done: Checkpoint =
-                diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result(c)?;
-            Ok(done.busy == 0)
-        }
-        DbConnection::Pg(_) => Ok(true),
-    }
-}
-
-/// PostgreSQL: dead row versions keep erased values in the table files until VACUUM
-/// reclaims them. Slow on large tables and not allowed in a transaction, so it runs in
-/// the background after the erasure has answered.
-pub fn vacuum_erased(conn: &mut DbConnection) -> Result<(), ApiError> {
-    if let DbConnection::Pg(c) = conn {
-        diesel::sql_query(format!("VACUUM {ERASED_TABLES}")).execute(c)?;
-    }
-    Ok(())
 }
