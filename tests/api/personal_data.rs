@@ -357,6 +357,36 @@ async fn after_erasure_no_table_holds_a_trace_of_the_person() {
 }
 
 #[tokio::test]
+async fn on_postgres_the_erased_tables_are_vacuumed_after_the_answer() {
+    let (app, admin) = with_admin().await;
+    if !app.pool.is_postgres() {
+        eprintln!("skipped: PostgreSQL only (SQLite is checkpointed, see tests/ops)");
+        return;
+    }
+    person(&app, &admin).await;
+    let vacuumed = || {
+        app.db_texts(
+            "SELECT relname AS value FROM pg_stat_user_tables \
+             WHERE relname IN ('accounts', 'registrations', 'notifications', 'audit_log') \
+             AND last_vacuum IS NOT NULL",
+        )
+    };
+    assert!(vacuumed().is_empty(), "vacuumed before: {:?}", vacuumed());
+
+    erase(&app, &admin, EMAIL).await;
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while vacuumed().len() < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not vacuumed within 20 s: {:?}",
+            vacuumed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
 async fn erasure_keeps_seats_registrations_and_community_stats() {
     let (app, admin) = with_admin().await;
     let who = person(&app, &admin).await;
