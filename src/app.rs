@@ -14,6 +14,7 @@ use crate::db::{self, DbPool};
 use crate::demo::{self, DemoCredentials};
 use crate::error::ApiError;
 use crate::http::cors::cors;
+use crate::http::extract::BodyDeadlines;
 use crate::http::middleware::access_log::access_log;
 use crate::http::middleware::head_as_get::HeadAsGet;
 use crate::http::middleware::layer::Layer;
@@ -149,6 +150,10 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
         ttl: settings.public_cache_ttl,
     };
     let hsts = settings.http.hsts;
+    let body_deadlines = BodyDeadlines {
+        idle: settings.http.body_idle_timeout,
+        total: settings.http.body_timeout,
+    };
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -157,6 +162,7 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
         app.app_data(state.clone())
             .app_data(known_routes.clone())
             .app_data(metrics.clone())
+            .app_data(body_deadlines)
             .app_data(query_errors())
             .app_data(path_errors())
             .configure(crate::pages::configure)

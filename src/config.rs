@@ -330,6 +330,10 @@ pub struct HttpSettings {
     pub keep_alive: Duration,
     /// How long a closing connection may take to shut down.
     pub disconnect_timeout: Duration,
+    /// How long a client may pause while sending a body, and take over all of it (408
+    /// and the connection closed after).
+    pub body_idle_timeout: Duration,
+    pub body_timeout: Duration,
     /// How long in-flight requests may run on after SIGTERM before the workers stop.
     pub shutdown_timeout: Duration,
     /// Send `Strict-Transport-Security` (only right behind HTTPS).
@@ -345,6 +349,8 @@ impl Default for HttpSettings {
             request_head_timeout: Duration::from_secs(5),
             keep_alive: Duration::from_secs(5),
             disconnect_timeout: Duration::from_secs(1),
+            body_idle_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(30),
             shutdown_timeout: Duration::from_secs(10),
             hsts: false,
             metrics_token: None,
@@ -377,6 +383,8 @@ impl HttpSettings {
                 "HTTP_DISCONNECT_TIMEOUT_SECS",
                 defaults.disconnect_timeout,
             )?,
+            body_idle_timeout: seconds("HTTP_BODY_IDLE_TIMEOUT_SECS", defaults.body_idle_timeout)?,
+            body_timeout: seconds("HTTP_BODY_TIMEOUT_SECS", defaults.body_timeout)?,
             shutdown_timeout: seconds("SHUTDOWN_TIMEOUT_SECS", defaults.shutdown_timeout)?,
             hsts,
             metrics_token: parse_metrics_token(var("METRICS_TOKEN").as_deref())?,

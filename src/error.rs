@@ -34,6 +34,9 @@ pub enum ApiError {
     Conflict { kind: &'static str, detail: String },
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
+    /// The client stopped sending its body; the connection is closed with the answer.
+    #[error("request timeout: {0}")]
+    RequestTimeout(String),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
     #[error("validation failed: {0:?}")]

@@ -2,6 +2,7 @@
 //! the offending field, and the client address behind trusted proxies.
 
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -85,6 +86,7 @@ impl FromRequest for JsonBody {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
+        let deadlines = req.app_data::<BodyDeadlines>().copied().unwrap_or_default();
         Box::pin(async move {
             let mut body = JsonBody {
                 content_type_ok,
@@ -95,9 +97,8 @@ impl FromRequest for JsonBody {
                 return Ok(body);
             }
             let mut buffer = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|_| ApiError::BadRequest("The body could not be read.".into()))?;
+            let started = Instant::now();
+            while let Some(chunk) = next_in_time(&mut payload, deadlines, started).await? {
                 if buffer.len() + chunk.len() > MAX_JSON_BODY {
                     body.too_large = true;
                     return Ok(body);
@@ -107,6 +108,45 @@ impl FromRequest for JsonBody {
             body.bytes = buffer.freeze();
             Ok(body)
         })
+    }
+}
+
+/// How long a client may take over its body: a stalled sender would otherwise hold a
+/// connection, and a file descriptor, for ever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyDeadlines {
+    /// The longest wait for the next part of the body.
+    pub idle: Duration,
+    /// The longest the whole body may take.
+    pub total: Duration,
+}
+
+impl Default for BodyDeadlines {
+    fn default() -> Self {
+        Self {
+            idle: Duration::from_secs(5),
+            total: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The next chunk of the body, or 408 when it does not come within the deadlines.
+async fn next_in_time(
+    payload: &mut Payload,
+    deadlines: BodyDeadlines,
+    started: Instant,
+) -> Result<Option<web::Bytes>, ApiError> {
+    let left = deadlines.total.saturating_sub(started.elapsed());
+    let wait = deadlines.idle.min(left);
+    match actix_web::rt::time::timeout(wait, payload.next()).await {
+        Ok(None) => Ok(None),
+        Ok(Some(Ok(chunk))) => Ok(Some(chunk)),
+        Ok(Some(Err(_))) => Err(ApiError::BadRequest("The body could not be read.".into())),
+        Err(_) => Err(ApiError::RequestTimeout(format!(
+            "The body stopped arriving: each part must come within {} s and the whole within {} s.",
+            deadlines.idle.as_secs(),
+            deadlines.total.as_secs()
+        ))),
     }
 }
 

@@ -50,6 +50,9 @@ impl ApiError {
             Self::NotFound(_) => ("not-found", "The resource was not found"),
             Self::Conflict { kind, .. } => (kind, "The request conflicts with the current state"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
+            Self::RequestTimeout(_) => {
+                ("request-timeout", "The request body did not arrive in time")
+            }
             Self::UnsupportedMediaType(_) => (
                 "unsupported-media-type",
                 "The request body has the wrong content type",
@@ -67,6 +70,7 @@ impl ApiError {
             | Self::Unauthorized(d)
             | Self::NotFound(d)
             | Self::PayloadTooLarge(d)
+            | Self::RequestTimeout(d)
             | Self::UnsupportedMediaType(d) => d.clone(),
             Self::Forbidden { detail, .. }
             | Self::Conflict { detail, .. }
@@ -118,6 +122,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -144,6 +149,10 @@ impl ResponseError for ApiError {
             Self::Unavailable(_) => {
                 headers.insert(header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.into());
             }
+            // The rest of the body may still come; the connection cannot be reused.
+            Self::RequestTimeout(_) => response
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close),
             _ => {}
         }
         response

@@ -12,3 +12,4 @@ mod pg_cluster;
 mod postgres_frozen;
 mod postgres_outage;
 mod sqlite_crash;
+mod stalled_bodies;
