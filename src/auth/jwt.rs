@@ -15,6 +15,8 @@ pub const ISSUER: &str = "llcp-hub";
 pub const AUDIENCE: &str = "llcp-hub-api";
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
+/// Clock difference tolerated between instances.
+const LEEWAY_SECONDS: u64 = 5;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -37,7 +39,10 @@ impl JwtKeys {
         validation.set_required_spec_claims(&["iss", "aud", "sub", "iat", "exp"]);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECONDS;
+        // A token dated in the future was not issued by this hub (or its clock is
+        // broken): `nbf` is checked when present, `iat` always (below).
+        validation.validate_nbf = true;
         Self {
             encoding: EncodingKey::from_secret(secret.bytes()),
             decoding: DecodingKey::from_secret(secret.bytes()),
@@ -72,7 +77,15 @@ impl JwtKeys {
         }
         let data =
             decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| invalid())?;
-        Uuid::parse_str(&data.claims.sub).map_err(|_| invalid())
+        let claims = data.claims;
+        let now = Utc::now().timestamp();
+        // Issued in the future, or valid for longer than this hub ever issues.
+        if claims.iat > now + LEEWAY_SECONDS as i64
+            || claims.exp - claims.iat > ACCESS_TOKEN_SECONDS
+        {
+            return Err(invalid());
+        }
+        Uuid::parse_str(&claims.sub).map_err(|_| invalid())
     }
 }
 
@@ -118,5 +131,34 @@ mod tests {
                 .is_err()
         );
         assert!(keys().verify("not.a.token").is_err());
+    }
+
+    #[test]
+    fn tokens_dated_in_the_future_or_too_long_lived_are_refused() {
+        let now = Utc::now().timestamp();
+        let secret = EncodingKey::from_secret(&[7u8; 32]);
+        let header = Header {
+            typ: Some(ACCESS_TOKEN_TYPE.into()),
+            ..Header::new(Algorithm::HS256)
+        };
+        let signed = |claims: serde_json::Value| encode(&header, &claims, &secret).unwrap();
+        let claims = |iat: i64, exp: i64| {
+            serde_json::json!({"iss": ISSUER, "aud": AUDIENCE,
+                "sub": Uuid::new_v4().to_string(), "iat": iat, "exp": exp})
+        };
+        assert!(keys().verify(&signed(claims(now, now + 60))).is_ok());
+        assert!(
+            keys()
+                .verify(&signed(claims(now + 3600, now + 3660)))
+                .is_err(),
+            "iat ahead"
+        );
+        assert!(
+            keys().verify(&signed(claims(now, now + 86_400))).is_err(),
+            "a day long"
+        );
+        let mut nbf = claims(now, now + 60);
+        nbf["nbf"] = serde_json::json!(now + 600);
+        assert!(keys().verify(&signed(nbf)).is_err(), "nbf ahead");
     }
 }
