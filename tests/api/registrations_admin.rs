@@ -756,13 +756,18 @@ async fn a_confirmation_is_queued_with_the_manage_link() {
     assert!(body.contains("Ada Lovelace"), "addressed by name: {body:?}");
 }
 
-#[tokio::test]
-async fn the_outbox_never_holds_a_manage_token() {
+/// One seat: a confirmed, b waitlisted, then a cancels and b is promoted; the outbox.
+async fn a_cancels_and_b_is_promoted() -> (TestApp, Value, Value, Vec<Value>) {
     let (app, admin, event) = with_event(Some(1)).await;
     let [a, b] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
     app.cancel_registration(&a).await;
-
     let all = app.outbox(&admin).await;
+    (app, a, b, all)
+}
+
+#[tokio::test]
+async fn the_outbox_never_holds_a_manage_token() {
+    let (app, a, b, all) = a_cancels_and_b_is_promoted().await;
     assert!(
         all.len() >= 4,
         "confirmed, waitlisted, cancelled, promoted: {all:?}"
@@ -800,12 +805,7 @@ async fn waitlisting_is_queued_with_the_position_and_the_manage_link() {
 
 #[tokio::test]
 async fn a_promotion_is_queued_with_the_manage_link() {
-    let (app, admin, event) = with_event(Some(1)).await;
-    let [a, b] = app.register_each(event, ["a@x.gov.uk", "b@x.gov.uk"]).await;
-
-    app.cancel_registration(&a).await;
-
-    let all = app.outbox(&admin).await;
+    let (_app, _a, b, all) = a_cancels_and_b_is_promoted().await;
     let message = message_for(&all, "registration_promoted", &b);
     let body = message["body"].as_str().unwrap();
     assert!(
