@@ -630,16 +630,19 @@ async fn admin_stats_are_empty_before_any_application() {
     );
 }
 
-#[tokio::test]
-async fn admin_stats_count_decisions_within_the_promise() {
-    let (app, admin) = with_admin().await;
+/// Three applicants: one approved, one rejected, one waiting; the admin stats then.
+async fn stats_after_two_decisions((app, admin): (TestApp, String)) -> Value {
     let a = applicant(&app, "a@example.org").await;
     let b = applicant(&app, "b@example.org").await;
     applicant(&app, "c@example.org").await;
     approval(&app, &admin, &a).await;
     rejection(&app, &admin, &b, "No.").await;
+    admin_stats(&app, &admin).await
+}
 
-    let stats = admin_stats(&app, &admin).await;
+#[tokio::test]
+async fn admin_stats_count_decisions_within_the_promise() {
+    let stats = stats_after_two_decisions(with_admin().await).await;
     assert_eq!(stats["pending"], 1);
     assert_eq!(stats["overdue"], 0);
     assert_eq!(stats["decided_last_30_days"], 2);
@@ -657,13 +660,7 @@ async fn admin_stats_count_decisions_within_the_promise() {
 async fn admin_stats_count_overdue_and_decisions_past_the_promise() {
     let app = spawn_app_with(zero_sla).await;
     let admin = app.admin_token().await;
-    let a = applicant(&app, "a@example.org").await;
-    let b = applicant(&app, "b@example.org").await;
-    applicant(&app, "c@example.org").await;
-    approval(&app, &admin, &a).await;
-    rejection(&app, &admin, &b, "No.").await;
-
-    let stats = admin_stats(&app, &admin).await;
+    let stats = stats_after_two_decisions((app, admin)).await;
     assert_eq!(stats["pending"], 1);
     assert_eq!(stats["overdue"], 1);
     assert_eq!(stats["decided_last_30_days"], 2);
