@@ -8,7 +8,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Admin;
-use crate::db;
 use crate::domain::Email;
 use crate::domain::time::{Rfc3339, now, shown_utc};
 use crate::error::ApiError;
@@ -115,39 +114,40 @@ pub async fn export_personal_data(
         .map_err(|e| ApiError::BadRequest(format!("The query string is invalid: {e}.")))?;
     let email = parse_email(&query.email)?;
     let email_lower = email.lower().to_string();
-    let export = db::run(&state.pool, move |conn| {
-        let held = personal_data::gather(conn, &email_lower)?;
-        let account = held
-            .account
-            .map(|row| Account::load(conn, row))
-            .transpose()?;
-        Ok(PersonalDataExport {
-            email: email_lower,
-            exported_at: shown_utc(now()),
-            account,
-            registrations: held
-                .registrations
-                .into_iter()
-                .map(|(row, position, event)| Registration::new(row, position, &event))
-                .collect(),
-            membership_applications: held
-                .applications
-                .into_iter()
-                .map(MembershipApplication::from)
-                .collect(),
-            notifications: held
-                .notifications
-                .into_iter()
-                .map(Notification::from)
-                .collect(),
-            audit_entries: held
-                .audit_entries
-                .into_iter()
-                .map(AuditEntry::from)
-                .collect(),
+    let export = state
+        .run(move |conn| {
+            let held = personal_data::gather(conn, &email_lower)?;
+            let account = held
+                .account
+                .map(|row| Account::load(conn, row))
+                .transpose()?;
+            Ok(PersonalDataExport {
+                email: email_lower,
+                exported_at: shown_utc(now()),
+                account,
+                registrations: held
+                    .registrations
+                    .into_iter()
+                    .map(|(row, position, event)| Registration::new(row, position, &event))
+                    .collect(),
+                membership_applications: held
+                    .applications
+                    .into_iter()
+                    .map(MembershipApplication::from)
+                    .collect(),
+                notifications: held
+                    .notifications
+                    .into_iter()
+                    .map(Notification::from)
+                    .collect(),
+                audit_entries: held
+                    .audit_entries
+                    .into_iter()
+                    .map(AuditEntry::from)
+                    .collect(),
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(export))
@@ -184,10 +184,9 @@ pub async fn erase_personal_data(
 ) -> Result<HttpResponse, ApiError> {
     let request: ErasureRequest = body.parse()?;
     let email = parse_email(&request.email)?;
-    let (erased, erasure_id) = db::run(&state.pool, move |conn| {
-        service::personal_data::erase(conn, &admin.0, &email)
-    })
-    .await?;
+    let (erased, erasure_id) = state
+        .run(move |conn| service::personal_data::erase(conn, &admin.0, &email))
+        .await?;
     let report = ErasureReport {
         accounts: erased.accounts,
         registrations: erased.registrations,
