@@ -5,7 +5,8 @@ use std::net::IpAddr;
 use crate::auth::JwtKeys;
 use crate::auth::tokens::ManageTokens;
 use crate::config::{LoginThrottle, Settings};
-use crate::db::DbPool;
+use crate::db::{self, DbConnection, DbPool};
+use crate::error::ApiError;
 use crate::notify::Links;
 
 pub struct AppState {
@@ -33,6 +34,16 @@ impl AppState {
             membership_sla: chrono::Duration::from_std(settings.membership_sla)
                 .unwrap_or(chrono::Duration::hours(24)),
         }
+    }
+
+    /// Runs blocking database work on a pooled connection, off the async workers:
+    /// `db::run` on this state's pool, so that a handler's call reads as its one step.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        db::run(&self.pool, work).await
     }
 
     /// An absolute URL for a path of this service.

@@ -6,7 +6,6 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::db;
 use crate::error::ApiError;
 use crate::repo::accounts::{self, AccountRow};
 use crate::state::AppState;
@@ -41,7 +40,9 @@ async fn signed_in_account(req: HttpRequest) -> Result<AccountRow, ApiError> {
         .ok_or_else(|| ApiError::internal("application state missing"))?;
     let token = bearer_token(&req)?;
     let account_id = state.jwt.verify(&token)?.to_string();
-    let account = db::run(&state.pool, move |conn| accounts::find(conn, &account_id)).await?;
+    let account = state
+        .run(move |conn| accounts::find(conn, &account_id))
+        .await?;
     match account {
         Some(account) if !account.disabled => Ok(account),
         _ => Err(ApiError::Unauthorized(

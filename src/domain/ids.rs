@@ -127,28 +127,11 @@ impl std::fmt::Display for EventId {
     }
 }
 
-impl<DB> diesel::deserialize::FromSql<diesel::sql_types::BigInt, DB> for EventId
-where
-    DB: diesel::backend::Backend,
-    i64: diesel::deserialize::FromSql<diesel::sql_types::BigInt, DB>,
-{
-    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-        i64::from_sql(bytes).map(Self)
-    }
-}
-
-impl<DB> diesel::serialize::ToSql<diesel::sql_types::BigInt, DB> for EventId
-where
-    DB: diesel::backend::Backend,
-    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
-{
-    fn to_sql<'b>(
-        &'b self,
-        out: &mut diesel::serialize::Output<'b, '_, DB>,
-    ) -> diesel::serialize::Result {
-        self.0.to_sql(out)
-    }
-}
+crate::sql_column!(EventId: BigInt,
+    reads i64 as |bytes| {
+        <i64 as diesel::deserialize::FromSql<diesel::sql_types::BigInt, DB>>::from_sql(bytes).map(EventId)
+    },
+    writes i64 as |id| &id.0);
 
 #[cfg(test)]
 mod tests {

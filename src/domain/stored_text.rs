@@ -55,26 +55,43 @@ macro_rules! stored_as_text {
 #[macro_export]
 macro_rules! text_column {
     ($name:ident) => {
-        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        $crate::sql_column!($name: Text,
+            reads String as |bytes| $crate::domain::stored_text::from_text::<Self, DB>(bytes),
+            writes str as |value| value.as_str());
+    };
+}
+
+/// A type's diesel `FromSql` and `ToSql` on one SQL type, for every backend: it reads
+/// through the `reads` type's own `FromSql` and writes a borrowed `writes` value, so
+/// that a TEXT column and an integer one differ only in those two steps.
+#[macro_export]
+macro_rules! sql_column {
+    ($name:ident: $sql:ident,
+     reads $read:ty as |$bytes:ident| $from:expr,
+     writes $written:ty as |$value:ident| $to:expr) => {
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::$sql, DB> for $name
         where
             DB: diesel::backend::Backend,
-            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+            $read: diesel::deserialize::FromSql<diesel::sql_types::$sql, DB>,
         {
-            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                $crate::domain::stored_text::from_text::<Self, DB>(bytes)
+            fn from_sql($bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                $from
             }
         }
 
-        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::$sql, DB> for $name
         where
             DB: diesel::backend::Backend,
-            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+            $written: diesel::serialize::ToSql<diesel::sql_types::$sql, DB>,
         {
             fn to_sql<'b>(
                 &'b self,
                 out: &mut diesel::serialize::Output<'b, '_, DB>,
             ) -> diesel::serialize::Result {
-                self.as_str().to_sql(out)
+                let $value = self;
+                <$written as diesel::serialize::ToSql<diesel::sql_types::$sql, DB>>::to_sql(
+                    $to, out,
+                )
             }
         }
     };

@@ -8,7 +8,8 @@ use crate::domain::ids::AccountId;
 use crate::domain::page::Page;
 use crate::error::ApiError;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+/// An account as stored; a new one is inserted as the row it will read back as.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = accounts)]
 pub struct AccountRow {
     pub id: AccountId,
@@ -31,24 +32,8 @@ impl AccountRow {
     }
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = accounts)]
-pub struct NewAccount {
-    pub id: String,
-    pub email: String,
-    pub email_lower: String,
-    pub password_hash: String,
-    pub full_name: String,
-    pub organisation: String,
-    pub borough: Option<String>,
-    pub role: Role,
-    pub disabled: bool,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
 /// Inserts; a taken email (any letter case) is 409 `email-taken`.
-pub fn insert(conn: &mut DbConnection, account: &NewAccount) -> Result<(), ApiError> {
+pub fn insert(conn: &mut DbConnection, account: &AccountRow) -> Result<(), ApiError> {
     diesel::insert_into(accounts::table)
         .values(account)
         .execute(conn)

@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::{events, idempotency_keys as ik, registrations as r};
+use crate::db::{DbConnection, MultiBackend};
 use crate::domain::ids::{EventId, RegistrationId};
 use crate::domain::page::Page;
 use crate::domain::registration::RegistrationStatus;
@@ -237,11 +237,8 @@ pub fn first_waitlisted(
     conn: &mut DbConnection,
     event_id: EventId,
 ) -> Result<Option<RegistrationRow>, ApiError> {
-    Ok(r::table
-        .filter(r::event_id.eq(event_id))
+    Ok(in_arrival_order(event_id)
         .filter(r::status.eq(RegistrationStatus::Waitlisted))
-        .order(r::seq.asc())
-        .select(RegistrationRow::as_select())
         .first(conn)
         .optional()?)
 }
@@ -270,12 +267,23 @@ pub fn active_for_event(
     conn: &mut DbConnection,
     event_id: EventId,
 ) -> Result<Vec<RegistrationRow>, ApiError> {
-    Ok(r::table
-        .filter(r::event_id.eq(event_id))
+    Ok(in_arrival_order(event_id)
         .filter(r::status.ne(RegistrationStatus::Cancelled))
-        .order(r::seq.asc())
-        .select(RegistrationRow::as_select())
         .load(conn)?)
+}
+
+/// An event's registrations, first come first: the waiting list's order too.
+fn in_arrival_order(
+    event_id: EventId,
+) -> diesel::dsl::Select<
+    r::BoxedQuery<'static, MultiBackend>,
+    diesel::dsl::AsSelect<RegistrationRow, MultiBackend>,
+> {
+    r::table
+        .filter(r::event_id.eq(event_id))
+        .order(r::seq.asc())
+        .into_boxed()
+        .select(RegistrationRow::as_select())
 }
 
 pub fn set_attended(

@@ -149,10 +149,9 @@ impl SignupRequest {
 #[post("/accounts")]
 pub async fn sign_up(state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
     let input = body.parse::<SignupRequest>()?.parse()?;
-    let row = db::run(&state.pool, move |conn| {
-        create_account(conn, &input, Role::Member)
-    })
-    .await?;
+    let row = state
+        .run(move |conn| create_account(conn, &input, Role::Member))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/api/v1/me"))
         .json(Account::new(row, "none")))
@@ -173,7 +172,7 @@ pub async fn sign_up(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
 #[get("/me")]
 pub async fn me(signed_in: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let row = signed_in.0;
-    let account = db::run(&state.pool, move |conn| Account::load(conn, row)).await?;
+    let account = state.run(move |conn| Account::load(conn, row)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(account))

@@ -7,7 +7,6 @@ use validator::Validate;
 
 use crate::auth::jwt::ACCESS_TOKEN_SECONDS;
 use crate::auth::throttle::Subjects;
-use crate::db;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, client_ip};
 use crate::http::problem::Problem;
@@ -93,10 +92,9 @@ pub async fn issue_token(
     let email = email.trim().to_lowercase();
     let subjects = Subjects::new(&email, client_ip(&req, &state.trusted_proxies));
     let limits = state.login_throttle;
-    let outcome = db::run(&state.pool, move |conn| {
-        sessions::sign_in(conn, &limits, &email, &password, &subjects)
-    })
-    .await?;
+    let outcome = state
+        .run(move |conn| sessions::sign_in(conn, &limits, &email, &password, &subjects))
+        .await?;
     match outcome {
         SignIn::Success {
             account_id,
@@ -127,7 +125,9 @@ pub async fn issue_token(
 #[post("/auth/refresh")]
 pub async fn refresh(state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
     let secret = body.parse_valid::<RefreshRequest>()?.refresh_token;
-    let rotation = db::run(&state.pool, move |conn| sessions::refresh(conn, &secret)).await?;
+    let rotation = state
+        .run(move |conn| sessions::refresh(conn, &secret))
+        .await?;
     match rotation {
         Rotation::Rotated { account_id, secret } => token_response(&state, &account_id, secret),
         Rotation::Invalid => Err(ApiError::Unauthorized(
@@ -154,6 +154,8 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
     let secret = body.parse_valid::<RefreshRequest>()?.refresh_token;
-    db::run(&state.pool, move |conn| sessions::sign_out(conn, &secret)).await?;
+    state
+        .run(move |conn| sessions::sign_out(conn, &secret))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::Email;
 use crate::domain::ids::EventId;
 use crate::domain::time::{Rfc3339, shown_utc};
@@ -240,15 +240,16 @@ pub async fn bulletin_page(
 ) -> Result<HttpResponse, ApiError> {
     let page = paging.page()?;
     let shared = state.clone();
-    let (items, total) = db::run(&state.pool, move |conn| {
-        let (rows, total) = bulletins::list(conn, published_only, page)?;
-        let items = rows
-            .into_iter()
-            .map(|row| Bulletin::load(conn, row, &shared))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((items, total))
-    })
-    .await?;
+    let (items, total) = state
+        .run(move |conn| {
+            let (rows, total) = bulletins::list(conn, published_only, page)?;
+            let items = rows
+                .into_iter()
+                .map(|row| Bulletin::load(conn, row, &shared))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((items, total))
+        })
+        .await?;
     let body = BulletinList::new(items, total, page);
     Ok(list_response(req, &body))
 }
@@ -293,14 +294,13 @@ pub async fn get_bulletin(
 ) -> Result<HttpResponse, ApiError> {
     let number = path.into_inner();
     let shared = state.clone();
-    let bulletin = db::run(&state.pool, move |conn| {
-        match bulletins::find_by_number(conn, number)? {
+    let bulletin = state
+        .run(move |conn| match bulletins::find_by_number(conn, number)? {
             Some(row) if row.is_published() => Bulletin::load(conn, row, &shared).map(Some),
             _ => Ok(None),
-        }
-    })
-    .await?
-    .ok_or_else(|| ApiError::NotFound("No published bulletin has this number.".into()))?;
+        })
+        .await?
+        .ok_or_else(|| ApiError::NotFound("No published bulletin has this number.".into()))?;
     Ok(HttpResponse::Ok().json(bulletin))
 }
 
@@ -314,17 +314,18 @@ pub async fn get_bulletin(
 )]
 #[get("/bulletins.atom")]
 pub async fn bulletins_atom(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let (rows, _) = db::run(&state.pool, |conn| {
-        bulletins::list(
-            conn,
-            true,
-            Page {
-                limit: 50,
-                offset: 0,
-            },
-        )
-    })
-    .await?;
+    let (rows, _) = state
+        .run(|conn| {
+            bulletins::list(
+                conn,
+                true,
+                Page {
+                    limit: 50,
+                    offset: 0,
+                },
+            )
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type(atom::CONTENT_TYPE)
         .body(atom::feed(&rows, &state.links)))

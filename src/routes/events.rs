@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db;
 use crate::domain::event::{
     EventKind, EventStatus, RegistrationFacts, RegistrationState, parse_audience_tag,
 };
@@ -223,7 +222,9 @@ pub async fn published_upcoming(
     page: Page,
 ) -> Result<Vec<EventRow>, ApiError> {
     let filter = query.filter(true, true)?;
-    db::run(&state.pool, move |conn| events::page(conn, &filter, page)).await
+    state
+        .run(move |conn| events::page(conn, &filter, page))
+        .await
 }
 
 /// List published events
@@ -248,7 +249,9 @@ pub async fn list_events(
 ) -> Result<HttpResponse, ApiError> {
     let page = paging.page()?;
     let filter = query.filter(true, true)?;
-    let (rows, total) = db::run(&state.pool, move |conn| events::list(conn, &filter, page)).await?;
+    let (rows, total) = state
+        .run(move |conn| events::list(conn, &filter, page))
+        .await?;
     let body = EventList {
         items: rows
             .into_iter()
@@ -380,10 +383,9 @@ pub async fn get_event(
 
 /// A published event by numeric id or slug; 404 for a draft or no event.
 async fn published_event(state: &AppState, key: String) -> Result<EventRow, ApiError> {
-    let row = db::run(&state.pool, move |conn| {
-        events::find_by_id_or_slug(conn, &key)
-    })
-    .await?;
+    let row = state
+        .run(move |conn| events::find_by_id_or_slug(conn, &key))
+        .await?;
     row.filter(EventRow::is_published)
         .ok_or_else(|| ApiError::NotFound("No published event has this id or slug.".into()))
 }

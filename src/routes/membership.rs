@@ -7,7 +7,6 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::SignedIn;
-use crate::db;
 use crate::domain::Borough;
 use crate::domain::time::{Rfc3339, now, shown_utc};
 use crate::error::{ApiError, FieldError};
@@ -132,10 +131,9 @@ pub async fn apply(
     let input = body.parse::<ApplicationRequest>()?.parse()?;
     let account = signed_in.0;
     let sla = state.membership_sla;
-    let row = db::run(&state.pool, move |conn| {
-        service::membership::submit(conn, &account, &input, sla, now())
-    })
-    .await?;
+    let row = state
+        .run(move |conn| service::membership::submit(conn, &account, &input, sla, now()))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/api/v1/me/membership-application"))
         .json(MembershipApplication::from(row)))
@@ -159,10 +157,9 @@ pub async fn my_application(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let account_id = signed_in.0.id;
-    let row = db::run(&state.pool, move |conn| {
-        membership::latest_for(conn, &account_id)
-    })
-    .await?;
+    let row = state
+        .run(move |conn| membership::latest_for(conn, &account_id))
+        .await?;
     let row = row.ok_or_else(|| {
         ApiError::NotFound("You have not applied to join the Community of Practice.".into())
     })?;
@@ -195,10 +192,9 @@ pub struct CommunityStats {
 #[utoipa::path(operation_id = "get_community_stats", tag = "membership", responses((status = 200, body = CommunityStats)))]
 #[get("/community/stats")]
 pub async fn community_stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let stats = db::run(&state.pool, |conn| {
-        service::membership::stats(conn, now(), chrono::Duration::days(90))
-    })
-    .await?;
+    let stats = state
+        .run(|conn| service::membership::stats(conn, now(), chrono::Duration::days(90)))
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=300"))
         .json(CommunityStats {

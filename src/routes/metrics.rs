@@ -5,7 +5,6 @@ use std::net::IpAddr;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
 
 use crate::auth::Admin;
-use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::middleware::metrics::{Gauges, Metrics};
@@ -59,12 +58,13 @@ pub async fn get_metrics(
     {
         Admin::extract(&req).await?;
     }
-    let backlog = db::run(&state.pool, |conn| {
-        let (outbox_queued, outbox_failed) = notifications::backlog(conn)?;
-        let (pending, overdue) = membership::waiting(conn, now())?;
-        Ok((outbox_queued, outbox_failed, pending, overdue))
-    })
-    .await?;
+    let backlog = state
+        .run(|conn| {
+            let (outbox_queued, outbox_failed) = notifications::backlog(conn)?;
+            let (pending, overdue) = membership::waiting(conn, now())?;
+            Ok((outbox_queued, outbox_failed, pending, overdue))
+        })
+        .await?;
     let (outbox_queued, outbox_failed, applications_pending, applications_overdue) = backlog;
     let pool = state.pool.state();
     let gauges = Gauges {

@@ -7,7 +7,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::db;
 pub use crate::domain::registration::RegistrationStatus;
 use crate::domain::time::{Rfc3339, now, shown_in};
 use crate::domain::{Borough, Email};
@@ -203,14 +202,15 @@ pub async fn register(
     let fingerprint = request.fingerprint();
     let event_key = path.into_inner();
     let links = state.links.clone();
-    let registered = db::run(&state.pool, move |conn| {
-        let idempotency = key.as_deref().map(|key| Idempotency {
-            key,
-            request_hash: &fingerprint,
-        });
-        registrations::register(conn, &links, &event_key, &registrant, idempotency, now())
-    })
-    .await?;
+    let registered = state
+        .run(move |conn| {
+            let idempotency = key.as_deref().map(|key| Idempotency {
+                key,
+                request_hash: &fingerprint,
+            });
+            registrations::register(conn, &links, &event_key, &registrant, idempotency, now())
+        })
+        .await?;
     let id = registered.registration.id.clone();
     let created = RegistrationCreated {
         manage_token: state.links.manage_tokens.token_for(&id),
@@ -258,11 +258,12 @@ pub async fn get_registration(
     let id = path.into_inner().to_string();
     let token = manage_token(&req);
     let links = state.links.clone();
-    let registration = db::run(&state.pool, move |conn| {
-        let (row, position, event) = registrations::for_holder(conn, &links, &id, &token)?;
-        Ok(Registration::new(row, position, &event))
-    })
-    .await?;
+    let registration = state
+        .run(move |conn| {
+            let (row, position, event) = registrations::for_holder(conn, &links, &id, &token)?;
+            Ok(Registration::new(row, position, &event))
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(registration))
@@ -293,9 +294,8 @@ pub async fn cancel_registration(
     let id = path.into_inner().to_string();
     let token = manage_token(&req);
     let links = state.links.clone();
-    db::run(&state.pool, move |conn| {
-        registrations::cancel_as_holder(conn, &links, &id, &token, now())
-    })
-    .await?;
+    state
+        .run(move |conn| registrations::cancel_as_holder(conn, &links, &id, &token, now()))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,10 +6,11 @@ use uuid::Uuid;
 
 use crate::auth::passwords;
 use crate::db::{DbConnection, write_transaction};
+use crate::domain::ids::AccountId;
 use crate::domain::time::now;
 use crate::domain::{Borough, Email, Password, Role};
 use crate::error::ApiError;
-use crate::repo::accounts::{self, AccountRow, NewAccount};
+use crate::repo::accounts::{self, AccountRow};
 use crate::repo::{audit, membership, refresh_tokens};
 
 /// A new account with a verified-valid email, password, name and borough.
@@ -28,11 +29,11 @@ pub fn create_account(
     input: &NewAccountInput,
     role: Role,
 ) -> Result<AccountRow, ApiError> {
-    let id = Uuid::new_v4().to_string();
+    let id = AccountId::from(Uuid::new_v4());
     let created = now();
     accounts::insert(
         conn,
-        &NewAccount {
+        &AccountRow {
             id: id.clone(),
             email: input.email.as_str().to_string(),
             email_lower: input.email.lower().to_string(),
@@ -44,6 +45,7 @@ pub fn create_account(
             disabled: false,
             created_at: created,
             updated_at: created,
+            member_since: None,
         },
     )?;
     accounts::find(conn, &id)?.ok_or_else(|| ApiError::internal("created account vanished"))

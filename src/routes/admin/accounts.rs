@@ -6,7 +6,6 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Admin;
-use crate::db;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
@@ -75,15 +74,16 @@ pub async fn admin_list_accounts(
         disabled: query.disabled,
         email_contains: query.email.filter(|e| !e.trim().is_empty()),
     };
-    let (items, total) = db::run(&state.pool, move |conn| {
-        let (rows, total) = accounts::list(conn, &filter, page)?;
-        let items = rows
-            .into_iter()
-            .map(|row| Account::load(conn, row))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((items, total))
-    })
-    .await?;
+    let (items, total) = state
+        .run(move |conn| {
+            let (rows, total) = accounts::list(conn, &filter, page)?;
+            let items = rows
+                .into_iter()
+                .map(|row| Account::load(conn, row))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((items, total))
+        })
+        .await?;
     let body = AccountList::new(items, total, page);
     Ok(list_response(&req, &body))
 }
@@ -115,10 +115,17 @@ pub async fn admin_update_account(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let patch: AccountPatch = body.parse_valid()?;
-    let (row, membership_status) = db::run(&state.pool, move |conn| {
-        service::accounts::change_role_or_status(conn, &admin.0, &id, patch.role, patch.disabled)
-    })
-    .await?;
+    let (row, membership_status) = state
+        .run(move |conn| {
+            service::accounts::change_role_or_status(
+                conn,
+                &admin.0,
+                &id,
+                patch.role,
+                patch.disabled,
+            )
+        })
+        .await?;
     let account = Account::new(row, membership_status);
     Ok(HttpResponse::Ok().json(account))
 }

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Admin;
-use crate::db;
 use crate::domain::time::{DateBound, Rfc3339, shown_utc};
 use crate::error::ApiError;
 use crate::http::extract::Query;
@@ -96,7 +95,9 @@ pub async fn admin_audit_log(
         target_type: query.target_type,
         target_id: query.target_id,
     };
-    let (rows, total) = db::run(&state.pool, move |conn| audit::list(conn, &filter, page)).await?;
+    let (rows, total) = state
+        .run(move |conn| audit::list(conn, &filter, page))
+        .await?;
     let body = AuditLog::new(
         rows.into_iter().map(AuditEntry::from).collect(),
         total,

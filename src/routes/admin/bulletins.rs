@@ -4,7 +4,6 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use super::event_input::{patched, patched_fields};
 use crate::auth::Admin;
-use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
@@ -62,10 +61,9 @@ pub async fn admin_create_bulletin(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let values = body.parse::<BulletinInput>()?.into_values(now())?;
-    let (row, event_ids) = db::run(&state.pool, move |conn| {
-        service::bulletins::create(conn, &admin.0, &values)
-    })
-    .await?;
+    let (row, event_ids) = state
+        .run(move |conn| service::bulletins::create(conn, &admin.0, &values))
+        .await?;
     let bulletin = Bulletin::new(row, event_ids, &state);
     Ok(HttpResponse::Created()
         .insert_header((
@@ -95,10 +93,9 @@ pub async fn admin_get_bulletin(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (row, event_ids) = db::run(&state.pool, move |conn| {
-        service::bulletins::find_with_events(conn, id)
-    })
-    .await?;
+    let (row, event_ids) = state
+        .run(move |conn| service::bulletins::find_with_events(conn, id))
+        .await?;
     Ok(HttpResponse::Ok().json(Bulletin::new(row, event_ids, &state)))
 }
 
@@ -130,12 +127,13 @@ pub async fn admin_update_bulletin(
     let id = path.into_inner();
     let patch = body.parse_patch::<BulletinPatch>()?;
     let fields = patched_fields(&patch);
-    let (row, event_ids) = db::run(&state.pool, move |conn| {
-        service::bulletins::update(conn, &admin.0, id, &fields, |current| {
-            patched(&BulletinInput::from_row(current), &patch)?.into_values(now())
+    let (row, event_ids) = state
+        .run(move |conn| {
+            service::bulletins::update(conn, &admin.0, id, &fields, |current| {
+                patched(&BulletinInput::from_row(current), &patch)?.into_values(now())
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok().json(Bulletin::new(row, event_ids, &state)))
 }
 
@@ -160,10 +158,9 @@ pub async fn admin_delete_bulletin(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    db::run(&state.pool, move |conn| {
-        service::bulletins::delete_draft(conn, &admin.0, id)
-    })
-    .await?;
+    state
+        .run(move |conn| service::bulletins::delete_draft(conn, &admin.0, id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -188,9 +185,8 @@ pub async fn admin_publish_bulletin(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (row, event_ids) = db::run(&state.pool, move |conn| {
-        service::bulletins::publish(conn, &admin.0, id)
-    })
-    .await?;
+    let (row, event_ids) = state
+        .run(move |conn| service::bulletins::publish(conn, &admin.0, id))
+        .await?;
     Ok(HttpResponse::Ok().json(Bulletin::new(row, event_ids, &state)))
 }

@@ -67,6 +67,11 @@ fn admin_view(state: &AppState, row: EventRow, counts: registrations::Counts) ->
     }
 }
 
+/// The 200 of every handler that answers one event with its counts.
+fn admin_ok(state: &AppState, (row, counts): (EventRow, registrations::Counts)) -> HttpResponse {
+    HttpResponse::Ok().json(admin_view(state, row, counts))
+}
+
 /// List all events
 ///
 /// Every event, drafts included, soonest first. No default time filter.
@@ -90,11 +95,12 @@ pub async fn admin_list_events(
 ) -> Result<HttpResponse, ApiError> {
     let page = paging.page()?;
     let filter = query.filter(false, false)?;
-    let (rows, total) = db::run(&state.pool, move |conn| {
-        let (rows, total) = events::list(conn, &filter, page)?;
-        Ok((with_counts(conn, rows)?, total))
-    })
-    .await?;
+    let (rows, total) = state
+        .run(move |conn| {
+            let (rows, total) = events::list(conn, &filter, page)?;
+            Ok((with_counts(conn, rows)?, total))
+        })
+        .await?;
     let body = AdminEventList {
         items: rows
             .into_iter()
@@ -131,10 +137,9 @@ pub async fn admin_create_event(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.parse::<EventInput>()?.into_draft(0)?;
-    let row = db::run(&state.pool, move |conn| {
-        service::events::create(conn, &admin.0, &draft)
-    })
-    .await?;
+    let row = state
+        .run(move |conn| service::events::create(conn, &admin.0, &draft))
+        .await?;
     let location = format!("/api/v1/admin/events/{}", row.id);
     Ok(HttpResponse::Created()
         .insert_header(("Location", location))
@@ -161,11 +166,10 @@ pub async fn admin_get_event(
     path: web::Path<EventId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (row, counts) = db::run(&state.pool, move |conn| {
-        service::events::find_with_counts(conn, id)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
+    let found = state
+        .run(move |conn| service::events::find_with_counts(conn, id))
+        .await?;
+    Ok(admin_ok(&state, found))
 }
 
 /// Update an event
@@ -198,13 +202,14 @@ pub async fn admin_update_event(
     let patch = body.parse_patch::<EventPatch>()?;
     let fields = patched_fields(&patch);
     let links = state.links.clone();
-    let (row, counts) = db::run(&state.pool, move |conn| {
-        service::events::update(conn, &admin.0, &links, id, &fields, |current| {
-            patched(&EventInput::from_row(current), &patch)?.into_draft(current.seats_taken)
+    let updated = state
+        .run(move |conn| {
+            service::events::update(conn, &admin.0, &links, id, &fields, |current| {
+                patched(&EventInput::from_row(current), &patch)?.into_draft(current.seats_taken)
+            })
         })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
+        .await?;
+    Ok(admin_ok(&state, updated))
 }
 
 /// Delete a draft event
@@ -228,10 +233,9 @@ pub async fn admin_delete_event(
     path: web::Path<EventId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    db::run(&state.pool, move |conn| {
-        service::events::delete_draft(conn, &admin.0, id)
-    })
-    .await?;
+    state
+        .run(move |conn| service::events::delete_draft(conn, &admin.0, id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -256,11 +260,10 @@ pub async fn admin_publish_event(
     path: web::Path<EventId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (row, counts) = db::run(&state.pool, move |conn| {
-        service::events::publish(conn, &admin.0, id)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
+    let published = state
+        .run(move |conn| service::events::publish(conn, &admin.0, id))
+        .await?;
+    Ok(admin_ok(&state, published))
 }
 
 /// Cancel an event
@@ -297,9 +300,8 @@ pub async fn admin_cancel_event(
         return Err(ApiError::invalid("reason", "must be 3 to 1000 characters"));
     }
     let links = state.links.clone();
-    let (row, counts) = db::run(&state.pool, move |conn| {
-        service::events::cancel(conn, &admin.0, &links, id, &reason)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(admin_view(&state, row, counts)))
+    let cancelled = state
+        .run(move |conn| service::events::cancel(conn, &admin.0, &links, id, &reason))
+        .await?;
+    Ok(admin_ok(&state, cancelled))
 }

@@ -8,7 +8,6 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Admin;
-use crate::db;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
@@ -154,10 +153,9 @@ pub async fn admin_list_applications(
         status: query.status,
         overdue_at: query.overdue.unwrap_or(false).then(now),
     };
-    let (rows, total) = db::run(&state.pool, move |conn| {
-        applications::list(conn, &filter, page)
-    })
-    .await?;
+    let (rows, total) = state
+        .run(move |conn| applications::list(conn, &filter, page))
+        .await?;
     let body = AdminMembershipApplicationList {
         items: rows
             .into_iter()
@@ -202,10 +200,9 @@ pub async fn admin_membership_stats(
     _admin: Admin,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let stats = db::run(&state.pool, |conn| {
-        membership::stats(conn, now(), chrono::Duration::days(30))
-    })
-    .await?;
+    let stats = state
+        .run(|conn| membership::stats(conn, now(), chrono::Duration::days(30)))
+        .await?;
     Ok(HttpResponse::Ok().json(MembershipStats {
         pending: stats.pending,
         overdue: stats.overdue,
@@ -237,11 +234,10 @@ pub async fn admin_get_application(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
-    let (row, account) = db::run(&state.pool, move |conn| {
-        applications::find_with_applicant(conn, &id)
-    })
-    .await?
-    .ok_or_else(not_found)?;
+    let (row, account) = state
+        .run(move |conn| applications::find_with_applicant(conn, &id))
+        .await?
+        .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(AdminMembershipApplication::new(row, account)))
 }
 
@@ -267,10 +263,9 @@ pub async fn admin_approve_application(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let actor = admin.0;
-    let (row, applicant) = db::run(&state.pool, move |conn| {
-        membership::decide(conn, &actor, &id, &Decision::Approve, now())
-    })
-    .await?;
+    let (row, applicant) = state
+        .run(move |conn| membership::decide(conn, &actor, &id, &Decision::Approve, now()))
+        .await?;
     Ok(HttpResponse::Ok().json(AdminMembershipApplication::new(row, applicant)))
 }
 
@@ -309,10 +304,9 @@ pub async fn admin_reject_application(
     let id = path.into_inner().to_string();
     let actor = admin.0;
     let decision = Decision::Reject { reason };
-    let (row, applicant) = db::run(&state.pool, move |conn| {
-        membership::decide(conn, &actor, &id, &decision, now())
-    })
-    .await?;
+    let (row, applicant) = state
+        .run(move |conn| membership::decide(conn, &actor, &id, &decision, now()))
+        .await?;
     Ok(HttpResponse::Ok().json(AdminMembershipApplication::new(row, applicant)))
 }
 
@@ -356,10 +350,9 @@ pub async fn admin_bulk_decisions(
         })
         .collect();
     let actor = admin.0;
-    let outcomes = db::run(&state.pool, move |conn| {
-        membership::decide_each(conn, &actor, items, now())
-    })
-    .await?;
+    let outcomes = state
+        .run(move |conn| membership::decide_each(conn, &actor, items, now()))
+        .await?;
     let results = ids
         .into_iter()
         .zip(outcomes)

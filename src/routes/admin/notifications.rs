@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Admin;
-use crate::db;
 use crate::domain::time::{Rfc3339, shown_utc};
 use crate::error::ApiError;
 use crate::http::extract::Query;
@@ -103,10 +102,9 @@ pub async fn admin_list_notifications(
         NotificationStatus::Sent => "sent",
         NotificationStatus::Failed => "failed",
     });
-    let (rows, total) = db::run(&state.pool, move |conn| {
-        notifications::list(conn, status, page)
-    })
-    .await?;
+    let (rows, total) = state
+        .run(move |conn| notifications::list(conn, status, page))
+        .await?;
     let body = NotificationList::new(
         rows.into_iter().map(Notification::from).collect(),
         total,

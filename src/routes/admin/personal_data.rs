@@ -9,7 +9,6 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Admin;
-use crate::db;
 use crate::domain::Email;
 use crate::domain::time::{Rfc3339, now, shown_utc};
 use crate::error::ApiError;
@@ -115,39 +114,40 @@ pub async fn export_personal_data(
     let query: PersonalDataQuery = crate::http::extract::query(&req)?;
     let email = parse_email(&query.email)?;
     let email_lower = email.lower().to_string();
-    let export = db::run(&state.pool, move |conn| {
-        let held = personal_data::gather(conn, &email_lower)?;
-        let account = held
-            .account
-            .map(|row| Account::load(conn, row))
-            .transpose()?;
-        Ok(PersonalDataExport {
-            email: email_lower,
-            exported_at: shown_utc(now()),
-            account,
-            registrations: held
-                .registrations
-                .into_iter()
-                .map(|(row, position, event)| Registration::new(row, position, &event))
-                .collect(),
-            membership_applications: held
-                .applications
-                .into_iter()
-                .map(MembershipApplication::from)
-                .collect(),
-            notifications: held
-                .notifications
-                .into_iter()
-                .map(Notification::from)
-                .collect(),
-            audit_entries: held
-                .audit_entries
-                .into_iter()
-                .map(AuditEntry::from)
-                .collect(),
+    let export = state
+        .run(move |conn| {
+            let held = personal_data::gather(conn, &email_lower)?;
+            let account = held
+                .account
+                .map(|row| Account::load(conn, row))
+                .transpose()?;
+            Ok(PersonalDataExport {
+                email: email_lower,
+                exported_at: shown_utc(now()),
+                account,
+                registrations: held
+                    .registrations
+                    .into_iter()
+                    .map(|(row, position, event)| Registration::new(row, position, &event))
+                    .collect(),
+                membership_applications: held
+                    .applications
+                    .into_iter()
+                    .map(MembershipApplication::from)
+                    .collect(),
+                notifications: held
+                    .notifications
+                    .into_iter()
+                    .map(Notification::from)
+                    .collect(),
+                audit_entries: held
+                    .audit_entries
+                    .into_iter()
+                    .map(AuditEntry::from)
+                    .collect(),
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(export))
@@ -184,15 +184,15 @@ pub async fn erase_personal_data(
 ) -> Result<HttpResponse, ApiError> {
     let request: ErasureRequest = body.parse()?;
     let email = parse_email(&request.email)?;
-    let (erased, erasure_id) = db::run(&state.pool, move |conn| {
-        service::personal_data::erase(conn, &admin.0, &email)
-    })
-    .await?;
+    let (erased, erasure_id) = state
+        .run(move |conn| service::personal_data::erase(conn, &admin.0, &email))
+        .await?;
     if state.pool.is_postgres() {
         let pool = state.pool.clone();
         actix_web::rt::spawn(async move {
             let vacuumed =
-                db::run_in_background(&pool, service::personal_data::vacuum_after_erasure).await;
+                crate::db::run_in_background(&pool, service::personal_data::vacuum_after_erasure)
+                    .await;
             if let Err(e) = vacuumed {
                 log::warn!("VACUUM after an erasure failed: {e}");
             }

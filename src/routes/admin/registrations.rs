@@ -8,7 +8,6 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Admin;
-use crate::db;
 use crate::domain::ids::EventId;
 use crate::domain::time::now;
 use crate::error::ApiError;
@@ -129,14 +128,15 @@ pub async fn admin_list_registrations(
     let page = paging.page()?;
     let csv = wants_csv(&req);
     let status = query.status;
-    let (event, rows, total) = db::run(&state.pool, move |conn| {
-        let event = events::find(conn, event_id)?
-            .ok_or_else(|| ApiError::NotFound("No event has this id.".into()))?;
-        let (rows, total) =
-            registrations::list_for_event(conn, event_id, status, (!csv).then_some(page))?;
-        Ok((event, rows, total))
-    })
-    .await?;
+    let (event, rows, total) = state
+        .run(move |conn| {
+            let event = events::find(conn, event_id)?
+                .ok_or_else(|| ApiError::NotFound("No event has this id.".into()))?;
+            let (rows, total) =
+                registrations::list_for_event(conn, event_id, status, (!csv).then_some(page))?;
+            Ok((event, rows, total))
+        })
+        .await?;
     let items: Vec<Registration> = rows
         .into_iter()
         .map(|(row, position)| Registration::new(row, position, &event))
@@ -181,10 +181,9 @@ pub async fn admin_update_registration(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let attended = body.parse_valid::<RegistrationPatch>()?.attended;
-    let (row, event) = db::run(&state.pool, move |conn| {
-        service::registrations::set_attended(conn, &admin.0, &id, attended, now())
-    })
-    .await?;
+    let (row, event) = state
+        .run(move |conn| service::registrations::set_attended(conn, &admin.0, &id, attended, now()))
+        .await?;
     let registration = Registration::new(row, None, &event);
     Ok(HttpResponse::Ok().json(registration))
 }
@@ -211,10 +210,11 @@ pub async fn admin_cancel_registration(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner().to_string();
     let links = state.links.clone();
-    db::run(&state.pool, move |conn| {
-        service::registrations::cancel_as_admin(conn, &links, &admin.0, &id, now())
-    })
-    .await?;
+    state
+        .run(move |conn| {
+            service::registrations::cancel_as_admin(conn, &links, &admin.0, &id, now())
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
