@@ -111,9 +111,11 @@ impl ManageConnection for DbManager {
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => {
-                let mut conn =
-                    diesel::PgConnection::establish(&url::with_pg_timeouts(url, &self.limits))
-                        .map_err(r2d2::Error::ConnectionError)?;
+                let mut conn = diesel::PgConnection::establish(&url::with_pg_timeouts(
+                    url,
+                    self.limits.connect_timeout,
+                ))
+                .map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute(&format!(
                     "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {};",
                     self.limits.statement_timeout.as_millis(),

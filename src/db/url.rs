@@ -51,8 +51,8 @@ impl DatabaseUrl {
 /// The URL with libpq's connection timeout and TCP keepalives added, unless the
 /// operator's URL sets them: a server that vanished (a failover, a dead host) is found
 /// out by the kernel instead of after the operating system's two-hour default.
-pub fn with_pg_timeouts(url: &str, limits: &super::DbLimits) -> String {
-    let connect = limits.connect_timeout.as_secs().max(1).to_string();
+pub fn with_pg_timeouts(url: &str, connect_timeout: std::time::Duration) -> String {
+    let connect = connect_timeout.as_secs().max(1).to_string();
     let defaults = [
         ("connect_timeout", connect.as_str()),
         ("keepalives", "1"),
@@ -131,15 +131,15 @@ mod tests {
 
     #[test]
     fn pg_timeouts_are_added_unless_the_url_sets_them() {
-        let limits = crate::db::DbLimits::default();
-        let url = with_pg_timeouts("postgres://u@h/db", &limits);
+        let connect_timeout = std::time::Duration::from_secs(3);
+        let url = with_pg_timeouts("postgres://u@h/db", connect_timeout);
         assert!(
             url.starts_with("postgres://u@h/db?connect_timeout=3&keepalives=1"),
             "{url}"
         );
         let url = with_pg_timeouts(
             "postgres://u@h/db?sslmode=require&connect_timeout=9",
-            &limits,
+            connect_timeout,
         );
         assert!(
             url.contains("sslmode=require&connect_timeout=9&keepalives=1"),
