@@ -102,7 +102,9 @@ impl PgCluster {
         self.signal_all("-CONT");
     }
 
-    /// Signals the postmaster (its pid heads postmaster.pid) and then its children.
+    /// Signals the postmaster (its pid heads postmaster.pid) and then its children. The
+    /// children are listed only after the postmaster has the signal, so that when it is
+    /// SIGSTOP no backend forked in between escapes it.
     fn signal_all(&self, signal: &str) {
         let Ok(pid_file) = std::fs::read_to_string(self.data().join("postmaster.pid")) else {
             return;
@@ -110,12 +112,13 @@ impl PgCluster {
         let Some(postmaster) = pid_file.lines().next().map(str::trim) else {
             return;
         };
+        let _ = Command::new("kill").args([signal, postmaster]).status();
         let children = Command::new("pgrep")
             .args(["-P", postmaster])
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default();
-        for pid in std::iter::once(postmaster).chain(children.split_whitespace()) {
+        for pid in children.split_whitespace() {
             let _ = Command::new("kill").args([signal, pid]).status();
         }
     }
