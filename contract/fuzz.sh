@@ -155,6 +155,19 @@ fi
 echo "hub panics logged: $panics (target/contract/hub.log)"
 echo "fuzz.sh: Schemathesis exit status $st_status; tokens alive at the end: $([[ $tokens_ok == 1 ]] && echo yes || echo NO); $((SECONDS - started))s in all"
 
+# CPython 3.11 (the machine's only Python) can raise "SystemError: AST constructor
+# recursion depth mismatch" inside Schemathesis's own generation after a RecursionError
+# it caught (a CPython bug, fixed in later releases). That is the fuzzer failing, not
+# the hub: when it is the run's only fault (no check finding, no other request error,
+# no hub panic), it is reported, not failed on.
+if [[ $st_status -eq 1 && -f "$out/findings.md" && $panics -eq 0 ]] \
+  && ! grep '^## ' "$out/findings.md" | grep -vq '^## Request errors (no response)$' \
+  && grep -q '^- .*SystemError.*AST constructor recursion depth mismatch' "$out/findings.md" \
+  && ! grep '^- ' "$out/findings.md" | grep -vq 'SystemError.*AST constructor recursion depth mismatch'; then
+  echo "fuzz.sh: WARNING: Schemathesis hit CPython's AST recursion-depth SystemError (its own fault, see findings.md); no finding about the hub" >&2
+  st_status=0
+fi
+
 # Stop the hub here, so that a failing exit status below does not also dump its log.
 trap - EXIT
 stop_test_hub
