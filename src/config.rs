@@ -44,21 +44,125 @@ impl fmt::Debug for JwtSecret {
     }
 }
 
-/// Failed-login limits within a sliding window, counted in the database.
+/// Failed sign-ins within a sliding window, counted in the database. Strangers' failures
+/// never refuse an account's owner: from a known device only that device's own failures
+/// count, and elsewhere an account's failures only slow its sign-ins.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginThrottle {
     pub window: Duration,
-    pub per_account: i64,
+    /// Failures of one account from one address before that pair is refused (429).
+    pub per_account_address: i64,
+    /// Failures from one address, whatever the accounts, before it is refused (429).
     pub per_address: i64,
+    /// Failures of one account, from anywhere, after which a sign-in from a device the
+    /// account has not used waits: one second, doubling with each further failure.
+    pub per_account: i64,
+    /// The longest such wait.
+    pub max_delay: Duration,
+    /// Failures from one known device before it is refused (429).
+    pub per_device: i64,
 }
 
 impl Default for LoginThrottle {
     fn default() -> Self {
         Self {
             window: Duration::from_secs(15 * 60),
-            per_account: 5,
+            per_account_address: 5,
             per_address: 20,
+            per_account: 10,
+            max_delay: Duration::from_secs(8),
+            per_device: 10,
         }
+    }
+}
+
+/// At most `max` attempts within `window`; `max == 0` turns the limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub max: i64,
+    pub window: Duration,
+}
+
+impl Limit {
+    pub const OFF: Limit = Limit {
+        max: 0,
+        window: Duration::ZERO,
+    };
+
+    pub fn per_hour(max: i64) -> Self {
+        Self {
+            max,
+            window: Duration::from_secs(3600),
+        }
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.max > 0
+    }
+}
+
+/// Limits on anonymous writes, per client address (behind `TRUSTED_PROXIES`, the
+/// forwarded one): registrations across all events and for one event, and sign-ups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    pub registrations_per_address: Limit,
+    pub registrations_per_address_and_event: Limit,
+    pub signups_per_address: Limit,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            registrations_per_address: Limit::per_hour(30),
+            registrations_per_address_and_event: Limit::per_hour(10),
+            signups_per_address: Limit::per_hour(10),
+        }
+    }
+}
+
+impl RateLimits {
+    pub const OFF: RateLimits = RateLimits {
+        registrations_per_address: Limit::OFF,
+        registrations_per_address_and_event: Limit::OFF,
+        signups_per_address: Limit::OFF,
+    };
+
+    /// `RATE_LIMIT_REGISTRATIONS_PER_ADDRESS`, `RATE_LIMIT_REGISTRATIONS_PER_ADDRESS_AND_EVENT`
+    /// and `RATE_LIMIT_SIGNUPS_PER_ADDRESS`: how many an hour, 0 for no limit.
+    fn from_env() -> Result<Self, String> {
+        let defaults = Self::default();
+        let per_hour =
+            |name: &str, default: Limit| parse_per_hour(name, var(name).as_deref(), default);
+        Ok(Self {
+            registrations_per_address: per_hour(
+                "RATE_LIMIT_REGISTRATIONS_PER_ADDRESS",
+                defaults.registrations_per_address,
+            )?,
+            registrations_per_address_and_event: per_hour(
+                "RATE_LIMIT_REGISTRATIONS_PER_ADDRESS_AND_EVENT",
+                defaults.registrations_per_address_and_event,
+            )?,
+            signups_per_address: per_hour(
+                "RATE_LIMIT_SIGNUPS_PER_ADDRESS",
+                defaults.signups_per_address,
+            )?,
+        })
+    }
+}
+
+/// How many an hour, from 0 (no limit) to 1,000,000; `default` when unset.
+fn parse_per_hour(name: &str, raw: Option<&str>, default: Limit) -> Result<Limit, String> {
+    match raw {
+        Some(raw) => raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=1_000_000).contains(n))
+            .map(Limit::per_hour)
+            .ok_or_else(|| {
+                format!("{name} must be a whole number an hour from 0 (no limit) to 1000000")
+            }),
+        None => Ok(default),
     }
 }
 
@@ -125,6 +229,7 @@ pub struct Settings {
     pub public_base_url: String,
     pub trusted_proxies: Vec<IpAddr>,
     pub login_throttle: LoginThrottle,
+    pub rate_limits: RateLimits,
     /// How long an admin has to decide a membership application (the promise).
     pub membership_sla: Duration,
     /// How often overdue applications are looked for, to remind admins.
@@ -241,6 +346,7 @@ impl Settings {
             public_base_url,
             trusted_proxies,
             login_throttle: LoginThrottle::default(),
+            rate_limits: RateLimits::from_env()?,
             demo,
             workers: None,
             pool_size,
@@ -513,6 +619,26 @@ mod tests {
                 error.contains("X_MS must be a whole number from 100 to 60000"),
                 "{bad}: {error}"
             );
+        }
+    }
+
+    #[test]
+    fn hourly_limits_are_on_by_default_and_parse_from_0_to_a_million() {
+        let defaults = RateLimits::default();
+        for limit in [
+            defaults.registrations_per_address,
+            defaults.registrations_per_address_and_event,
+            defaults.signups_per_address,
+        ] {
+            assert!(limit.is_on(), "{limit:?}");
+        }
+        let parse = |raw| parse_per_hour("X", raw, Limit::per_hour(7));
+        assert_eq!(parse(None), Ok(Limit::per_hour(7)));
+        assert_eq!(parse(Some("0")), Ok(Limit::per_hour(0)));
+        assert!(!parse(Some("0")).unwrap().is_on());
+        assert_eq!(parse(Some(" 25 ")), Ok(Limit::per_hour(25)));
+        for bad in ["-1", "1000001", "ten", "2.5"] {
+            assert!(parse(Some(bad)).is_err(), "{bad}");
         }
     }
 

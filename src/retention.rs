@@ -1,5 +1,6 @@
 //! Storage limitation (UK GDPR): registrations are anonymised once their event ended
-//! `RETENTION_MONTHS` ago, and delivered notifications are deleted after 90 days. Runs
+//! `RETENTION_MONTHS` ago, delivered notifications are deleted after 90 days, and
+//! counted attempts (with client addresses) after a day. Runs
 //! at start-up and then hourly, in short transactions, safe on every instance.
 
 use std::time::Duration;
@@ -10,9 +11,13 @@ use crate::config::Retention;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::ApiError;
 use crate::repo::personal_data::{self, Retained};
+use crate::repo::throttle_hits;
 
 /// How long a delivered notification is kept: long enough to answer "did you email me?".
 pub const SENT_NOTIFICATION_DAYS: i64 = 90;
+
+/// How long a counted attempt (a failed sign-in, a registration's client address) is kept.
+pub const THROTTLE_HIT_HOURS: i64 = 24;
 
 /// Events whose registrations one retention transaction anonymises.
 pub const EVENTS_PER_STEP: i64 = 20;
@@ -57,6 +62,11 @@ pub fn apply_in_steps(
             conn,
             now - chrono::Duration::days(SENT_NOTIFICATION_DAYS),
         )
+    })?;
+    // Every limit's window is far shorter; older hits can no longer count.
+    db::write_transaction(conn, |conn| {
+        throttle_hits::prune_before(conn, now - chrono::Duration::hours(THROTTLE_HIT_HOURS))
+            .map_err(ApiError::from)
     })?;
     Ok(retained)
 }

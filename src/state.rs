@@ -3,8 +3,9 @@
 use std::net::IpAddr;
 
 use crate::auth::JwtKeys;
+use crate::auth::devices::KnownDevices;
 use crate::auth::tokens::ManageTokens;
-use crate::config::{LoginThrottle, Settings};
+use crate::config::{LoginThrottle, RateLimits, Settings};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::ApiError;
 use crate::notify::Links;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     pub metrics_token: Option<String>,
     pub login_throttle: LoginThrottle,
+    pub rate_limits: RateLimits,
+    pub devices: KnownDevices,
     pub membership_sla: chrono::Duration,
 }
 
@@ -31,6 +34,8 @@ impl AppState {
             trusted_proxies: settings.trusted_proxies.clone(),
             metrics_token: settings.http.metrics_token.clone(),
             login_throttle: settings.login_throttle,
+            rate_limits: settings.rate_limits,
+            devices: KnownDevices::new(settings.jwt_secret.bytes()),
             membership_sla: chrono::Duration::from_std(settings.membership_sla)
                 .unwrap_or(chrono::Duration::hours(24)),
         }

@@ -1,10 +1,10 @@
-//! Authentication: password hashing, access JWTs, opaque refresh tokens, login
-//! throttling, and the `SignedIn` / `Admin` extractors.
+//! Authentication: password hashing, access JWTs, opaque refresh tokens, known
+//! devices, and the `SignedIn` / `Admin` extractors.
 
+pub mod devices;
 pub mod extractors;
 pub mod jwt;
 pub mod passwords;
-pub mod throttle;
 pub mod tokens;
 
 pub(crate) use extractors::bearer_token;

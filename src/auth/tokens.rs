@@ -46,6 +46,16 @@ mod tests {
     }
 }
 
+/// HMAC-SHA256 of `message` under `key`: derives a purpose's key from the server secret
+/// (with the purpose's label as the message), and signs with it.
+#[expect(clippy::expect_used, reason = "HMAC accepts a key of any length")]
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
 /// Registration manage tokens: 256 bits derived with HMAC from a server key and the
 /// registration id. Nothing reversible is stored (only a hash), yet the service can put
 /// the link in a later email (a promotion) and an idempotent retry can return the same
@@ -56,23 +66,14 @@ pub struct ManageTokens {
 }
 
 impl ManageTokens {
-    #[expect(clippy::expect_used, reason = "HMAC accepts a key of any length")]
     pub fn new(server_secret: &[u8]) -> Self {
-        use hmac::{Hmac, Mac};
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(server_secret).expect("HMAC takes any key length");
-        mac.update(b"llcp-hub registration manage tokens v1");
         Self {
-            key: mac.finalize().into_bytes().into(),
+            key: hmac_sha256(server_secret, b"llcp-hub registration manage tokens v1"),
         }
     }
 
-    #[expect(clippy::expect_used, reason = "HMAC accepts a key of any length")]
     pub fn token_for(&self, registration_id: &str) -> String {
-        use hmac::{Hmac, Mac};
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(registration_id.as_bytes());
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        URL_SAFE_NO_PAD.encode(hmac_sha256(&self.key, registration_id.as_bytes()))
     }
 
     /// Constant time. The stored hash still admits a token issued under an earlier key.

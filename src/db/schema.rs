@@ -31,11 +31,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_failures (id) {
+    throttle_hits (id) {
         id -> BigInt,
         scope -> Text,
         subject -> Text,
-        failed_at -> Timestamp,
+        at -> Timestamp,
     }
 }
 
@@ -177,7 +177,7 @@ diesel::joinable!(registrations -> events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     refresh_tokens,
-    login_failures,
+    throttle_hits,
     events,
     registrations,
     idempotency_keys,

@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod personal_data;
 pub mod refresh_tokens;
 pub mod registrations;
+pub mod throttle_hits;
 
 use diesel::QueryResult;
 

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::auth::tokens::hash_secret;
 use crate::db::schema::{
-    accounts, audit_log as al, events, idempotency_keys as ik, login_failures as lf,
-    membership_applications as ma, notifications as n, refresh_tokens as rt, registrations as r,
+    accounts, audit_log as al, events, idempotency_keys as ik, membership_applications as ma,
+    notifications as n, refresh_tokens as rt, registrations as r,
 };
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::email::ERASED_EMAIL_DOMAIN;
@@ -25,6 +25,7 @@ use crate::repo::events::EventRow;
 use crate::repo::membership::ApplicationRow;
 use crate::repo::notifications::NotificationRow;
 use crate::repo::registrations::RegistrationRow;
+use crate::repo::throttle_hits::{self, Scope};
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
 
@@ -238,12 +239,14 @@ pub fn erase(
     for id in &registration_ids {
         erasure.registrations += anonymise_registration(conn, id, now)?;
     }
-    erasure.sign_in_failures_deleted = diesel::delete(
-        lf::table
-            .filter(lf::scope.eq("account"))
-            .filter(lf::subject.eq_any(emails.iter().map(|e| hash_secret(e)).collect::<Vec<_>>())),
-    )
-    .execute(conn)?;
+    for email in &emails {
+        // Each failed sign-in left one row for the account and one for the account and
+        // address together: the first are the failures counted.
+        let key = hash_secret(email);
+        erasure.sign_in_failures_deleted +=
+            throttle_hits::delete_with_subject_prefix(conn, Scope::LoginAccount, &key)?;
+        throttle_hits::delete_with_subject_prefix(conn, Scope::LoginAccountAddress, &key)?;
+    }
     let Some(account) = account else {
         return Ok(erasure);
     };
@@ -505,7 +508,7 @@ pub fn delete_notifications_sent_before(
 }
 
 /// The tables an erasure rewrites.
-const ERASED_TABLES: &str = "accounts, registrations, membership_applications, notifications, audit_log, login_failures, refresh_tokens";
+const ERASED_TABLES: &str = "accounts, registrations, membership_applications, notifications, audit_log, throttle_hits, refresh_tokens";
 
 /// SQLite: the erased values must not stay readable in the file. `secure_delete` (set
 /// on every connection) zeroes what a change frees; the WAL still holds the pages as

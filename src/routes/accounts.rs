@@ -1,6 +1,6 @@
 //! Sign-up and the signed-in account.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -8,13 +8,14 @@ use validator::Validate;
 
 use crate::auth::SignedIn;
 use crate::db;
-use crate::domain::time::{Rfc3339, shown_utc};
+use crate::domain::time::{Rfc3339, now, shown_utc};
 use crate::domain::{Borough, Email, Password, Role};
 use crate::error::{ApiError, FieldError};
-use crate::http::extract::JsonBody;
+use crate::http::extract::{JsonBody, client_ip};
 use crate::http::problem::Problem;
 use crate::repo::accounts::AccountRow;
 use crate::service::accounts::{NewAccountInput, create_account};
+use crate::service::throttle;
 use crate::state::AppState;
 
 /// Community of Practice membership, separate from the account's role.
@@ -144,13 +145,23 @@ impl SignupRequest {
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many sign-ups from this address; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/accounts")]
-pub async fn sign_up(state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
+pub async fn sign_up(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
     let input = body.parse::<SignupRequest>()?.parse()?;
+    let address = client_ip(&req, &state.trusted_proxies);
+    let limit = state.rate_limits.signups_per_address;
     let row = state
-        .run(move |conn| create_account(conn, &input, Role::Member))
+        .run(move |conn| {
+            throttle::take_signup(conn, limit, address, now())?;
+            create_account(conn, &input, Role::Member)
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/api/v1/me"))

@@ -1,17 +1,21 @@
 //! Sign-in, token refresh and sign-out.
 
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::auth::devices::{DEVICE_COOKIE, DEVICE_DAYS, Device};
 use crate::auth::jwt::ACCESS_TOKEN_SECONDS;
-use crate::auth::throttle::Subjects;
+use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, client_ip};
 use crate::http::problem::Problem;
 use crate::repo::refresh_tokens::Rotation;
 use crate::service::sessions::{self, SignIn};
+use crate::service::throttle::SignInAttempt;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -23,6 +27,13 @@ pub struct LoginRequest {
     #[validate(length(max = 1024))]
     #[schema(max_length = 1024, format = Password)]
     pub password: String,
+    /// The `device_token` of an earlier sign-in from this client (browsers send the
+    /// `llcp_device` cookie instead): other people's failed attempts then never slow or
+    /// refuse this one.
+    #[serde(default)]
+    #[validate(length(max = 512))]
+    #[schema(max_length = 512)]
+    pub device_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -43,22 +54,51 @@ pub struct TokenPair {
     pub expires_in: i64,
     /// Opaque; exchange it once at `/auth/refresh` for a new pair.
     pub refresh_token: String,
+    /// Only from a sign-in: marks this client as a known device of the account (valid
+    /// 180 days). Send it with later sign-ins; browsers also get it as a cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 fn token_response(
     state: &AppState,
     account_id: &str,
     refresh_token: String,
+    device_token: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let pair = TokenPair {
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("Cache-Control", "no-store"));
+    if let Some(token) = &device_token {
+        response.cookie(device_cookie(state, token.clone()));
+    }
+    Ok(response.json(TokenPair {
         access_token: state.jwt.issue(account_id)?,
         token_type: "Bearer".into(),
         expires_in: ACCESS_TOKEN_SECONDS,
         refresh_token,
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(pair))
+        device_token,
+    }))
+}
+
+/// Sent back only to the sign-in path, never readable by scripts.
+fn device_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build(DEVICE_COOKIE, token)
+        .path("/api/v1/auth/token")
+        .http_only(true)
+        .secure(state.url("").starts_with("https://"))
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::days(DEVICE_DAYS))
+        .finish()
+}
+
+/// The device token of the body, or else of the cookie, if it is ours and current.
+fn presented_device(
+    req: &HttpRequest,
+    state: &AppState,
+    from_body: Option<String>,
+) -> Option<Device> {
+    let token = from_body.or_else(|| req.cookie(DEVICE_COOKIE).map(|c| c.value().to_string()))?;
+    state.devices.verify(&token, now())
 }
 
 fn bad_credentials() -> ApiError {
@@ -67,8 +107,10 @@ fn bad_credentials() -> ApiError {
 
 /// Sign in
 ///
-/// Signs in with email and password. Unknown email and wrong password answer alike;
-/// repeated failures are throttled per account and per client address.
+/// Signs in with email and password. Unknown email and wrong password answer alike.
+/// Repeated failures are refused per account and client address and per address; an
+/// account's failures from anywhere slow sign-ins from devices it has not used (up to
+/// a few seconds), never those that present the `device_token` of an earlier sign-in.
 #[utoipa::path(
     operation_id = "create_token",
     tag = "auth",
@@ -88,18 +130,30 @@ pub async fn issue_token(
     state: web::Data<AppState>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { email, password } = body.parse_valid()?;
+    let LoginRequest {
+        email,
+        password,
+        device_token,
+    } = body.parse_valid()?;
     let email = email.trim().to_lowercase();
-    let subjects = Subjects::new(&email, client_ip(&req, &state.trusted_proxies));
+    let attempt = SignInAttempt::new(&email, client_ip(&req, &state.trusted_proxies));
+    let device = presented_device(&req, &state, device_token);
     let limits = state.login_throttle;
-    let outcome = state
-        .run(move |conn| sessions::sign_in(conn, &limits, &email, &password, &subjects))
+    let answer = state
+        .run(move |conn| sessions::sign_in(conn, &limits, &email, &password, attempt, device))
         .await?;
-    match outcome {
+    // Waiting here holds no connection; the account's failures decided how long.
+    if !answer.delay.is_zero() {
+        actix_web::rt::time::sleep(answer.delay).await;
+    }
+    match answer.outcome {
         SignIn::Success {
             account_id,
             refresh_token,
-        } => token_response(&state, &account_id, refresh_token),
+        } => {
+            let device_token = state.devices.issue(&account_id, now());
+            token_response(&state, &account_id, refresh_token, Some(device_token))
+        }
         SignIn::Failed => Err(bad_credentials()),
         SignIn::Disabled => Err(ApiError::forbidden(
             "account-disabled",
@@ -129,7 +183,9 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
         .run(move |conn| sessions::refresh(conn, &secret))
         .await?;
     match rotation {
-        Rotation::Rotated { account_id, secret } => token_response(&state, &account_id, secret),
+        Rotation::Rotated { account_id, secret } => {
+            token_response(&state, &account_id, secret, None)
+        }
         Rotation::Invalid => Err(ApiError::Unauthorized(
             "The refresh token is not valid.".into(),
         )),

@@ -11,11 +11,11 @@ pub use crate::domain::registration::RegistrationStatus;
 use crate::domain::time::{Rfc3339, now, shown_in};
 use crate::domain::{Borough, Email};
 use crate::error::{ApiError, FieldError};
-use crate::http::extract::{JsonBody, Path};
+use crate::http::extract::{JsonBody, Path, client_ip};
 use crate::http::problem::Problem;
 use crate::repo::events::EventRow;
 use crate::repo::registrations::{Registrant, RegistrationRow};
-use crate::service::registrations::{self, Idempotency};
+use crate::service::registrations::{self, Idempotency, Sender};
 use crate::state::AppState;
 
 pub const MANAGE_TOKEN_HEADER: &str = "x-manage-token";
@@ -186,6 +186,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address (per hour, and per hour for this event); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -202,13 +203,25 @@ pub async fn register(
     let fingerprint = request.fingerprint();
     let event_key = path.into_inner();
     let links = state.links.clone();
+    let sender = Sender {
+        address: client_ip(&req, &state.trusted_proxies),
+        limits: state.rate_limits,
+    };
     let registered = state
         .run(move |conn| {
             let idempotency = key.as_deref().map(|key| Idempotency {
                 key,
                 request_hash: &fingerprint,
             });
-            registrations::register(conn, &links, &event_key, &registrant, idempotency, now())
+            registrations::register(
+                conn,
+                &links,
+                &event_key,
+                &registrant,
+                idempotency,
+                &sender,
+                now(),
+            )
         })
         .await?;
     let id = registered.registration.id.clone();

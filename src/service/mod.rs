@@ -8,3 +8,4 @@ pub mod personal_data;
 pub mod publishing;
 pub mod registrations;
 pub mod sessions;
+pub mod throttle;

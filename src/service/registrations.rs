@@ -2,10 +2,13 @@
 //! update checked by row count in the same transaction as the insert (the event row
 //! locked), the waiting list, idempotent retries, and the message each change sends.
 
+use std::net::IpAddr;
+
 use chrono::NaiveDateTime;
 use uuid::Uuid;
 
 use crate::auth::tokens::hash_secret;
+use crate::config::RateLimits;
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::ids::EventId;
 use crate::domain::registration::RegistrationStatus;
@@ -16,6 +19,7 @@ use crate::repo::accounts::AccountRow;
 use crate::repo::events::{self, EventRow};
 use crate::repo::registrations::{self, NewRegistration, Registrant, RegistrationRow};
 use crate::repo::{audit, notifications};
+use crate::service::throttle;
 
 /// An `Idempotency-Key` and the hash of the request it came with.
 pub struct Idempotency<'a> {
@@ -36,14 +40,22 @@ pub enum CancelledBy {
     Admin,
 }
 
+/// Who sent an anonymous registration, for the per-address limits.
+pub struct Sender {
+    pub address: Option<IpAddr>,
+    pub limits: RateLimits,
+}
+
 /// Registers for a published event: `confirmed` while seats last, then `waitlisted`.
-/// A retry with the same `Idempotency-Key` and request returns the first answer.
+/// A retry with the same `Idempotency-Key` and request returns the first answer; a
+/// new registration counts against the sender's limits (429 past them).
 pub fn register(
     conn: &mut DbConnection,
     links: &Links,
     event_key: &str,
     registrant: &Registrant,
     idempotency: Option<Idempotency>,
+    sender: &Sender,
     now: NaiveDateTime,
 ) -> Result<Registered, ApiError> {
     write_transaction(conn, |conn| {
@@ -59,6 +71,14 @@ pub fn register(
         if let Some(refused) = refusal(&event, now) {
             return Err(refused);
         }
+        throttle::take_registration(
+            conn,
+            sender.limits.registrations_per_address,
+            sender.limits.registrations_per_address_and_event,
+            sender.address,
+            event.id,
+            now,
+        )?;
         // A second active registration for the email fails the insert below on the
         // unique index, which rolls back the seat with everything else.
         let status = if registrations::take_seat(conn, event.id)? {

@@ -1,14 +1,17 @@
 //! Sessions: signing in with a password (throttled, and audited for admins), exchanging
 //! a refresh token, signing out.
 
+use std::time::Duration;
+
+use crate::auth::devices::Device;
 use crate::auth::passwords;
-use crate::auth::throttle::{self, Subjects};
 use crate::config::LoginThrottle;
 use crate::db::DbConnection;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::repo::refresh_tokens::{self, Rotation};
 use crate::repo::{accounts, audit};
+use crate::service::throttle::SignInAttempt;
 
 pub enum SignIn {
     /// The account and the refresh token of its new session.
@@ -22,51 +25,62 @@ pub enum SignIn {
     Disabled,
 }
 
-/// Checks the password of `email_lower` (blocking: call inside `db::run`). 429 while the
-/// throttle holds for `subjects`; a failure counts against them, a success clears the
-/// account's count. An admin's sign-in is audited.
+/// A sign-in's outcome and how long its answer must wait first (see
+/// `SignInAttempt::admit`): the wait applies to every outcome, so it tells nothing.
+pub struct Answer {
+    pub outcome: SignIn,
+    pub delay: Duration,
+}
+
+/// Checks the password of `email_lower` (blocking: call inside `db::run`). 429 while
+/// the client's own failures are too many; a failure counts against the client and the
+/// account, a success clears the client's count. An admin's sign-in is audited.
 pub fn sign_in(
     conn: &mut DbConnection,
     limits: &LoginThrottle,
     email_lower: &str,
     password: &str,
-    subjects: &Subjects,
-) -> Result<SignIn, ApiError> {
+    attempt: SignInAttempt,
+    device: Option<Device>,
+) -> Result<Answer, ApiError> {
     let at = now();
-    throttle::check(conn, limits, subjects, at)?;
     let account = accounts::find_by_email(conn, email_lower)?;
+    let attempt = attempt.from_device(device, account.as_ref().map(|a| a.id.as_str()));
+    let delay = attempt.admit(conn, limits, at)?;
     // Verify against a dummy hash when the email is unknown, so timing tells nothing.
     let stored = account
         .as_ref()
         .map_or(passwords::dummy_hash(), |a| a.password_hash.as_str());
     let matches = passwords::verify(password, stored)?;
-    match account {
+    let outcome = match account {
         Some(account) if matches => {
-            throttle::clear_account(conn, subjects)?;
+            attempt.record_success(conn, limits)?;
             if account.disabled {
-                return Ok(SignIn::Disabled);
+                SignIn::Disabled
+            } else {
+                let refresh_token = refresh_tokens::issue(conn, &account.id, None, at)?;
+                if account.is_admin() {
+                    audit::record(
+                        conn,
+                        &account,
+                        "auth.admin_sign_in",
+                        ("account", &account.id),
+                        serde_json::json!({}),
+                        at,
+                    )?;
+                }
+                SignIn::Success {
+                    account_id: account.id.to_string(),
+                    refresh_token,
+                }
             }
-            let refresh_token = refresh_tokens::issue(conn, &account.id, None, at)?;
-            if account.is_admin() {
-                audit::record(
-                    conn,
-                    &account,
-                    "auth.admin_sign_in",
-                    ("account", &account.id),
-                    serde_json::json!({}),
-                    at,
-                )?;
-            }
-            Ok(SignIn::Success {
-                account_id: account.id.to_string(),
-                refresh_token,
-            })
         }
         _ => {
-            throttle::record_failure(conn, limits, subjects, at)?;
-            Ok(SignIn::Failed)
+            attempt.record_failure(conn, limits, at)?;
+            SignIn::Failed
         }
-    }
+    };
+    Ok(Answer { outcome, delay })
 }
 
 /// Exchanges a refresh token for the next one of its session. A disabled account's

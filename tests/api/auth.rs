@@ -1,4 +1,5 @@
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use llcp_hub::domain::Role;
@@ -6,8 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Api, PASSWORD, TEST_JWT_SECRET, assert_bearer_challenge, assert_problem, has_header, spawn_app,
-    spawn_app_with, with_admin,
+    Api, PASSWORD, TEST_JWT_SECRET, TestApp, assert_bearer_challenge, assert_problem, has_header,
+    header, spawn_app, spawn_app_with, with_admin,
 };
 
 #[tokio::test]
@@ -298,8 +299,8 @@ async fn account_admin_validates_and_finds() {
 }
 
 #[tokio::test]
-async fn failed_logins_are_throttled_per_account() {
-    let app = spawn_app_with(|s| s.login_throttle.per_account = 3).await;
+async fn failed_logins_of_one_account_from_one_address_are_refused() {
+    let app = spawn_app_with(|s| s.login_throttle.per_account_address = 3).await;
     app.insert_account("ada@camden.gov.uk", Role::Member);
     app.insert_account("bob@camden.gov.uk", Role::Member);
     for _ in 0..3 {
@@ -310,16 +311,9 @@ async fn failed_logins_are_throttled_per_account() {
             StatusCode::UNAUTHORIZED
         );
     }
-    // Even the right password waits now.
+    // Even the right password waits now, from this address without a known device.
     let response = app.login("ada@camden.gov.uk", PASSWORD).await;
-    let retry_after: u64 = response
-        .headers()
-        .get("retry-after")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after: u64 = header(&response, "retry-after").parse().unwrap();
     assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
     assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "too-many-requests").await;
     // Another account is unaffected.
@@ -330,23 +324,164 @@ async fn failed_logins_are_throttled_per_account() {
 }
 
 #[tokio::test]
-async fn a_successful_login_clears_the_account_count() {
-    let app = spawn_app_with(|s| s.login_throttle.per_account = 3).await;
+async fn a_successful_login_clears_the_count_of_its_account_and_address() {
+    let app = spawn_app_with(|s| s.login_throttle.per_account_address = 3).await;
     app.insert_account("ada@camden.gov.uk", Role::Member);
     for _ in 0..2 {
-        app.login("ada@camden.gov.uk", "wrong password!").await;
+        for _ in 0..2 {
+            app.login("ada@camden.gov.uk", "wrong password!").await;
+        }
+        assert_eq!(
+            app.login("ada@camden.gov.uk", PASSWORD).await.status(),
+            StatusCode::OK
+        );
     }
+}
+
+/// A sign-in of Ada's from `client` (through the trusted proxy at 127.0.0.1), with the
+/// device token of an earlier sign-in when given: the status and how long it took.
+async fn ada_signs_in(
+    app: &TestApp,
+    client: &str,
+    password: &str,
+    device_token: Option<&str>,
+) -> (StatusCode, Value, Duration) {
+    let started = Instant::now();
+    let response = app
+        .post("/api/v1/auth/token")
+        .header("x-forwarded-for", client)
+        .json(&json!({"email": "ada@camden.gov.uk", "password": password, "device_token": device_token}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body, started.elapsed())
+}
+
+fn behind_the_proxy(s: &mut llcp_hub::config::Settings) {
+    s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    s.login_throttle.per_account = 3;
+    s.login_throttle.max_delay = SLOWDOWN;
+}
+
+const SLOWDOWN: Duration = Duration::from_secs(1);
+
+#[tokio::test]
+async fn fifty_strangers_failures_leave_a_known_device_alone_and_only_slow_a_new_one() {
+    let app = spawn_app_with(behind_the_proxy).await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let (status, first, _) = ada_signs_in(&app, "198.51.100.7", PASSWORD, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let device = first["device_token"].as_str().unwrap().to_string();
+
+    // Fifty wrong passwords from fifty addresses, a few at a time.
+    for batch in 0..10 {
+        let app = &app;
+        let attempts = (0..5).map(|i| {
+            let client = format!("203.0.113.{}", batch * 5 + i + 1);
+            async move { ada_signs_in(app, &client, "a wrong guess", None).await.0 }
+        });
+        for status in futures_util::future::join_all(attempts).await {
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "slowed, never refused");
+        }
+    }
+
+    let (status, _, took) = ada_signs_in(&app, "198.51.100.7", PASSWORD, Some(&device)).await;
+    assert_eq!(status, StatusCode::OK, "the owner's known device");
+    assert!(took < SLOWDOWN, "a known device is not slowed: {took:?}");
+
+    let (status, body, took) = ada_signs_in(&app, "192.0.2.44", PASSWORD, None).await;
     assert_eq!(
-        app.login("ada@camden.gov.uk", PASSWORD).await.status(),
-        StatusCode::OK
+        status,
+        StatusCode::OK,
+        "a new device is slowed, not refused"
     );
+    assert!(took >= SLOWDOWN, "a new device waits: {took:?}");
+    assert!(body["device_token"].is_string(), "and is known from now on");
+
+    let (status, _, took) = ada_signs_in(&app, "203.0.113.200", "another guess", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(took >= SLOWDOWN, "a stranger's guess waits too: {took:?}");
+}
+
+#[tokio::test]
+async fn a_device_token_counts_only_for_its_account_and_only_when_genuine() {
+    let app = spawn_app_with(|s| {
+        behind_the_proxy(s);
+        s.login_throttle.per_account_address = 2;
+    })
+    .await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    app.insert_account("bob@camden.gov.uk", Role::Member);
+    let bobs = app.sign_in("bob@camden.gov.uk").await["device_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, adas, _) = ada_signs_in(&app, "198.51.100.7", PASSWORD, None).await;
+    let adas = adas["device_token"].as_str().unwrap().to_string();
+    let forged = format!("{}x", &adas);
     for _ in 0..2 {
-        app.login("ada@camden.gov.uk", "wrong password!").await;
+        ada_signs_in(&app, "198.51.100.7", "wrong password!", None).await;
     }
+    for (token, what) in [
+        (Some(bobs.as_str()), "another account's"),
+        (Some(forged.as_str()), "a forged"),
+        (None, "no"),
+    ] {
+        let (status, _, _) = ada_signs_in(&app, "198.51.100.7", PASSWORD, token).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{what} device token");
+    }
+    let (status, _, _) = ada_signs_in(&app, "198.51.100.7", PASSWORD, Some(&adas)).await;
+    assert_eq!(status, StatusCode::OK, "her own device token");
+}
+
+#[tokio::test]
+async fn a_known_device_has_a_limit_of_its_own() {
+    let app = spawn_app_with(|s| s.login_throttle.per_device = 3).await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let device = app.sign_in("ada@camden.gov.uk").await["device_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for _ in 0..3 {
+        let (status, _, _) = ada_signs_in(&app, "", "wrong password!", Some(&device)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _, _) = ada_signs_in(&app, "", PASSWORD, Some(&device)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn browsers_keep_the_device_token_in_a_strict_http_only_cookie_that_counts_like_the_field() {
+    let app = spawn_app_with(|s| s.login_throttle.per_account_address = 1).await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let response = app.login("ada@camden.gov.uk", PASSWORD).await;
+    let cookie = header(&response, "set-cookie");
+    for attribute in [
+        "llcp_device=",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/api/v1/auth/token",
+        "Max-Age=",
+    ] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let pair = cookie.split(';').next().unwrap().to_string();
+    app.login("ada@camden.gov.uk", "wrong password!").await;
     assert_eq!(
         app.login("ada@camden.gov.uk", PASSWORD).await.status(),
-        StatusCode::OK
+        StatusCode::TOO_MANY_REQUESTS,
+        "without the cookie"
     );
+    let with_cookie = app
+        .post("/api/v1/auth/token")
+        .header("cookie", pair)
+        .json(&json!({"email": "ada@camden.gov.uk", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_cookie.status(), StatusCode::OK, "with it");
 }
 
 #[tokio::test]

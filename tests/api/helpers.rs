@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use llcp_hub::app::Application;
-use llcp_hub::config::{JwtSecret, LoginThrottle, Settings};
+use llcp_hub::config::{JwtSecret, LoginThrottle, RateLimits, Settings};
 use llcp_hub::db::{DatabaseUrl, DbPool};
 use llcp_hub::domain::Role;
 use llcp_hub::domain::{Email, Password};
@@ -70,6 +70,8 @@ pub fn test_settings(database_url: DatabaseUrl) -> Settings {
         public_base_url: BASE_URL.into(),
         trusted_proxies: vec![],
         login_throttle: LoginThrottle::default(),
+        // Every test client is 127.0.0.1; the tests of these limits turn them on.
+        rate_limits: RateLimits::OFF,
         membership_sla: Duration::from_secs(24 * 3600),
         reminder_interval: Duration::from_secs(3600),
         smtp: None,

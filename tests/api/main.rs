@@ -27,6 +27,7 @@ mod migrations;
 mod notifications;
 mod personal_data;
 mod public_http;
+mod rate_limits;
 mod registrations;
 mod registrations_admin;
 mod registrations_concurrency;

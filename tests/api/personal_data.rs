@@ -774,6 +774,41 @@ async fn retention_deletes_notifications_sent_over_90_days_ago_only() {
 }
 
 #[tokio::test]
+async fn retention_forgets_counted_attempts_and_their_addresses_after_a_day() {
+    use llcp_hub::repo::throttle_hits::{self, Scope};
+    let app = spawn_app().await;
+    let now = llcp_hub::domain::time::now();
+    let mut conn = app.pool.get().unwrap();
+    let hit = |conn: &mut _, subject: &str, hours_ago| {
+        throttle_hits::record(
+            conn,
+            Scope::RegistrationAddress,
+            subject,
+            now - Duration::hours(hours_ago),
+        )
+        .unwrap()
+    };
+    hit(&mut conn, "203.0.113.1", 25);
+    hit(&mut conn, "203.0.113.2", 23);
+
+    llcp_hub::retention::apply(&mut conn, &Retention::default(), now).unwrap();
+
+    let left = |conn: &mut _, subject| {
+        throttle_hits::newest_since(
+            conn,
+            Scope::RegistrationAddress,
+            subject,
+            now - Duration::days(30),
+            10,
+        )
+        .unwrap()
+        .len()
+    };
+    assert_eq!(left(&mut conn, "203.0.113.1"), 0);
+    assert_eq!(left(&mut conn, "203.0.113.2"), 1);
+}
+
+#[tokio::test]
 async fn no_mail_is_queued_to_an_erased_person_when_their_event_is_cancelled() {
     let (app, admin) = with_admin().await;
     let person = person(&app, &admin).await;

@@ -67,6 +67,10 @@ impl Hub {
             .env("JWT_SECRET", JWT_SECRET)
             .env("PUBLIC_BASE_URL", format!("http://127.0.0.1:{port}"))
             .env("RUST_LOG", "info")
+            // Every client here is 127.0.0.1; a test of the limits sets them itself.
+            .env("RATE_LIMIT_REGISTRATIONS_PER_ADDRESS", "0")
+            .env("RATE_LIMIT_REGISTRATIONS_PER_ADDRESS_AND_EVENT", "0")
+            .env("RATE_LIMIT_SIGNUPS_PER_ADDRESS", "0")
             .envs(extra_env.iter().copied())
             .current_dir(dir.path())
             .stdin(Stdio::null())
