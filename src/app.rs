@@ -13,9 +13,11 @@ use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::demo::{self, DemoCredentials};
 use crate::error::ApiError;
+use crate::http::connections::{self, Connections};
 use crate::http::cors::cors;
 use crate::http::extract::BodyDeadlines;
 use crate::http::middleware::access_log::access_log;
+use crate::http::middleware::connection_cap::ConnectionCap;
 use crate::http::middleware::head_as_get::HeadAsGet;
 use crate::http::middleware::layer::Layer;
 use crate::http::middleware::metrics::{Metrics, RecordMetrics};
@@ -154,7 +156,22 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
         idle: settings.http.body_idle_timeout,
         total: settings.http.body_timeout,
     };
-    let mut server = HttpServer::new(move || {
+    let file_limit = connections::raise_file_limit();
+    let cap = connections::cap_within(
+        settings.http.max_connections,
+        file_limit,
+        settings.pool_size,
+    )?;
+    log::info!("at most {cap} connections at once (open-file limit {file_limit})");
+    let open = Connections::new(cap);
+    let counted = open.clone();
+    let workers = settings
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // Past this many (a quarter over the cap, still within the file limit) a worker
+    // stops accepting; those over the cap but under this are answered 503 and closed.
+    let accepted_per_worker = (cap + cap / 4).div_ceil(workers).max(1);
+    let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
             .configure(crate::routes::configure)
@@ -163,6 +180,7 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
             .app_data(known_routes.clone())
             .app_data(metrics.clone())
             .app_data(body_deadlines)
+            .app_data(open.clone())
             .app_data(query_errors())
             .app_data(path_errors())
             .configure(crate::pages::configure)
@@ -171,6 +189,7 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
             // Innermost first; CORS outside the cache, so that cached answers get it.
             .wrap(public_cache.clone())
             .wrap(cors(public_routes.clone()))
+            .wrap(ConnectionCap)
             .wrap(ErrorHandlers::new().default_handler(problem_for_errors))
             .wrap(Layer::new(HeadAsGet))
             .wrap(Layer::new(RequestIds))
@@ -185,11 +204,11 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
     // The binary handles signals itself (`main.rs`), to bound shutdown.
     .disable_signals()
     .worker_max_blocking_threads(blocking_threads(settings.pool_size))
+    .workers(workers)
+    .max_connections(accepted_per_worker)
+    .on_connect(move |_, extensions| counted.opened(extensions))
     .listen(listener)
     .map_err(|e| format!("cannot serve: {e}"))?;
-    if let Some(workers) = settings.workers {
-        server = server.workers(workers);
-    }
     Ok(server.run())
 }
 

@@ -152,15 +152,29 @@ impl RateLimits {
 
 /// How many an hour, from 0 (no limit) to 1,000,000; `default` when unset.
 fn parse_per_hour(name: &str, raw: Option<&str>, default: Limit) -> Result<Limit, String> {
+    let max = parse_whole(name, raw, 0..=1_000_000, default.max as u64)?;
+    Ok(Limit::per_hour(max as i64))
+}
+
+/// A whole number within `range`; `default` when unset.
+fn parse_whole(
+    name: &str,
+    raw: Option<&str>,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
+) -> Result<u64, String> {
     match raw {
         Some(raw) => raw
             .trim()
-            .parse::<i64>()
+            .parse::<u64>()
             .ok()
-            .filter(|n| (0..=1_000_000).contains(n))
-            .map(Limit::per_hour)
+            .filter(|n| range.contains(n))
             .ok_or_else(|| {
-                format!("{name} must be a whole number an hour from 0 (no limit) to 1000000")
+                format!(
+                    "{name} must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                )
             }),
         None => Ok(default),
     }
@@ -447,6 +461,8 @@ pub struct HttpSettings {
     /// A long-lived secret a scraper may present to `/metrics` from elsewhere than
     /// loopback (access tokens expire in 15 minutes; a scraper cannot sign in).
     pub metrics_token: Option<String>,
+    /// The most connections open at once (lowered to fit the open-file limit).
+    pub max_connections: usize,
 }
 
 impl Default for HttpSettings {
@@ -460,6 +476,7 @@ impl Default for HttpSettings {
             shutdown_timeout: Duration::from_secs(10),
             hsts: false,
             metrics_token: None,
+            max_connections: 10_000,
         }
     }
 }
@@ -494,6 +511,12 @@ impl HttpSettings {
             shutdown_timeout: seconds("SHUTDOWN_TIMEOUT_SECS", defaults.shutdown_timeout)?,
             hsts,
             metrics_token: parse_metrics_token(var("METRICS_TOKEN").as_deref())?,
+            max_connections: parse_whole(
+                "HTTP_MAX_CONNECTIONS",
+                var("HTTP_MAX_CONNECTIONS").as_deref(),
+                1..=1_000_000,
+                defaults.max_connections as u64,
+            )? as usize,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! the offending field, and the client address behind trusted proxies.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
@@ -13,6 +14,7 @@ use serde::de::DeserializeOwned;
 use validator::Validate;
 
 use crate::error::{ApiError, FieldError};
+use crate::http::connections::{Connections, ReadWatch, shed_error};
 
 /// Largest JSON body accepted; bulletins with long sections stay well inside it.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
@@ -87,6 +89,7 @@ impl FromRequest for JsonBody {
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         let deadlines = req.app_data::<BodyDeadlines>().copied().unwrap_or_default();
+        let connections = req.app_data::<Arc<Connections>>().cloned();
         Box::pin(async move {
             let mut body = JsonBody {
                 content_type_ok,
@@ -98,7 +101,13 @@ impl FromRequest for JsonBody {
             }
             let mut buffer = web::BytesMut::new();
             let started = Instant::now();
-            while let Some(chunk) = next_in_time(&mut payload, deadlines, started).await? {
+            let watch = connections.map(|c| c.reading());
+            while let Some(chunk) =
+                next_in_time(&mut payload, deadlines, started, watch.as_ref()).await?
+            {
+                if let Some(watch) = &watch {
+                    watch.progressed();
+                }
                 if buffer.len() + chunk.len() > MAX_JSON_BODY {
                     body.too_large = true;
                     return Ok(body);
@@ -130,15 +139,25 @@ impl Default for BodyDeadlines {
     }
 }
 
-/// The next chunk of the body, or 408 when it does not come within the deadlines.
+/// The next chunk of the body, or 408 when it does not come within the deadlines or
+/// the body is shed to make room for another connection.
 async fn next_in_time(
     payload: &mut Payload,
     deadlines: BodyDeadlines,
     started: Instant,
+    watch: Option<&ReadWatch>,
 ) -> Result<Option<web::Bytes>, ApiError> {
     let left = deadlines.total.saturating_sub(started.elapsed());
     let wait = deadlines.idle.min(left);
-    match actix_web::rt::time::timeout(wait, payload.next()).await {
+    let next = actix_web::rt::time::timeout(wait, payload.next());
+    let next = match watch {
+        Some(watch) => tokio::select! {
+            next = next => next,
+            () = watch.shed() => return Err(shed_error()),
+        },
+        None => next.await,
+    };
+    match next {
         Ok(None) => Ok(None),
         Ok(Some(Ok(chunk))) => Ok(Some(chunk)),
         Ok(Some(Err(_))) => Err(ApiError::BadRequest("The body could not be read.".into())),

@@ -1,6 +1,7 @@
 //! Everything HTTP that is not a handler: middleware, extractors, paging, problem
 //! rendering, CORS and which routes are public.
 
+pub mod connections;
 pub mod cors;
 pub mod extract;
 pub mod middleware;

@@ -347,3 +347,73 @@ async fn the_head_timeouts_408_is_bare() {
     );
     assert!(body.is_empty(), "{body:?}");
 }
+
+const STALLED_POST: &[u8] = b"POST /api/v1/accounts HTTP/1.1\r\nHost: hub.test\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{\"email\":";
+const GET_HEALTH: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: hub.test\r\n\r\n";
+
+/// Opens a connection and sends `request`; the socket, left open.
+async fn send(address: &str, request: &[u8]) -> TcpStream {
+    let mut socket = TcpStream::connect(address).await.unwrap();
+    socket.write_all(request).await.unwrap();
+    socket
+}
+
+async fn answer_until_closed(socket: &mut TcpStream) -> String {
+    let received = tokio::time::timeout(Duration::from_secs(10), read_to_close(socket))
+        .await
+        .expect("answered and closed within 10 s");
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+#[tokio::test]
+async fn over_the_connection_cap_the_longest_stalled_body_makes_room() {
+    let app = spawn_app_with(|s| s.http.max_connections = 1).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let mut stalled = send(&address, STALLED_POST).await;
+    // Long past the 250 ms after which a body counts as stalled, also on a busy machine.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let mut newcomer = send(
+        &address,
+        b"GET /healthz HTTP/1.1\r\nHost: hub.test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let served = answer_until_closed(&mut newcomer).await;
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+    let shed = answer_until_closed(&mut stalled).await;
+    assert!(shed.starts_with("HTTP/1.1 408"), "{shed}");
+    assert!(shed.contains("/problems/request-timeout"), "{shed}");
+}
+
+#[tokio::test]
+async fn over_the_connection_cap_with_nothing_stalled_a_request_is_503_and_closed() {
+    let app = spawn_app_with(|s| s.http.max_connections = 1).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    // A keep-alive connection that was served holds the one place.
+    let mut holder = send(&address, GET_HEALTH).await;
+    let mut first = [0u8; 12];
+    holder.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+
+    let mut refused = send(&address, GET_HEALTH).await;
+    let answer = answer_until_closed(&mut refused).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after:"),
+        "{answer}"
+    );
+    assert!(answer.contains("application/problem+json"), "{answer}");
+
+    drop(holder);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut later = send(
+        &address,
+        b"GET /healthz HTTP/1.1\r\nHost: hub.test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let answer = answer_until_closed(&mut later).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "a place is free again: {answer}"
+    );
+}

@@ -54,12 +54,22 @@ pub struct Hub {
 impl Hub {
     /// Starts the process without waiting for it to be ready.
     pub fn spawn(database_url: &str, extra_env: &[(&str, &str)]) -> Self {
+        Self::spawn_limited(database_url, extra_env, None)
+    }
+
+    /// `spawn`, with the process's open-file limit (soft and hard) set to `file_limit`.
+    pub fn spawn_limited(
+        database_url: &str,
+        extra_env: &[(&str, &str)],
+        file_limit: Option<u64>,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let log = dir.path().join("hub.log");
         let port = free_port();
         let out = std::fs::File::create(&log).expect("log file");
         let err = out.try_clone().expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_llcp-hub"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_llcp-hub"));
+        command
             .arg("serve")
             .env_clear()
             .env("DATABASE_URL", database_url)
@@ -75,9 +85,25 @@ impl Hub {
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("start llcp-hub");
+            .stderr(err);
+        if let Some(limit) = file_limit {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe and touches only this child.
+            unsafe {
+                command.pre_exec(move || {
+                    let rlimit = libc::rlimit {
+                        rlim_cur: limit,
+                        rlim_max: limit,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &rlimit) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        }
+        let child = command.spawn().expect("start llcp-hub");
         Self {
             child,
             port,

@@ -1,8 +1,9 @@
 //! Middleware, one job each. `app::serve` stacks them, outermost first: access log,
 //! metrics, security headers, request id, HEAD as GET, problem+json for actix's own
-//! errors, CORS, public cache.
+//! errors, the connection cap, CORS, public cache.
 
 pub mod access_log;
+pub mod connection_cap;
 pub mod head_as_get;
 pub mod layer;
 pub mod metrics;
