@@ -83,6 +83,27 @@ pub trait Api {
             .expect("login answered")
     }
 
+    /// A GET without a token, 200 asserted; its body as text.
+    async fn get_text(&self, path: &str) -> String {
+        let response = self.get(path).send().await.expect("answered");
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.text().await.expect("a body")
+    }
+
+    /// The ETag of a public GET.
+    async fn etag_of(&self, path: &str) -> String {
+        let response = self.get(path).send().await.expect("answered");
+        let etag = header(&response, "etag");
+        assert!(!etag.is_empty(), "an ETag on GET {path}");
+        etag
+    }
+
+    /// A GET with `If-None-Match: etag`.
+    async fn get_if_none_match(&self, path: &str, etag: &str) -> Response {
+        let request = self.get(path).header("If-None-Match", etag);
+        request.send().await.expect("answered")
+    }
+
     /// A POST of the sign-up body to /api/v1/accounts.
     async fn sign_up(&self, body: &Value) -> Response {
         let request = self.post("/api/v1/accounts").json(body);
@@ -330,6 +351,22 @@ pub trait Api {
             StatusCode::NO_CONTENT,
             "DELETE registration"
         );
+    }
+}
+
+/// A hub reached at a base URL with a client of the test's.
+pub struct HubAt {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Api for HubAt {
+    fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 }
 
