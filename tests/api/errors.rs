@@ -55,12 +55,8 @@ async fn a_fixed_path_under_an_id_route_answers_405_for_a_wrong_method() {
         "POST"
     );
     // A malformed id is still simply not found.
-    let response = app
-        .get("/api/v1/admin/membership-applications/not-a-uuid")
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let request = app.get("/api/v1/admin/membership-applications/not-a-uuid");
+    let response = request.bearer_auth(&admin).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
@@ -72,35 +68,22 @@ async fn an_offset_beyond_a_billion_is_a_400_not_an_overflow() {
         "/api/v1/bulletins?offset=1000000001",
         "/api/v1/admin/accounts?offset=9223372036854775807",
     ] {
-        let response = app.get(path).bearer_auth(&admin).send().await.unwrap();
-        assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+        let request = app.get(path).bearer_auth(&admin);
+        assert_problem_of(request, StatusCode::BAD_REQUEST, "bad-request").await;
     }
-    let response = app
-        .get("/api/v1/events?offset=1000000000&limit=100")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    app.public_json("/api/v1/events?offset=1000000000&limit=100")
+        .await;
 }
 
 #[tokio::test]
 async fn query_values_are_held_to_the_documented_limits() {
     let (app, admin) = with_admin().await;
     let long_email = format!("/api/v1/admin/accounts?email={}", "a".repeat(255));
-    let response = app
-        .get(&long_email)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+    let request = app.get(&long_email).bearer_auth(&admin);
+    assert_problem_of(request, StatusCode::BAD_REQUEST, "bad-request").await;
     for audience in ["Officers", "%20officers", ""] {
-        let response = app
-            .get(&format!("/api/v1/events?audience={audience}"))
-            .send()
-            .await
-            .unwrap();
-        assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+        let request = app.get(&format!("/api/v1/events?audience={audience}"));
+        assert_problem_of(request, StatusCode::BAD_REQUEST, "bad-request").await;
     }
 }
 
