@@ -213,13 +213,9 @@ async fn the_list_filters_by_status() {
     );
     assert_eq!(list(&app, &admin, "").await["total"], 3);
 
-    let response = app
-        .get(&format!("{ADMIN_APPLICATIONS}?status=maybe"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+    let request = app.get(&format!("{ADMIN_APPLICATIONS}?status=maybe"));
+    let request = request.bearer_auth(&admin);
+    assert_problem_of(request, StatusCode::BAD_REQUEST, "bad-request").await;
 }
 
 #[tokio::test]
