@@ -134,18 +134,7 @@ async fn register(app: &TestApp, event_id: i64, email: &str) -> String {
 
 /// A pending membership application of the signed-in account; returns its id.
 async fn apply(app: &TestApp, token: &str) -> String {
-    let response = app
-        .post("/api/v1/me/membership-application")
-        .bearer_auth(token)
-        .json(&json!({
-            "statement": "I run the reader development team and want to share our work.",
-            "organisation": "London Borough of Camden",
-            "borough": "Camden",
-            "job_title": "Reader Development Manager",
-        }))
-        .send()
-        .await
-        .unwrap();
+    let response = app.apply(token, &membership_application()).await;
     let body = expect_json(response, StatusCode::CREATED, "application").await;
     assert_eq!(body["status"], "pending");
     body["id"].as_str().unwrap().to_string()

@@ -50,21 +50,13 @@ fn application() -> Value {
 }
 
 async fn apply(app: &TestApp, token: &str, body: &Value) -> Response {
-    app.post(APPLY)
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.apply(token, body).await
 }
 
 /// Applies with a valid body and returns the 201 JSON.
 async fn apply_ok(app: &TestApp, token: &str) -> Value {
     let response = apply(app, token, &application()).await;
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "apply: {body}");
-    body
+    expect_json(response, StatusCode::CREATED, "apply").await
 }
 
 async fn my_application(app: &TestApp, token: &str) -> Response {
