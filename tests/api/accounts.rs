@@ -3,7 +3,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Api, PASSWORD, TestApp, assert_problem, case_name, error_fields, invalid_fields, spawn_app,
+    Api, PASSWORD, assert_problem, assert_problem_of, case_name, error_fields, invalid_fields,
+    spawn_app,
 };
 
 fn signup(email: &str) -> Value {
@@ -16,18 +17,10 @@ fn signup(email: &str) -> Value {
     })
 }
 
-async fn sign_up(app: &TestApp, body: &Value) -> reqwest::Response {
-    app.post("/api/v1/accounts")
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn sign_up_creates_a_member_account() {
     let app = spawn_app().await;
-    let response = sign_up(&app, &signup("Ada@Camden.gov.uk")).await;
+    let response = app.sign_up(&signup("Ada@Camden.gov.uk")).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["email"], "Ada@Camden.gov.uk");
@@ -46,7 +39,7 @@ async fn sign_up_creates_a_member_account() {
 #[tokio::test]
 async fn passwords_are_stored_as_argon2id_with_owasp_parameters() {
     let app = spawn_app().await;
-    sign_up(&app, &signup("ada@camden.gov.uk")).await;
+    app.sign_up(&signup("ada@camden.gov.uk")).await;
     let mut conn = app.pool.get().unwrap();
     let row = accounts::find_by_email(&mut conn, "ada@camden.gov.uk")
         .unwrap()
@@ -63,9 +56,9 @@ async fn passwords_are_stored_as_argon2id_with_owasp_parameters() {
 #[tokio::test]
 async fn an_email_is_unique_ignoring_case() {
     let app = spawn_app().await;
-    let first = sign_up(&app, &signup("ada@camden.gov.uk")).await;
+    let first = app.sign_up(&signup("ada@camden.gov.uk")).await;
     assert_eq!(first.status(), StatusCode::CREATED);
-    let second = sign_up(&app, &signup("ADA@Camden.GOV.uk")).await;
+    let second = app.sign_up(&signup("ADA@Camden.GOV.uk")).await;
     assert_problem(second, StatusCode::CONFLICT, "email-taken").await;
 }
 
@@ -92,7 +85,7 @@ async fn each_invalid_sign_up_field_is_422_naming_exactly_it() {
         ),
     ];
     for (case, body, field) in cases {
-        let fields = invalid_fields(&case, sign_up(&app, &body).await).await;
+        let fields = invalid_fields(&case, app.sign_up(&body).await).await;
         assert_eq!(fields, [field], "{case}");
     }
 }
@@ -106,7 +99,7 @@ async fn passwords_of_12_and_128_characters_are_accepted() {
     {
         let mut body = signup(&format!("ok{i}@camden.gov.uk"));
         body["password"] = json!(good);
-        let response = sign_up(&app, &body).await;
+        let response = app.sign_up(&body).await;
         assert_eq!(response.status(), StatusCode::CREATED, "{good}");
     }
 }
@@ -121,7 +114,7 @@ async fn invalid_fields_are_all_named() {
         "organisation": "Camden",
         "borough": "Manchester",
     });
-    let response = sign_up(&app, &body).await;
+    let response = app.sign_up(&body).await;
     let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     let fields = error_fields(&problem);
     for field in ["email", "full_name", "borough"] {
@@ -130,43 +123,34 @@ async fn invalid_fields_are_all_named() {
 }
 
 #[tokio::test]
-async fn malformed_json_is_400() {
+async fn a_sign_up_body_that_cannot_be_read_is_a_problem() {
     let app = spawn_app().await;
-    let response = app
-        .post("/api/v1/accounts")
-        .header("content-type", "application/json")
-        .body("{\"email\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
-}
-
-#[tokio::test]
-async fn a_non_json_body_is_415() {
-    let app = spawn_app().await;
-    let response = app
-        .post("/api/v1/accounts")
-        .header("content-type", "text/plain")
-        .body(signup("a@b.uk").to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_problem(
-        response,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported-media-type",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn an_oversized_body_is_413() {
-    let app = spawn_app().await;
-    let mut body = signup("a@b.uk");
-    body["full_name"] = json!("x".repeat(300 * 1024));
-    let response = sign_up(&app, &body).await;
-    assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large").await;
+    let mut oversized = signup("a@b.uk");
+    oversized["full_name"] = json!("x".repeat(300 * 1024));
+    let post = |content_type: &str, body: String| {
+        let request = app.post("/api/v1/accounts");
+        request.header("content-type", content_type).body(body)
+    };
+    let json = "application/json";
+    for (request, status, kind) in [
+        (
+            post(json, "{\"email\": ".into()),
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+        ),
+        (
+            post("text/plain", signup("a@b.uk").to_string()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+        ),
+        (
+            post(json, oversized.to_string()),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+        ),
+    ] {
+        assert_problem_of(request, status, kind).await;
+    }
 }
 
 #[tokio::test]

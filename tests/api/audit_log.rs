@@ -134,18 +134,7 @@ async fn register(app: &TestApp, event_id: i64, email: &str) -> String {
 
 /// A pending membership application of the signed-in account; returns its id.
 async fn apply(app: &TestApp, token: &str) -> String {
-    let response = app
-        .post("/api/v1/me/membership-application")
-        .bearer_auth(token)
-        .json(&json!({
-            "statement": "I run the reader development team and want to share our work.",
-            "organisation": "London Borough of Camden",
-            "borough": "Camden",
-            "job_title": "Reader Development Manager",
-        }))
-        .send()
-        .await
-        .unwrap();
+    let response = app.apply(token, &membership_application()).await;
     let body = expect_json(response, StatusCode::CREATED, "application").await;
     assert_eq!(body["status"], "pending");
     body["id"].as_str().unwrap().to_string()
@@ -826,16 +815,12 @@ async fn fixture(app: &TestApp) -> Fixture {
     let registration = register(app, event, "grace@camden.gov.uk").await;
     let (account, applicant_token) = new_member(app, "applicant@example.org").await;
     let application = apply(app, &applicant_token).await;
-    let bulletin: Value = app
-        .post("/api/v1/admin/bulletins")
-        .bearer_auth(&admin_token)
-        .json(&json!({"number": 14, "title": "Bulletin 14", "published_on": "2011-03-14"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"number": 14, "title": "Bulletin 14", "published_on": "2011-03-14"});
+    let path = "/api/v1/admin/bulletins";
+    let response = app
+        .send_json(Method::POST, path, &admin_token, Some(&body))
+        .await;
+    let bulletin = expect_json(response, StatusCode::CREATED, "bulletin").await;
     let bulletin = bulletin["id"].as_i64().unwrap();
     Fixture {
         bulletin,
@@ -1230,13 +1215,8 @@ async fn disabling_an_admin_stops_their_admin_token_with_401() {
 
     patched_account(&app, &token, &other, json!({"disabled": true})).await;
     app.assert_refresh_refused(&pair["refresh_token"]).await;
-    let response = app
-        .get(LOG)
-        .bearer_auth(access_token(&pair))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let log = app.get(LOG).bearer_auth(access_token(&pair));
+    assert_problem_of(log, StatusCode::UNAUTHORIZED, "unauthorized").await;
 }
 
 #[tokio::test]

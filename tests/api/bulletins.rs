@@ -146,16 +146,11 @@ async fn a_patch_merges_and_revalidates_and_drafts_alone_can_be_deleted() {
     let (app, admin) = with_admin().await;
     let draft = created(&app, &admin, 14).await;
     let path = format!("/api/v1/admin/bulletins/{}", draft["id"]);
-    let patched: Value = app
-        .patch(&path)
-        .bearer_auth(&admin)
-        .json(&json!({"title": "A better title", "summary": null}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let patch = json!({"title": "A better title", "summary": null});
+    let response = app
+        .send_json(Method::PATCH, &path, &admin, Some(&patch))
+        .await;
+    let patched = expect_json(response, StatusCode::OK, "patch").await;
     assert_eq!(patched["title"], "A better title");
     assert!(patched["summary"].is_null());
     assert_eq!(
@@ -206,14 +201,9 @@ async fn bulletin_admin_needs_the_admin_role() {
             .status(),
         StatusCode::UNAUTHORIZED
     );
-    let response = app
-        .post("/api/v1/admin/bulletins")
-        .bearer_auth(&member)
-        .json(&bulletin(14))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
+    let create = app.post("/api/v1/admin/bulletins").bearer_auth(&member);
+    let create = create.json(&bulletin(14));
+    assert_problem_of(create, StatusCode::FORBIDDEN, "admin-only").await;
 }
 
 #[tokio::test]

@@ -29,37 +29,35 @@ fn openapi_prints_the_committed_document() {
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
 }
 
-#[test]
-fn serve_refuses_to_start_without_a_jwt_secret() {
-    let output = run_binary(
-        &["serve", "--bind", "127.0.0.1:0"],
-        &[("DATABASE_URL", "sqlite://hub.db")],
-        None,
-    );
-    assert!(!output.status.success());
-    assert!(error_line(&output).contains("JWT_SECRET"));
+/// Asserts that the binary failed with an `error:` line that says `expected`.
+fn assert_refused(output: &Output, expected: &str) {
+    assert!(!output.status.success(), "{}", stderr(output));
+    let line = error_line(output);
+    assert!(line.contains(expected), "{expected:?} in {line}");
 }
 
 #[test]
-fn serve_refuses_a_short_jwt_secret_even_in_demo() {
-    let output = run_binary(
-        &["--demo", "--bind", "127.0.0.1:0"],
-        &[("JWT_SECRET", "too-short")],
-        None,
-    );
-    assert!(!output.status.success());
-    assert!(error_line(&output).contains("at least 32 bytes"));
-}
-
-#[test]
-fn an_unknown_database_scheme_stops_start_up() {
-    let output = run_binary(
-        &["migrate"],
-        &[("DATABASE_URL", "mysql://root@127.0.0.1/llcp")],
-        None,
-    );
-    assert!(!output.status.success());
-    assert!(error_line(&output).contains("unsupported scheme `mysql`"));
+fn start_up_stops_at_a_missing_or_short_jwt_secret_or_an_unknown_database_scheme() {
+    for (args, env, expected) in [
+        (
+            &["serve", "--bind", "127.0.0.1:0"][..],
+            ("DATABASE_URL", "sqlite://hub.db"),
+            "JWT_SECRET",
+        ),
+        // Even in demo mode.
+        (
+            &["--demo", "--bind", "127.0.0.1:0"],
+            ("JWT_SECRET", "too-short"),
+            "at least 32 bytes",
+        ),
+        (
+            &["migrate"],
+            ("DATABASE_URL", "mysql://root@127.0.0.1/llcp"),
+            "unsupported scheme `mysql`",
+        ),
+    ] {
+        assert_refused(&run_binary(args, &[env], None), expected);
+    }
 }
 
 #[test]
@@ -75,9 +73,7 @@ fn an_unreachable_database_stops_start_up_with_one_clear_line() {
         ],
         None,
     );
-    assert!(!output.status.success());
-    let line = error_line(&output);
-    assert!(line.contains("cannot connect to the database"), "{line}");
+    assert_refused(&output, "cannot connect to the database");
     let stderr = stderr(&output);
     assert!(
         !stderr.contains("hunter2"),
@@ -123,8 +119,7 @@ async fn admin_create_reads_the_password_from_stdin_and_the_admin_can_sign_in() 
         &[("DATABASE_URL", &cli_url)],
         Some(&format!("{PASSWORD}\n")),
     );
-    assert!(!duplicate.status.success());
-    assert!(error_line(&duplicate).contains("already exists"));
+    assert_refused(&duplicate, "already exists");
 
     let app = spawn_app_on(db, url, |_| {}).await;
     let response = app.login("officer@camden.gov.uk", PASSWORD).await;
@@ -145,8 +140,7 @@ fn admin_create_refuses_a_short_password() {
         &[("DATABASE_URL", &db.url_for_cli(&url))],
         Some("short\n"),
     );
-    assert!(!output.status.success());
-    assert!(error_line(&output).contains("12 to 128 characters"));
+    assert_refused(&output, "12 to 128 characters");
 }
 
 #[tokio::test]

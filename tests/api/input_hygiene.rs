@@ -48,13 +48,7 @@ impl Fixture {
             app.sign_in("applicant@example.org").await
         };
         let member = access_token(&pair);
-        let response = app
-            .post("/api/v1/me/membership-application")
-            .bearer_auth(&member)
-            .json(&application_body())
-            .send()
-            .await
-            .unwrap();
+        let response = app.apply(&member, &application_body()).await;
         let application = expect_json(response, StatusCode::CREATED, "application").await;
         Self {
             admin,
@@ -84,6 +78,14 @@ impl Fixture {
             request = request.json(body);
         }
         request.send().await.unwrap()
+    }
+
+    async fn admin_post(&self, path: &str, body: &Value) -> Response {
+        self.send(Method::POST, path, As::Admin, Some(body)).await
+    }
+
+    async fn admin_patch(&self, path: &str, body: &Value) -> Response {
+        self.send(Method::PATCH, path, As::Admin, Some(body)).await
     }
 }
 
@@ -335,9 +337,7 @@ async fn line_breaks_and_tabs_are_refused_in_single_line_fields_only() {
     for (field, bad) in [("title", "Two\nlines"), ("venue.name", "Swiss\tCottage")] {
         let mut body = event_body("Service specifications", 10);
         set(&mut body, field, json!(bad));
-        let response = f
-            .send(Method::POST, "/api/v1/admin/events", As::Admin, Some(&body))
-            .await;
+        let response = f.admin_post("/api/v1/admin/events", &body).await;
         assert_eq!(distinct(invalid_fields(field, response).await), [field]);
     }
     // Free text keeps its lines and tabs, and refuses the other controls.
@@ -350,9 +350,7 @@ async fn line_breaks_and_tabs_are_refused_in_single_line_fields_only() {
     );
     let mut body = full_event_body();
     body["description"] = json!("Bell\u{7}");
-    let response = f
-        .send(Method::POST, "/api/v1/admin/events", As::Admin, Some(&body))
-        .await;
+    let response = f.admin_post("/api/v1/admin/events", &body).await;
     assert_eq!(invalid_fields("BEL", response).await, ["description"]);
 }
 
@@ -373,26 +371,35 @@ fn sender_for(path: &str) -> As {
     }
 }
 
+/// Every parameter of every operation in the OpenAPI document that sits `place`
+/// ("query" or "path"): its operation's path template and method, and the parameter.
+fn parameters_in<'a>(doc: &'a Value, place: &str) -> Vec<(&'a str, Method, &'a Value)> {
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for parameter in op["parameters"].as_array().into_iter().flatten() {
+                if parameter["in"] == place {
+                    let method = method.to_uppercase().parse().unwrap();
+                    found.push((path.as_str(), method, parameter));
+                }
+            }
+        }
+    }
+    found
+}
+
 #[tokio::test]
 async fn nul_in_every_query_parameter_of_every_operation_is_422_naming_it() {
     let f = Fixture::new().await;
     let doc = f.app.public_json("/openapi.json").await;
     let mut checked = 0;
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
-            for parameter in op["parameters"].as_array().into_iter().flatten() {
-                if parameter["in"] != "query" {
-                    continue;
-                }
-                let name = parameter["name"].as_str().unwrap();
-                let url = format!("{}?{name}=a%00b", concrete(path, &f));
-                let method: Method = method.to_uppercase().parse().unwrap();
-                let case = format!("{method} {url}");
-                let response = f.send(method, &url, sender_for(path), None).await;
-                assert_eq!(invalid_fields(&case, response).await, [name], "{case}");
-                checked += 1;
-            }
-        }
+    for (path, method, parameter) in parameters_in(&doc, "query") {
+        let name = parameter["name"].as_str().unwrap();
+        let url = format!("{}?{name}=a%00b", concrete(path, &f));
+        let case = format!("{method} {url}");
+        let response = f.send(method, &url, sender_for(path), None).await;
+        assert_eq!(invalid_fields(&case, response).await, [name], "{case}");
+        checked += 1;
     }
     assert!(checked >= 30, "only {checked} query parameters checked");
     // A parameter no operation knows is checked too, and line breaks are refused.
@@ -423,27 +430,18 @@ async fn nul_in_every_text_path_segment_is_422_naming_it() {
     let f = Fixture::new().await;
     let doc = f.app.public_json("/openapi.json").await;
     let mut checked = 0;
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
-            for parameter in op["parameters"].as_array().into_iter().flatten() {
-                let schema = &parameter["schema"];
-                if parameter["in"] != "path"
-                    || schema["type"] != "string"
-                    || schema.get("format").is_some()
-                {
-                    continue;
-                }
-                let name = parameter["name"].as_str().unwrap();
-                let url = concrete(&path.replace(&format!("{{{name}}}"), "a%00b"), &f);
-                let method: Method = method.to_uppercase().parse().unwrap();
-                let case = format!("{method} {url}");
-                let body =
-                    (method == Method::POST).then(|| registration("Ada", "ada@camden.gov.uk"));
-                let response = f.send(method, &url, sender_for(path), body.as_ref()).await;
-                assert_eq!(invalid_fields(&case, response).await, [name], "{case}");
-                checked += 1;
-            }
+    for (path, method, parameter) in parameters_in(&doc, "path") {
+        let schema = &parameter["schema"];
+        if schema["type"] != "string" || schema.get("format").is_some() {
+            continue;
         }
+        let name = parameter["name"].as_str().unwrap();
+        let url = concrete(&path.replace(&format!("{{{name}}}"), "a%00b"), &f);
+        let case = format!("{method} {url}");
+        let body = (method == Method::POST).then(|| registration("Ada", "ada@camden.gov.uk"));
+        let response = f.send(method, &url, sender_for(path), body.as_ref()).await;
+        assert_eq!(invalid_fields(&case, response).await, [name], "{case}");
+        checked += 1;
     }
     assert!(checked >= 3, "only {checked} path parameters checked");
     let response = f.app.get("/api/v1/events/a%0Ab").send().await.unwrap();
@@ -469,9 +467,7 @@ async fn dates_outside_1900_to_2200_are_422_naming_the_field() {
             body["registration"] = json!({});
             set(&mut body, field, json!(raw));
             let case = format!("{field} = {raw}");
-            let response = f
-                .send(Method::POST, "/api/v1/admin/events", As::Admin, Some(&body))
-                .await;
+            let response = f.admin_post("/api/v1/admin/events", &body).await;
             let named = invalid_fields(&case, response).await;
             assert!(named.contains(&field.to_string()), "{case}: {named:?}");
         }
@@ -489,14 +485,7 @@ async fn dates_outside_1900_to_2200_are_422_naming_the_field() {
         let mut body = bulletin_body();
         body["number"] = json!(15);
         body["published_on"] = json!(date);
-        let response = f
-            .send(
-                Method::POST,
-                "/api/v1/admin/bulletins",
-                As::Admin,
-                Some(&body),
-            )
-            .await;
+        let response = f.admin_post("/api/v1/admin/bulletins", &body).await;
         assert_eq!(invalid_fields(date, response).await, ["published_on"]);
         for (path, who) in [
             ("/api/v1/events", As::Nobody),
@@ -548,9 +537,7 @@ async fn a_422_lists_every_bad_field_of_a_body() {
     body["venue"]["name"] = json!(NUL);
     body["capacity"] = json!(0);
     body["colour"] = json!("red");
-    let response = f
-        .send(Method::POST, "/api/v1/admin/events", As::Admin, Some(&body))
-        .await;
+    let response = f.admin_post("/api/v1/admin/events", &body).await;
     let problem = assert_validation("many faults", response).await;
     assert_eq!(
         distinct(error_fields(&problem)),
@@ -571,13 +558,13 @@ async fn a_422_lists_every_bad_field_of_a_body() {
     // a bad enum value, a bad time and a long title together.
     let path = format!("/api/v1/admin/events/{}", f.event);
     let patch = json!({"colour": "red", "title": NUL, "summary": "ok"});
-    let response = f.send(Method::PATCH, &path, As::Admin, Some(&patch)).await;
+    let response = f.admin_patch(&path, &patch).await;
     assert_eq!(
         distinct(invalid_fields("patch", response).await),
         ["colour", "title"]
     );
     let patch = json!({"kind": "party", "ends_at": "soon", "title": "t".repeat(201)});
-    let response = f.send(Method::PATCH, &path, As::Admin, Some(&patch)).await;
+    let response = f.admin_patch(&path, &patch).await;
     assert_eq!(
         distinct(invalid_fields("merged patch", response).await),
         ["ends_at", "kind", "title"]
@@ -597,14 +584,7 @@ async fn a_422_lists_every_bad_field_of_a_body() {
     body["title"] = json!("t".repeat(201));
     body["sections"][0]["heading"] = json!(5);
     body["contacts"][0]["fax"] = json!("none");
-    let response = f
-        .send(
-            Method::POST,
-            "/api/v1/admin/bulletins",
-            As::Admin,
-            Some(&body),
-        )
-        .await;
+    let response = f.admin_post("/api/v1/admin/bulletins", &body).await;
     assert_eq!(
         distinct(invalid_fields("bulletin", response).await),
         ["contacts[0].fax", "sections[0].heading", "title"]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -20,18 +20,16 @@ fn sign_up_body(name_len: usize) -> String {
     .to_string()
 }
 
+const JSON: &str = "application/json";
+
 #[tokio::test]
 async fn a_65_kib_body_is_413_problem_and_one_just_under_64_kib_is_judged_on_its_content() {
     let app = spawn_app().await;
     let over = sign_up_body(65 * 1024);
     assert!(over.len() > 64 * 1024);
     let response = app
-        .post("/api/v1/accounts")
-        .header("Content-Type", "application/json")
-        .body(over)
-        .send()
-        .await
-        .unwrap();
+        .send_raw(Method::POST, "/api/v1/accounts", None, (JSON, over))
+        .await;
     let problem =
         assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large").await;
     assert!(
@@ -43,12 +41,8 @@ async fn a_65_kib_body_is_413_problem_and_one_just_under_64_kib_is_judged_on_its
     let under = sign_up_body(63 * 1024);
     assert!(under.len() < 64 * 1024);
     let response = app
-        .post("/api/v1/accounts")
-        .header("Content-Type", "application/json")
-        .body(under)
-        .send()
-        .await
-        .unwrap();
+        .send_raw(Method::POST, "/api/v1/accounts", None, (JSON, under))
+        .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -293,26 +287,19 @@ async fn the_dispatchers_own_400_and_431_are_bare_and_the_apps_errors_are_proble
 
     // Past the dispatcher, every refusal is a problem: bad JSON, a bad header value the
     // app reads, a body too large, an unknown route.
+    let bad_json = (JSON, "{\"email\":".to_string());
     let bad_json = app
-        .post("/api/v1/accounts")
-        .header("Content-Type", "application/json")
-        .body("{\"email\":")
-        .send()
-        .await
-        .unwrap();
+        .send_raw(Method::POST, "/api/v1/accounts", None, bad_json)
+        .await;
     assert_problem(bad_json, StatusCode::BAD_REQUEST, "bad-request").await;
     let bad_key = app
-        .post("/api/v1/events/1/registrations")
-        .header("Content-Type", "application/json")
+        .registration_request(1, &registration("Ada Lovelace", "ada@camden.gov.uk"))
         .header("Idempotency-Key", "has spaces in it")
-        .body(crate::helpers::registration("Ada Lovelace", "ada@camden.gov.uk").to_string())
         .send()
         .await
         .unwrap();
     assert_eq!(bad_key.status(), StatusCode::BAD_REQUEST);
-    assert!(
-        crate::helpers::header(&bad_key, "content-type").starts_with("application/problem+json")
-    );
+    assert!(header(&bad_key, "content-type").starts_with("application/problem+json"));
     let (line, headers, body) = raw_exchange(
         &address,
         b"POST /api/v1/accounts HTTP/1.1\r\nHost: hub.test\r\nContent-Type: application/json\r\nContent-Length: 999999\r\nConnection: close\r\n\r\n{}",

@@ -7,7 +7,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestDb, event_body, free_port, registration, run_binary, stderr};
+use crate::helpers::{
+    TestDb, event_body, free_port, membership_application, registration, run_binary, stderr,
+};
 use crate::shutdown::{send_sigterm, start_hub, wait_for_exit, wait_until_ready};
 
 const ADMIN_EMAIL: &str = "log-admin@example.org";
@@ -169,12 +171,7 @@ async fn scenario(hub: &Hub) -> Vec<String> {
         .json(
             c.post(hub.url("/api/v1/me/membership-application"))
                 .bearer_auth(&member)
-                .json(&json!({
-                    "statement": "I lead our borough's library change work and want to share it.",
-                    "organisation": "London Borough of Camden",
-                    "borough": "Camden",
-                    "job_title": "Service Manager",
-                })),
+                .json(&membership_application()),
             StatusCode::CREATED,
         )
         .await;

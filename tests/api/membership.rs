@@ -21,11 +21,7 @@ fn signup(email: &str, password: &str) -> Value {
 }
 
 async fn sign_up(app: &TestApp, email: &str, password: &str) -> Response {
-    app.post("/api/v1/accounts")
-        .json(&signup(email, password))
-        .send()
-        .await
-        .unwrap()
+    app.sign_up(&signup(email, password)).await
 }
 
 /// Asserts a 422 whose `errors` are all about `password` and returns their messages.
@@ -54,21 +50,13 @@ fn application() -> Value {
 }
 
 async fn apply(app: &TestApp, token: &str, body: &Value) -> Response {
-    app.post(APPLY)
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.apply(token, body).await
 }
 
 /// Applies with a valid body and returns the 201 JSON.
 async fn apply_ok(app: &TestApp, token: &str) -> Value {
     let response = apply(app, token, &application()).await;
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "apply: {body}");
-    body
+    expect_json(response, StatusCode::CREATED, "apply").await
 }
 
 async fn my_application(app: &TestApp, token: &str) -> Response {
@@ -87,20 +75,17 @@ async fn membership_status(app: &TestApp, token: &str) -> String {
     body["membership_status"].as_str().unwrap().to_string()
 }
 
-async fn decide(app: &TestApp, admin: &str, id: &str, action: &str, body: Value) -> Value {
-    let response = app
-        .post(&format!(
-            "/api/v1/admin/membership-applications/{id}/{action}"
-        ))
-        .bearer_auth(admin)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let json: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "{action}: {json}");
-    json
+/// An admin's decision on the application (200 asserted); the decided application.
+async fn decide(
+    app: &TestApp,
+    admin: &str,
+    application: &Value,
+    action: &str,
+    body: Value,
+) -> Value {
+    let id = application["id"].as_str().unwrap();
+    let response = app.decide(admin, id, action, Some(&body)).await;
+    expect_json(response, StatusCode::OK, action).await
 }
 
 fn hours_between(from: &Value, to: &Value) -> f64 {
@@ -339,7 +324,7 @@ async fn a_new_application_is_allowed_after_a_rejection() {
     decide(
         &app,
         &admin,
-        first["id"].as_str().unwrap(),
+        &first,
         "reject",
         json!({"reason": "Please tell us more about your role."}),
     )
@@ -358,14 +343,7 @@ async fn a_member_cannot_apply_again() {
     let (app, admin) = with_admin().await;
     let token = app.member_token().await;
     let created = apply_ok(&app, &token).await;
-    decide(
-        &app,
-        &admin,
-        created["id"].as_str().unwrap(),
-        "approve",
-        json!({}),
-    )
-    .await;
+    decide(&app, &admin, &created, "approve", json!({})).await;
     let response = apply(&app, &token, &application()).await;
     assert_problem(response, StatusCode::CONFLICT, "already-member").await;
 }
@@ -379,14 +357,7 @@ async fn membership_status_and_my_application_follow_the_decisions() {
     let first = apply_ok(&app, &token).await;
     assert_eq!(membership_status(&app, &token).await, "pending");
     let reason = "We need a statement about your borough's library plans.";
-    decide(
-        &app,
-        &admin,
-        first["id"].as_str().unwrap(),
-        "reject",
-        json!({ "reason": reason }),
-    )
-    .await;
+    decide(&app, &admin, &first, "reject", json!({ "reason": reason })).await;
     assert_eq!(membership_status(&app, &token).await, "rejected");
     let mine: Value = my_application(&app, &token).await.json().await.unwrap();
     assert_eq!(mine["status"], "rejected");
@@ -396,14 +367,7 @@ async fn membership_status_and_my_application_follow_the_decisions() {
 
     let second = apply_ok(&app, &token).await;
     assert_eq!(membership_status(&app, &token).await, "pending");
-    decide(
-        &app,
-        &admin,
-        second["id"].as_str().unwrap(),
-        "approve",
-        json!({}),
-    )
-    .await;
+    decide(&app, &admin, &second, "approve", json!({})).await;
     assert_eq!(membership_status(&app, &token).await, "member");
     let mine: Value = my_application(&app, &token).await.json().await.unwrap();
     assert_eq!(mine["id"], second["id"]);

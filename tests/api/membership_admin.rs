@@ -32,16 +32,8 @@ struct Applicant {
 async fn applicant(app: &TestApp, email: &str) -> Applicant {
     let token = app.token_for(email, Role::Member).await;
     let me: Value = app.get_json(&token, "/api/v1/me").await;
-    let response = app
-        .post("/api/v1/me/membership-application")
-        .bearer_auth(&token)
-        .json(&application())
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "apply: {body}");
+    let response = app.apply(&token, &application()).await;
+    let body = expect_json(response, StatusCode::CREATED, "apply").await;
     Applicant {
         account_id: me["id"].as_str().unwrap().to_string(),
         email: email.to_string(),
@@ -51,23 +43,11 @@ async fn applicant(app: &TestApp, email: &str) -> Applicant {
 }
 
 async fn approve(app: &TestApp, admin: &str, id: &str) -> Response {
-    app.send_json(
-        Method::POST,
-        &format!("{ADMIN_APPLICATIONS}/{id}/approve"),
-        admin,
-        None,
-    )
-    .await
+    app.decide(admin, id, "approve", None).await
 }
 
 async fn reject(app: &TestApp, admin: &str, id: &str, body: &Value) -> Response {
-    app.send_json(
-        Method::POST,
-        &format!("{ADMIN_APPLICATIONS}/{id}/reject"),
-        admin,
-        Some(body),
-    )
-    .await
+    app.decide(admin, id, "reject", Some(body)).await
 }
 
 async fn ok_json(response: Response) -> Value {
@@ -213,13 +193,9 @@ async fn the_list_filters_by_status() {
     );
     assert_eq!(list(&app, &admin, "").await["total"], 3);
 
-    let response = app
-        .get(&format!("{ADMIN_APPLICATIONS}?status=maybe"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_problem(response, StatusCode::BAD_REQUEST, "bad-request").await;
+    let request = app.get(&format!("{ADMIN_APPLICATIONS}?status=maybe"));
+    let request = request.bearer_auth(&admin);
+    assert_problem_of(request, StatusCode::BAD_REQUEST, "bad-request").await;
 }
 
 #[tokio::test]

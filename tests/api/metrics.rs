@@ -2,7 +2,6 @@
 //! membership backlog; open to loopback peers, admins only through a proxy.
 
 use reqwest::StatusCode;
-use serde_json::json;
 
 use crate::helpers::*;
 
@@ -122,18 +121,7 @@ async fn the_pool_outbox_and_membership_backlog_are_read_at_scrape_time() {
     )
     .await;
     let member = app.member_token().await;
-    let response = app
-        .post("/api/v1/me/membership-application")
-        .bearer_auth(&member)
-        .json(&json!({
-            "statement": "I lead our borough's library change work and want to share it.",
-            "organisation": "London Borough of Camden",
-            "borough": "Camden",
-            "job_title": "Service Manager",
-        }))
-        .send()
-        .await
-        .unwrap();
+    let response = app.apply(&member, &membership_application()).await;
     assert_eq!(
         response.status(),
         StatusCode::CREATED,

@@ -317,14 +317,7 @@ async fn the_manage_link_opens_a_page_that_uses_the_api_with_a_strict_policy() {
     );
     let html = page.text().await.unwrap();
     assert!(html.contains("<script src=\"/assets/manage.js\">"));
-    let script = app
-        .get("/assets/manage.js")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let script = app.get_text("/assets/manage.js").await;
     assert!(script.contains("X-Manage-Token") && script.contains("location.hash"));
 }
 

@@ -3,7 +3,6 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use llcp_hub::config::Retention;
 use llcp_hub::db::DbConnection;
 use llcp_hub::db::schema::{events, notifications, registrations};
@@ -13,6 +12,7 @@ use llcp_hub::repo::notifications as outbox;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::common::test_db::texts;
 use crate::helpers::*;
 
 const EXPORT: &str = "/api/v1/admin/personal-data";
@@ -42,19 +42,9 @@ async fn person(app: &TestApp, admin: &str) -> Person {
         .published_event(admin, &event_body("Data day", 10))
         .await;
     let slug = event["slug"].as_str().unwrap().to_string();
-    expect_json(
-        app.post("/api/v1/accounts")
-            .json(
-                &json!({"email": EMAIL, "password": PASSWORD, "full_name": NAME,
-                "organisation": ORGANISATION, "borough": "Hackney"}),
-            )
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::CREATED,
-        "sign-up",
-    )
-    .await;
+    let account = json!({"email": EMAIL, "password": PASSWORD, "full_name": NAME,
+        "organisation": ORGANISATION, "borough": "Hackney"});
+    expect_json(app.sign_up(&account).await, StatusCode::CREATED, "sign-up").await;
     let tokens = app.sign_in(EMAIL).await;
     // A failed sign-in (after the good one, which clears the count) leaves a hashed
     // trace in the throttle's table.
@@ -70,20 +60,10 @@ async fn person(app: &TestApp, admin: &str) -> Person {
             "consent": true}),
     )
     .await;
-    let application = expect_json(
-        app.post("/api/v1/me/membership-application")
-            .bearer_auth(&token)
-            .json(
-                &json!({"statement": STATEMENT, "organisation": ORGANISATION,
-                "borough": "Hackney", "job_title": JOB_TITLE}),
-            )
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::CREATED,
-        "apply",
-    )
-    .await;
+    let body = json!({"statement": STATEMENT, "organisation": ORGANISATION,
+        "borough": "Hackney", "job_title": JOB_TITLE});
+    let application =
+        expect_json(app.apply(&token, &body).await, StatusCode::CREATED, "apply").await;
     let application_id = application["id"].as_str().unwrap().to_string();
     // Two days on, admins are reminded of the application, by name.
     let mut conn = app.pool.get().unwrap();
@@ -92,19 +72,11 @@ async fn person(app: &TestApp, admin: &str) -> Person {
         llcp_hub::service::membership::remind_overdue(&mut conn, BASE_URL, later).unwrap();
     assert_eq!(reminded, 1);
     drop(conn);
-    expect_json(
-        app.post(&format!(
-            "/api/v1/admin/membership-applications/{application_id}/reject"
-        ))
-        .bearer_auth(admin)
-        .json(&json!({"reason": REJECTION}))
-        .send()
-        .await
-        .unwrap(),
-        StatusCode::OK,
-        "reject",
-    )
-    .await;
+    let reason = json!({"reason": REJECTION});
+    let response = app
+        .decide(admin, &application_id, "reject", Some(&reason))
+        .await;
+    expect_json(response, StatusCode::OK, "reject").await;
     Person {
         token,
         refresh_token: tokens["refresh_token"].as_str().unwrap().to_string(),
@@ -114,66 +86,45 @@ async fn person(app: &TestApp, admin: &str) -> Person {
     }
 }
 
-#[derive(QueryableByName)]
-struct Line {
-    #[diesel(sql_type = Text)]
-    line: String,
-}
-
 /// Every row of every table in the schema, as text, prefixed with its table's name.
 fn dump_every_table(conn: &mut DbConnection) -> Vec<String> {
-    let mut rows = Vec::new();
-    match conn {
-        DbConnection::Sqlite(c) => {
-            let tables: Vec<Line> =
-                diesel::sql_query("SELECT name AS line FROM sqlite_master WHERE type = 'table'")
-                    .load(c)
-                    .unwrap();
-            assert!(tables.len() >= 10, "tables found: {}", tables.len());
-            for table in tables {
-                let columns: Vec<Line> =
-                    diesel::sql_query("SELECT name AS line FROM pragma_table_info(?)")
-                        .bind::<Text, _>(&table.line)
-                        .load(c)
-                        .unwrap();
-                let cells: Vec<String> = columns
+    // One query a table that reads each of its rows as one line of text.
+    let queries: Vec<(String, String)> = if matches!(conn, DbConnection::Sqlite(_)) {
+        let tables = "SELECT name AS value FROM sqlite_master WHERE type = 'table'";
+        texts(conn, tables)
+            .into_iter()
+            .map(|table| {
+                let columns = format!("SELECT name AS value FROM pragma_table_info('{table}')");
+                let cells: Vec<String> = texts(conn, &columns)
                     .iter()
-                    .map(|col| format!("coalesce(CAST(\"{}\" AS TEXT), '')", col.line))
+                    .map(|column| format!("coalesce(CAST(\"{column}\" AS TEXT), '')"))
                     .collect();
                 let query = format!(
-                    "SELECT {} AS line FROM \"{}\"",
-                    cells.join(" || '|' || "),
-                    table.line
+                    "SELECT {} AS value FROM \"{table}\"",
+                    cells.join(" || '|' || ")
                 );
-                let lines: Vec<Line> = diesel::sql_query(query).load(c).unwrap();
-                rows.extend(
-                    lines
-                        .into_iter()
-                        .map(|l| format!("{}: {}", table.line, l.line)),
-                );
-            }
-        }
-        DbConnection::Pg(c) => {
-            let tables: Vec<Line> = diesel::sql_query(
-                "SELECT table_name::text AS line FROM information_schema.tables \
-                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
-            )
-            .load(c)
-            .unwrap();
-            assert!(tables.len() >= 10, "tables found: {}", tables.len());
-            for table in tables {
-                let query = format!(
-                    "SELECT row_to_json(t)::text AS line FROM \"{}\" t",
-                    table.line
-                );
-                let lines: Vec<Line> = diesel::sql_query(query).load(c).unwrap();
-                rows.extend(
-                    lines
-                        .into_iter()
-                        .map(|l| format!("{}: {}", table.line, l.line)),
-                );
-            }
-        }
+                (table, query)
+            })
+            .collect()
+    } else {
+        let tables = "SELECT table_name::text AS value FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'";
+        texts(conn, tables)
+            .into_iter()
+            .map(|table| {
+                let query = format!("SELECT row_to_json(t)::text AS value FROM \"{table}\" t");
+                (table, query)
+            })
+            .collect()
+    };
+    assert!(queries.len() >= 10, "tables found: {}", queries.len());
+    let mut rows = Vec::new();
+    for (table, query) in queries {
+        rows.extend(
+            texts(conn, &query)
+                .into_iter()
+                .map(|row| format!("{table}: {row}")),
+        );
     }
     rows
 }
@@ -297,38 +248,29 @@ async fn export_and_erasure_need_an_admin() {
     let member = app.member_token().await;
     let export = format!("{EXPORT}?email=member%40example.org");
     let body = json!({"email": "member@example.org"});
-    assert_problem(
-        app.get(&export).send().await.unwrap(),
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
-    assert_problem(
-        app.post(ERASE).json(&body).send().await.unwrap(),
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
-    assert_problem(
-        app.get(&export).bearer_auth(&member).send().await.unwrap(),
-        StatusCode::FORBIDDEN,
-        "admin-only",
-    )
-    .await;
-    assert_problem(
-        app.send_json(Method::POST, ERASE, &member, Some(&body))
-            .await,
-        StatusCode::FORBIDDEN,
-        "admin-only",
-    )
-    .await;
-    // The token is judged before the query: no 400 for a member who sends none.
-    assert_problem(
-        app.get(EXPORT).bearer_auth(&member).send().await.unwrap(),
-        StatusCode::FORBIDDEN,
-        "admin-only",
-    )
-    .await;
+    let (unauthorized, admin_only) = (StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN);
+    for (request, status, kind) in [
+        (app.get(&export), unauthorized, "unauthorized"),
+        (app.post(ERASE).json(&body), unauthorized, "unauthorized"),
+        (
+            app.get(&export).bearer_auth(&member),
+            admin_only,
+            "admin-only",
+        ),
+        (
+            app.post(ERASE).bearer_auth(&member).json(&body),
+            admin_only,
+            "admin-only",
+        ),
+        // The token is judged before the query: no 400 for a member who sends none.
+        (
+            app.get(EXPORT).bearer_auth(&member),
+            admin_only,
+            "admin-only",
+        ),
+    ] {
+        assert_problem_of(request, status, kind).await;
+    }
     // The member was not erased.
     app.get_json(&member, "/api/v1/me").await;
 }
@@ -470,44 +412,17 @@ async fn the_erased_person_can_no_longer_sign_in_or_refresh() {
     let who = person(&app, &admin).await;
     erase(&app, &admin, EMAIL).await;
 
-    assert_problem(
-        app.post("/api/v1/auth/refresh")
-            .json(&json!({"refresh_token": who.refresh_token}))
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
+    app.assert_refresh_refused(&who.refresh_token).await;
     assert_eq!(
         app.login(EMAIL, PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    assert_problem(
-        app.get("/api/v1/me")
-            .bearer_auth(&who.token)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
+    let me = app.get("/api/v1/me").bearer_auth(&who.token);
+    assert_problem_of(me, StatusCode::UNAUTHORIZED, "unauthorized").await;
     // The address is free again, like any unknown one.
-    expect_json(
-        app.post("/api/v1/accounts")
-            .json(
-                &json!({"email": EMAIL, "password": PASSWORD, "full_name": NAME,
-                "organisation": ORGANISATION}),
-            )
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::CREATED,
-        "sign-up",
-    )
-    .await;
+    let account = json!({"email": EMAIL, "password": PASSWORD, "full_name": NAME,
+        "organisation": ORGANISATION});
+    expect_json(app.sign_up(&account).await, StatusCode::CREATED, "sign-up").await;
 }
 
 #[tokio::test]
@@ -535,34 +450,18 @@ async fn an_erased_admin_leaves_audit_entries_that_no_longer_name_them() {
     let other = app.token_for("Grace.Hopper@Example.org", Role::Admin).await;
     // The other admin rejects someone: that reason is about the applicant, and stays.
     let applicant = app.member_token().await;
+    let body = json!({"statement": "We would like to share our notes.", "organisation": "Camden",
+        "borough": "Camden", "job_title": "Librarian"});
     let application = expect_json(
-        app.post("/api/v1/me/membership-application")
-            .bearer_auth(&applicant)
-            .json(
-                &json!({"statement": "We would like to share our notes.", "organisation": "Camden",
-                "borough": "Camden", "job_title": "Librarian"}),
-            )
-            .send()
-            .await
-            .unwrap(),
+        app.apply(&applicant, &body).await,
         StatusCode::CREATED,
         "apply",
     )
     .await;
-    expect_json(
-        app.post(&format!(
-            "/api/v1/admin/membership-applications/{}/reject",
-            application["id"].as_str().unwrap()
-        ))
-        .bearer_auth(&other)
-        .json(&json!({"reason": "The cohort is full."}))
-        .send()
-        .await
-        .unwrap(),
-        StatusCode::OK,
-        "reject",
-    )
-    .await;
+    let id = application["id"].as_str().unwrap();
+    let reason = json!({"reason": "The cohort is full."});
+    let response = app.decide(&other, id, "reject", Some(&reason)).await;
+    expect_json(response, StatusCode::OK, "reject").await;
 
     let report = erase(&app, &admin, "grace.hopper@example.org").await;
 
@@ -590,18 +489,9 @@ async fn an_erased_admin_leaves_audit_entries_that_no_longer_name_them() {
 #[tokio::test]
 async fn the_last_active_admin_cannot_be_erased() {
     let (app, admin) = with_admin().await;
-    assert_problem(
-        app.send_json(
-            Method::POST,
-            ERASE,
-            &admin,
-            Some(&json!({"email": "ADMIN@example.org"})),
-        )
-        .await,
-        StatusCode::CONFLICT,
-        "last-admin",
-    )
-    .await;
+    let erase = app.post(ERASE).bearer_auth(&admin);
+    let erase = erase.json(&json!({"email": "ADMIN@example.org"}));
+    assert_problem_of(erase, StatusCode::CONFLICT, "last-admin").await;
     app.get_json(&admin, "/api/v1/me").await;
 }
 
@@ -613,13 +503,8 @@ async fn bad_emails_and_unknown_fields_are_422_problems() {
         json!({"email": "a@b.org", "reason": "asked"}),
         json!({}),
     ] {
-        let problem = assert_problem(
-            app.send_json(Method::POST, ERASE, &admin, Some(&body))
-                .await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation",
-        )
-        .await;
+        let erase = app.send_json(Method::POST, ERASE, &admin, Some(&body));
+        let problem = assert_validation(&body.to_string(), erase.await).await;
         let field = if body.get("reason").is_some() {
             "reason"
         } else {
@@ -627,23 +512,13 @@ async fn bad_emails_and_unknown_fields_are_422_problems() {
         };
         assert_eq!(error_fields(&problem), [field], "{body}");
     }
-    let problem = assert_problem(
-        app.get(&format!("{EXPORT}?email=nobody"))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation",
-    )
-    .await;
-    assert_eq!(error_fields(&problem), ["email"]);
-    assert_problem(
-        app.get(EXPORT).bearer_auth(&admin).send().await.unwrap(),
-        StatusCode::BAD_REQUEST,
-        "bad-request",
-    )
-    .await;
+    let export = app
+        .get(&format!("{EXPORT}?email=nobody"))
+        .bearer_auth(&admin);
+    let fields = invalid_fields("email=nobody", export.send().await.unwrap()).await;
+    assert_eq!(fields, ["email"]);
+    let export = app.get(EXPORT).bearer_auth(&admin);
+    assert_problem_of(export, StatusCode::BAD_REQUEST, "bad-request").await;
 }
 
 /// Sets an event's end (and start, four hours before).

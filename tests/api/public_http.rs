@@ -1,7 +1,7 @@
 //! Caching and cross-origin rules of public GETs.
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use llcp_hub::app::Application;
 
@@ -35,23 +35,12 @@ async fn public_gets_carry_a_strong_etag_and_a_shared_cache_control() {
 #[tokio::test]
 async fn a_matching_if_none_match_is_answered_304_without_a_body() {
     let app = spawn_app().await;
-    let first = app.get("/api/v1/events").send().await.unwrap();
-    let etag = first.headers()["etag"].to_str().unwrap().to_string();
-    let again = app
-        .get("/api/v1/events")
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let etag = app.etag_of("/api/v1/events").await;
+    let again = app.get_if_none_match("/api/v1/events", &etag).await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(header(&again, "etag"), etag);
     assert!(again.bytes().await.unwrap().is_empty());
-    let other = app
-        .get("/api/v1/events")
-        .header("If-None-Match", "\"stale\"")
-        .send()
-        .await
-        .unwrap();
+    let other = app.get_if_none_match("/api/v1/events", "\"stale\"").await;
     assert_eq!(other.status(), StatusCode::OK);
 }
 
@@ -62,28 +51,32 @@ async fn the_etag_changes_as_soon_as_an_admin_changes_the_content() {
         .published_event(&admin, &event_body("Workshop", 7))
         .await;
     let path = format!("/api/v1/events/{}", event["slug"].as_str().unwrap());
-    let before = app.get(&path).send().await.unwrap().headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    app.patch(&format!("/api/v1/admin/events/{}", event["id"]))
-        .bearer_auth(&admin)
-        .json(&json!({"title": "Renamed workshop"}))
-        .send()
-        .await
-        .unwrap();
-    let after = app
-        .get(&path)
-        .header("If-None-Match", &before)
-        .send()
-        .await
-        .unwrap();
+    let before = app.etag_of(&path).await;
+    retitle(&app, &admin, &event, "Renamed workshop").await;
+    assert_new_etag(&app, &path, &before).await;
+}
+
+/// Renames the event as admin (200 asserted).
+async fn retitle(app: &TestApp, admin: &str, event: &Value, title: &str) {
+    let path = format!("/api/v1/admin/events/{}", event["id"]);
+    let patch = json!({ "title": title });
+    let response = app
+        .send_json(Method::PATCH, &path, admin, Some(&patch))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "rename");
+}
+
+/// Asserts that the path's old ETag no longer matches: a 200 with a new tag; its JSON.
+async fn assert_new_etag(hub: &impl Api, path: &str, old: &str) -> Value {
+    let after = hub.get_if_none_match(path, old).await;
     assert_eq!(
         after.status(),
         StatusCode::OK,
         "the old tag no longer matches"
     );
-    assert_ne!(after.headers()["etag"].to_str().unwrap(), before);
+    let new = header(&after, "etag");
+    assert!(!new.is_empty() && new != old, "{new:?} after {old:?}");
+    after.json().await.unwrap()
 }
 
 #[tokio::test]
@@ -91,12 +84,7 @@ async fn public_gets_allow_any_origin_without_credentials() {
     let app = spawn_app().await;
     let response = app.get_cross_origin("/api/v1/events").await;
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
-    assert!(
-        response
-            .headers()
-            .get("access-control-allow-credentials")
-            .is_none()
-    );
+    assert!(!has_header(&response, "access-control-allow-credentials"));
     let preflight = app
         .client
         .request(Method::OPTIONS, app.url("/api/v1/events"))
@@ -127,13 +115,8 @@ async fn private_paths_grant_nothing_cross_origin() {
             .send()
             .await
             .unwrap();
-        assert!(
-            preflight
-                .headers()
-                .get("access-control-allow-origin")
-                .is_none(),
-            "{path}"
-        );
+        let allowed = has_header(&preflight, "access-control-allow-origin");
+        assert!(!allowed, "{path}");
     }
     let response = app
         .get("/api/v1/admin/events")
@@ -142,12 +125,7 @@ async fn private_paths_grant_nothing_cross_origin() {
         .send()
         .await
         .unwrap();
-    assert!(
-        response
-            .headers()
-            .get("access-control-allow-origin")
-            .is_none()
-    );
+    assert!(!has_header(&response, "access-control-allow-origin"));
     assert!(
         response.headers().get("etag").is_none(),
         "private responses are not tagged for shared caches"
@@ -185,7 +163,10 @@ async fn another_instance_on_the_same_database_serves_a_change_within_a_second()
     let second_settings = test_settings(url.clone());
     let app = spawn_app_on(db, url, |_| {}).await;
     let second = Application::build(second_settings).unwrap();
-    let second_url = format!("http://127.0.0.1:{}", second.port());
+    let second_hub = HubAt {
+        client: app.client.clone(),
+        base: format!("http://127.0.0.1:{}", second.port()),
+    };
     let second_handle = second.handle();
     tokio::spawn(second.run_until_stopped());
 
@@ -194,47 +175,15 @@ async fn another_instance_on_the_same_database_serves_a_change_within_a_second()
         .published_event(&admin, &event_body("Before the edit", 10))
         .await;
     let path = format!("/api/v1/events/{}", event["id"]);
-    let before = app
-        .client
-        .get(format!("{second_url}{path}"))
-        .send()
-        .await
-        .unwrap();
-    let etag = before.headers()["etag"].to_str().unwrap().to_string();
+    let etag = second_hub.etag_of(&path).await;
 
-    app.patch(&format!("/api/v1/admin/events/{}", event["id"]))
-        .bearer_auth(&admin)
-        .json(&json!({"title": "After the edit"}))
-        .send()
-        .await
-        .unwrap();
+    retitle(&app, &admin, &event, "After the edit").await;
     // The second instance may answer from its cache for up to its TTL, under a second.
     tokio::time::sleep(llcp_hub::http::response_cache::DEFAULT_TTL).await;
 
-    let after = app
-        .client
-        .get(format!("{second_url}{path}"))
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        after.status(),
-        StatusCode::OK,
-        "the old tag no longer matches"
-    );
-    assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
-    let body: serde_json::Value = after.json().await.unwrap();
+    let body = assert_new_etag(&second_hub, &path, &etag).await;
     assert_eq!(body["title"], "After the edit");
-    let embed = app
-        .client
-        .get(format!("{second_url}/embed/events"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let embed = second_hub.get_text("/embed/events").await;
     assert!(embed.contains("After the edit"));
     drop(second_handle.stop(false));
 }
@@ -285,8 +234,7 @@ async fn public_gets_are_answered_from_memory_until_this_instance_writes() {
 #[tokio::test]
 async fn a_cached_answer_still_honours_if_none_match_and_cors() {
     let app = spawn_app_with(|s| s.workers = Some(1)).await;
-    let first = app.get("/api/v1/boroughs").send().await.unwrap();
-    let etag = first.headers()["etag"].to_str().unwrap().to_string();
+    let etag = app.etag_of("/api/v1/boroughs").await;
     let again = app
         .get("/api/v1/boroughs")
         .header("If-None-Match", &etag)
@@ -295,7 +243,7 @@ async fn a_cached_answer_still_honours_if_none_match_and_cors() {
         .await
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(header(&again, "etag"), etag);
     assert_eq!(again.headers()["access-control-allow-origin"], "*");
     assert!(again.headers().get("x-request-id").is_some());
 }

@@ -83,6 +83,51 @@ pub trait Api {
             .expect("login answered")
     }
 
+    /// A GET without a token, 200 asserted; its body as text.
+    async fn get_text(&self, path: &str) -> String {
+        let response = self.get(path).send().await.expect("answered");
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.text().await.expect("a body")
+    }
+
+    /// The ETag of a public GET.
+    async fn etag_of(&self, path: &str) -> String {
+        let response = self.get(path).send().await.expect("answered");
+        let etag = header(&response, "etag");
+        assert!(!etag.is_empty(), "an ETag on GET {path}");
+        etag
+    }
+
+    /// A GET with `If-None-Match: etag`.
+    async fn get_if_none_match(&self, path: &str, etag: &str) -> Response {
+        let request = self.get(path).header("If-None-Match", etag);
+        request.send().await.expect("answered")
+    }
+
+    /// A POST of the sign-up body to /api/v1/accounts.
+    async fn sign_up(&self, body: &Value) -> Response {
+        let request = self.post("/api/v1/accounts").json(body);
+        request.send().await.expect("sign-up answered")
+    }
+
+    /// A membership application of the signed-in account with the body.
+    async fn apply(&self, token: &str, body: &Value) -> Response {
+        let path = "/api/v1/me/membership-application";
+        self.send_json(Method::POST, path, token, Some(body)).await
+    }
+
+    /// An admin's `approve` or `reject` of the application, with the body when given.
+    async fn decide(
+        &self,
+        token: &str,
+        id: &str,
+        decision: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let path = format!("/api/v1/admin/membership-applications/{id}/{decision}");
+        self.send_json(Method::POST, &path, token, body).await
+    }
+
     /// The token pair of a sign-in with `PASSWORD` (200 asserted).
     async fn sign_in(&self, email: &str) -> Value {
         let response = self.login(email, PASSWORD).await;
@@ -309,6 +354,22 @@ pub trait Api {
     }
 }
 
+/// A hub reached at a base URL with a client of the test's.
+pub struct HubAt {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Api for HubAt {
+    fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
 /// Asserts the status and returns the JSON body; `what` and the body are in the message.
 pub async fn expect_json(response: Response, expected: StatusCode, what: &str) -> Value {
     let status = response.status();
@@ -405,6 +466,16 @@ pub fn registration(full_name: &str, email: &str) -> Value {
     })
 }
 
+/// A valid membership application body.
+pub fn membership_application() -> Value {
+    json!({
+        "statement": "I lead our borough's library change work and want to share it.",
+        "organisation": "London Borough of Camden",
+        "borough": "Camden",
+        "job_title": "Service Manager",
+    })
+}
+
 /// A registration body for person `i`.
 pub fn person(i: usize) -> Value {
     registration(
@@ -448,6 +519,16 @@ pub fn case_name(key: &str, value: &Value) -> String {
 /// Asserts a problem+json response with the status and `type` and returns its body.
 pub async fn assert_problem(response: Response, status: StatusCode, kind: &str) -> Value {
     assert_problem_in("", response, status, kind).await
+}
+
+/// Sends the request and asserts a problem with the status and `type` (the method and
+/// URL lead every failure message); returns its body.
+pub async fn assert_problem_of(request: RequestBuilder, status: StatusCode, kind: &str) -> Value {
+    let (client, request) = request.build_split();
+    let request = request.expect("a well-formed request");
+    let case = format!("{} {}", request.method(), request.url());
+    let response = client.execute(request).await.expect("answered");
+    assert_problem_in(&case, response, status, kind).await
 }
 
 /// `assert_problem` for one case of several: `case` leads every failure message.

@@ -5,6 +5,7 @@
 mod common;
 mod support;
 
+mod database_deadlines;
 mod erasure_on_disk;
 mod instances;
 mod password_hashing;
