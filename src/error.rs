@@ -48,6 +48,10 @@ pub enum ApiError {
     },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The service is at a limit of its own (connections, password checks): 503 with
+    /// this detail, to retry in a second.
+    #[error("busy: {0}")]
+    Busy(String),
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }

@@ -46,8 +46,8 @@ impl HashGate {
             .wait_timeout_while(running, wait, |running| *running >= self.cores)
             .unwrap_or_else(|e| e.into_inner());
         if waited.timed_out() && *running >= self.cores {
-            return Err(ApiError::Unavailable(
-                "too many passwords are being checked at once".into(),
+            return Err(ApiError::Busy(
+                "Too many passwords are being checked at once; please retry in a moment.".into(),
             ));
         }
         *running += 1;
@@ -117,7 +117,7 @@ mod tests {
         };
         let first = gate.enter(Duration::ZERO).unwrap();
         let refused = gate.enter(Duration::from_millis(20));
-        assert!(matches!(refused, Err(ApiError::Unavailable(_))));
+        assert!(matches!(refused, Err(ApiError::Busy(_))));
         std::thread::scope(|s| {
             let waiting = s.spawn(|| gate.enter(Duration::from_secs(5)).is_ok());
             std::thread::sleep(Duration::from_millis(20));

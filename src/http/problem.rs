@@ -60,6 +60,7 @@ impl ApiError {
             Self::Validation(_) => ("validation", "The request has invalid fields"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "The service is temporarily unavailable"),
+            Self::Busy(_) => ("busy", "The service is busy"),
             Self::Internal(_) => ("internal", "An unexpected error occurred"),
         }
     }
@@ -71,7 +72,8 @@ impl ApiError {
             | Self::NotFound(d)
             | Self::PayloadTooLarge(d)
             | Self::RequestTimeout(d)
-            | Self::UnsupportedMediaType(d) => d.clone(),
+            | Self::UnsupportedMediaType(d)
+            | Self::Busy(d) => d.clone(),
             Self::Forbidden { detail, .. }
             | Self::Conflict { detail, .. }
             | Self::TooManyRequests { detail, .. } => detail.clone(),
@@ -126,7 +128,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -148,6 +150,9 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) => {
                 headers.insert(header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.into());
+            }
+            Self::Busy(_) => {
+                headers.insert(header::RETRY_AFTER, 1.into());
             }
             // The rest of the body may still come; the connection cannot be reused.
             Self::RequestTimeout(_) => response

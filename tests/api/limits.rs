@@ -390,6 +390,7 @@ async fn over_the_connection_cap_with_nothing_stalled_a_request_is_503_and_close
         "{answer}"
     );
     assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(answer.contains("/problems/busy"), "{answer}");
 
     drop(holder);
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -59,7 +59,10 @@ where
                     .map_ok(ServiceResponse::map_into_left_body as fn(_) -> _),
             );
         }
-        let mut response = ApiError::Unavailable("over the connection cap".into()).error_response();
+        let mut response = ApiError::Busy(
+            "The server is at its connection limit; please retry in a moment.".into(),
+        )
+        .error_response();
         response
             .head_mut()
             .set_connection_type(ConnectionType::Close);
