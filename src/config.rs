@@ -423,19 +423,7 @@ fn parse_duration(
     default: Duration,
 ) -> Result<Duration, String> {
     match raw {
-        Some(raw) => raw
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .map(unit)
-            .ok_or_else(|| {
-                format!(
-                    "{name} must be a whole number from {} to {}",
-                    range.start(),
-                    range.end()
-                )
-            }),
+        Some(_) => parse_whole(name, raw, range, 0).map(unit),
         None => Ok(default),
     }
 }

@@ -41,18 +41,21 @@ pub fn enforce(
     }
 }
 
-/// `enforce`, then counts this attempt (only when the limit is on).
+/// Each `(scope, subject, limit)` must pass `enforce`; then the attempt counts against
+/// every one whose limit is on.
 fn take(
     conn: &mut DbConnection,
-    scope: Scope,
-    subject: &str,
-    limit: Limit,
+    counted: &[(Scope, String, Limit)],
     now: NaiveDateTime,
     detail: &str,
 ) -> Result<(), ApiError> {
-    enforce(conn, scope, subject, limit, now, detail)?;
-    if limit.is_on() {
-        throttle_hits::record(conn, scope, subject, now)?;
+    for (scope, subject, limit) in counted {
+        enforce(conn, *scope, subject, *limit, now, detail)?;
+    }
+    for (scope, subject, limit) in counted {
+        if limit.is_on() {
+            throttle_hits::record(conn, *scope, subject, now)?;
+        }
     }
     Ok(())
 }
@@ -71,23 +74,19 @@ pub fn take_registration(
     let Some(address) = address else {
         return Ok(());
     };
-    let address = address.to_string();
-    let detail = "Too many registrations from this address; try again later.";
+    let counted = [
+        (
+            Scope::RegistrationAddressEvent,
+            format!("{address}|{event}"),
+            per_address_and_event,
+        ),
+        (Scope::RegistrationAddress, address.to_string(), per_address),
+    ];
     take(
         conn,
-        Scope::RegistrationAddress,
-        &address,
-        per_address,
+        &counted,
         now,
-        detail,
-    )?;
-    take(
-        conn,
-        Scope::RegistrationAddressEvent,
-        &format!("{address}|{event}"),
-        per_address_and_event,
-        now,
-        detail,
+        "Too many registrations from this address; try again later.",
     )
 }
 
@@ -98,17 +97,16 @@ pub fn take_signup(
     address: Option<IpAddr>,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    match address {
-        Some(address) => take(
-            conn,
-            Scope::SignupAddress,
-            &address.to_string(),
-            limit,
-            now,
-            "Too many sign-ups from this address; try again later.",
-        ),
-        None => Ok(()),
-    }
+    let Some(address) = address else {
+        return Ok(());
+    };
+    let counted = [(Scope::SignupAddress, address.to_string(), limit)];
+    take(
+        conn,
+        &counted,
+        now,
+        "Too many sign-ups from this address; try again later.",
+    )
 }
 
 /// Who a sign-in attempt is counted against. The email is kept only as a hash, since
