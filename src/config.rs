@@ -2,6 +2,8 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::ops::RangeInclusive;
+use std::str::FromStr;
 use std::time::Duration;
 
 use rand::RngCore;
@@ -152,32 +154,8 @@ impl RateLimits {
 
 /// How many an hour, from 0 (no limit) to 1,000,000; `default` when unset.
 fn parse_per_hour(name: &str, raw: Option<&str>, default: Limit) -> Result<Limit, String> {
-    let max = parse_whole(name, raw, 0..=1_000_000, default.max as u64)?;
-    Ok(Limit::per_hour(max as i64))
-}
-
-/// A whole number within `range`; `default` when unset.
-fn parse_whole(
-    name: &str,
-    raw: Option<&str>,
-    range: std::ops::RangeInclusive<u64>,
-    default: u64,
-) -> Result<u64, String> {
-    match raw {
-        Some(raw) => raw
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .ok_or_else(|| {
-                format!(
-                    "{name} must be a whole number from {} to {}",
-                    range.start(),
-                    range.end()
-                )
-            }),
-        None => Ok(default),
-    }
+    let max = whole_number(name, raw, 0..=1_000_000, "")?;
+    Ok(max.map_or(default, Limit::per_hour))
 }
 
 /// Outgoing mail. `SMTP_URL` may hold a password, so `Debug` hides it.
@@ -219,17 +197,8 @@ impl Default for Retention {
 
 /// `RETENTION_MONTHS`: a whole number from 1 to 120; 24 when unset.
 pub fn parse_retention_months(raw: Option<&str>) -> Result<u32, String> {
-    match raw {
-        Some(m) => m
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|m| (1..=120).contains(m))
-            .ok_or_else(|| {
-                "RETENTION_MONTHS must be a whole number of months from 1 to 120".into()
-            }),
-        None => Ok(Retention::default().registration_months),
-    }
+    let months = whole_number("RETENTION_MONTHS", raw, 1..=120, "months")?;
+    Ok(months.unwrap_or(Retention::default().registration_months))
 }
 
 pub const DEFAULT_SMTP_FROM: &str = "London Library Change Programme <no-reply@localhost>";
@@ -302,14 +271,7 @@ impl Settings {
             Some(list) => parse_proxies(&list)?,
             None => Vec::new(),
         };
-        let pool_size = match var("DATABASE_POOL_SIZE") {
-            Some(n) => n
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=200).contains(n))
-                .ok_or("DATABASE_POOL_SIZE must be a whole number from 1 to 200")?,
-            None => 10,
-        };
+        let pool_size = parse_pool_size(var("DATABASE_POOL_SIZE").as_deref())?;
         let smtp = var("SMTP_URL").map(|url| SmtpSettings {
             url,
             from: var("SMTP_FROM").unwrap_or_else(|| DEFAULT_SMTP_FROM.into()),
@@ -317,32 +279,26 @@ impl Settings {
             retry_base: Duration::from_secs(30),
             max_attempts: 8,
         });
-        let membership_sla = match var("MEMBERSHIP_SLA_HOURS") {
-            Some(h) => h
-                .parse::<u64>()
-                .ok()
-                .filter(|h| (1..=720).contains(h))
-                .map(|h| Duration::from_secs(h * 3600))
-                .ok_or("MEMBERSHIP_SLA_HOURS must be a whole number of hours from 1 to 720")?,
-            None => Duration::from_secs(24 * 3600),
-        };
-        let public_max_age = match var("PUBLIC_MAX_AGE") {
-            Some(s) => s
-                .parse::<u64>()
-                .ok()
-                .filter(|s| *s <= 86_400)
-                .ok_or("PUBLIC_MAX_AGE must be a whole number of seconds from 0 to 86400")?,
-            None => 60,
-        };
-        let public_cache_ttl = match var("PUBLIC_CACHE_TTL_MS") {
-            Some(s) => s
-                .parse::<u64>()
-                .ok()
-                .filter(|ms| *ms <= 1000)
-                .map(Duration::from_millis)
-                .ok_or("PUBLIC_CACHE_TTL_MS must be a whole number of milliseconds from 0 (no cache) to 1000")?,
-            None => crate::http::response_cache::DEFAULT_TTL,
-        };
+        let membership_sla = env_duration(
+            "MEMBERSHIP_SLA_HOURS",
+            1..=720,
+            Unit::Hours,
+            Duration::from_secs(24 * 3600),
+        )?;
+        let public_max_age = env_duration(
+            "PUBLIC_MAX_AGE",
+            0..=86_400,
+            Unit::Seconds,
+            Duration::from_secs(60),
+        )?
+        .as_secs();
+        // 0 turns the cache off.
+        let public_cache_ttl = env_duration(
+            "PUBLIC_CACHE_TTL_MS",
+            0..=1000,
+            Unit::Milliseconds,
+            crate::http::response_cache::DEFAULT_TTL,
+        )?;
         let retention = Retention {
             registration_months: parse_retention_months(var("RETENTION_MONTHS").as_deref())?,
             ..Retention::default()
@@ -378,54 +334,126 @@ impl Settings {
 /// `DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS` (1000 to 3600000), and
 /// `DATABASE_CONNECT_TIMEOUT_SECS` (1 to 60); each falls back to `DbLimits::default`.
 fn db_limits_from_env() -> Result<DbLimits, String> {
+    db_limits(var)
+}
+
+/// `db_limits_from_env` over any source of settings (`lookup` gives a set one's value).
+fn db_limits(lookup: impl Fn(&str) -> Option<String>) -> Result<DbLimits, String> {
     let defaults = DbLimits::default();
-    let millis = |name: &str, range: std::ops::RangeInclusive<u64>, default: Duration| {
-        parse_duration(
-            name,
-            var(name).as_deref(),
-            range,
-            Duration::from_millis,
-            default,
-        )
+    let setting = |name: &str, range: RangeInclusive<u64>, unit: Unit, default: Duration| {
+        parse_duration(name, lookup(name).as_deref(), range, unit, default)
     };
     Ok(DbLimits {
-        request_deadline: millis(
+        request_deadline: setting(
             "DATABASE_REQUEST_TIMEOUT_MS",
             100..=60_000,
+            Unit::Milliseconds,
             defaults.request_deadline,
         )?,
-        statement_timeout: millis(
+        statement_timeout: setting(
             "DATABASE_STATEMENT_TIMEOUT_MS",
             1000..=3_600_000,
+            Unit::Milliseconds,
             defaults.statement_timeout,
         )?,
-        idle_in_transaction_timeout: millis(
+        idle_in_transaction_timeout: setting(
             "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS",
             1000..=3_600_000,
+            Unit::Milliseconds,
             defaults.idle_in_transaction_timeout,
         )?,
-        connect_timeout: parse_duration(
+        connect_timeout: setting(
             "DATABASE_CONNECT_TIMEOUT_SECS",
-            var("DATABASE_CONNECT_TIMEOUT_SECS").as_deref(),
             1..=60,
-            Duration::from_secs,
+            Unit::Seconds,
             defaults.connect_timeout,
         )?,
     })
 }
 
-/// A whole number within `range`, in the unit `unit` makes of it; `default` when unset.
+/// `DATABASE_POOL_SIZE`: connections per instance, 1 to 200; 10 when unset.
+fn parse_pool_size(raw: Option<&str>) -> Result<u32, String> {
+    Ok(whole_number("DATABASE_POOL_SIZE", raw, 1..=200, "")?.unwrap_or(10))
+}
+
+/// What the whole number of a duration setting counts.
+#[derive(Debug, Clone, Copy)]
+enum Unit {
+    Milliseconds,
+    Seconds,
+    Hours,
+}
+
+impl Unit {
+    fn name(self) -> &'static str {
+        match self {
+            Unit::Milliseconds => "milliseconds",
+            Unit::Seconds => "seconds",
+            Unit::Hours => "hours",
+        }
+    }
+
+    fn of(self, n: u64) -> Duration {
+        match self {
+            Unit::Milliseconds => Duration::from_millis(n),
+            Unit::Seconds => Duration::from_secs(n),
+            Unit::Hours => Duration::from_secs(n * 3600),
+        }
+    }
+}
+
+/// The duration setting `name` from the environment: see `parse_duration`.
+fn env_duration(
+    name: &str,
+    range: RangeInclusive<u64>,
+    unit: Unit,
+    default: Duration,
+) -> Result<Duration, String> {
+    parse_duration(name, var(name).as_deref(), range, unit, default)
+}
+
+/// Every duration setting: a whole number of `unit`s within `range`; `default` when
+/// unset. The message names the setting, its unit and its range.
 fn parse_duration(
     name: &str,
     raw: Option<&str>,
-    range: std::ops::RangeInclusive<u64>,
-    unit: fn(u64) -> Duration,
+    range: RangeInclusive<u64>,
+    unit: Unit,
     default: Duration,
 ) -> Result<Duration, String> {
-    match raw {
-        Some(_) => parse_whole(name, raw, range, 0).map(unit),
-        None => Ok(default),
-    }
+    let n = whole_number(name, raw, range, unit.name())?;
+    Ok(n.map_or(default, |n| unit.of(n)))
+}
+
+/// Every numeric setting: a whole number within `range` (surrounding spaces allowed),
+/// `None` when unset. The message names the setting, what it counts (`unit`, unless
+/// empty) and the range.
+fn whole_number<N: FromStr + PartialOrd + fmt::Display>(
+    name: &str,
+    raw: Option<&str>,
+    range: RangeInclusive<N>,
+    unit: &str,
+) -> Result<Option<N>, String> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    raw.trim()
+        .parse::<N>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .map(Some)
+        .ok_or_else(|| {
+            let of_unit = if unit.is_empty() {
+                String::new()
+            } else {
+                format!(" of {unit}")
+            };
+            format!(
+                "{name} must be a whole number{of_unit} from {} to {}",
+                range.start(),
+                range.end()
+            )
+        })
 }
 
 /// The HTTP edge: timeouts that keep slow or idle clients from holding sockets, and
@@ -472,17 +500,7 @@ impl Default for HttpSettings {
 impl HttpSettings {
     fn from_env() -> Result<Self, String> {
         let defaults = Self::default();
-        let seconds = |name: &str, default: Duration| match var(name) {
-            Some(s) => s
-                .parse::<u64>()
-                .ok()
-                .filter(|s| (1..=300).contains(s))
-                .map(Duration::from_secs)
-                .ok_or(format!(
-                    "{name} must be a whole number of seconds from 1 to 300"
-                )),
-            None => Ok(default),
-        };
+        let seconds = |name: &str, default| env_duration(name, 1..=300, Unit::Seconds, default);
         let hsts = hsts_wanted(var("HSTS").as_deref(), var("PUBLIC_BASE_URL").as_deref())?;
         Ok(Self {
             request_head_timeout: seconds(
@@ -499,12 +517,13 @@ impl HttpSettings {
             shutdown_timeout: seconds("SHUTDOWN_TIMEOUT_SECS", defaults.shutdown_timeout)?,
             hsts,
             metrics_token: parse_metrics_token(var("METRICS_TOKEN").as_deref())?,
-            max_connections: parse_whole(
+            max_connections: whole_number(
                 "HTTP_MAX_CONNECTIONS",
                 var("HTTP_MAX_CONNECTIONS").as_deref(),
                 1..=1_000_000,
-                defaults.max_connections as u64,
-            )? as usize,
+                "connections",
+            )?
+            .unwrap_or(defaults.max_connections),
         })
     }
 }
@@ -618,17 +637,98 @@ mod tests {
                 "X_MS",
                 raw,
                 100..=60_000,
-                Duration::from_millis,
+                Unit::Milliseconds,
                 Duration::ZERO,
             )
         };
         assert_eq!(parse(None), Ok(Duration::ZERO));
         assert_eq!(parse(Some("1500")), Ok(Duration::from_millis(1500)));
-        for bad in ["99", "60001", "-1", "1.5", "soon"] {
-            let error = parse(Some(bad)).unwrap_err();
-            assert!(
-                error.contains("X_MS must be a whole number from 100 to 60000"),
-                "{bad}: {error}"
+        assert_eq!(parse(Some(" 100 ")), Ok(Duration::from_millis(100)));
+        for bad in ["99", "60001", "-1", "1.5", "soon", ""] {
+            assert_eq!(
+                parse(Some(bad)),
+                Err("X_MS must be a whole number of milliseconds from 100 to 60000".into()),
+                "{bad}"
+            );
+        }
+        let hours = parse_duration("H", Some("2"), 1..=720, Unit::Hours, Duration::ZERO);
+        assert_eq!(hours, Ok(Duration::from_secs(7200)));
+    }
+
+    #[test]
+    fn database_settings_default_when_unset_and_are_read_in_their_units() {
+        assert_eq!(db_limits(|_| None), Ok(DbLimits::default()));
+        let set = |name: &str| {
+            match name {
+                "DATABASE_REQUEST_TIMEOUT_MS" => Some("2500"),
+                "DATABASE_STATEMENT_TIMEOUT_MS" => Some("30000"),
+                "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS" => Some("1000"),
+                "DATABASE_CONNECT_TIMEOUT_SECS" => Some(" 7"),
+                _ => None,
+            }
+            .map(String::from)
+        };
+        let limits = db_limits(set).unwrap();
+        assert_eq!(limits.request_deadline, Duration::from_millis(2500));
+        assert_eq!(limits.statement_timeout, Duration::from_secs(30));
+        assert_eq!(limits.idle_in_transaction_timeout, Duration::from_secs(1));
+        assert_eq!(limits.connect_timeout, Duration::from_secs(7));
+    }
+
+    #[test]
+    fn each_database_setting_is_refused_outside_its_range_by_name() {
+        for (name, bad, message) in [
+            (
+                "DATABASE_REQUEST_TIMEOUT_MS",
+                "99",
+                "of milliseconds from 100 to 60000",
+            ),
+            (
+                "DATABASE_REQUEST_TIMEOUT_MS",
+                "60001",
+                "of milliseconds from 100 to 60000",
+            ),
+            (
+                "DATABASE_STATEMENT_TIMEOUT_MS",
+                "999",
+                "of milliseconds from 1000 to 3600000",
+            ),
+            (
+                "DATABASE_STATEMENT_TIMEOUT_MS",
+                "3600001",
+                "of milliseconds from 1000 to 3600000",
+            ),
+            (
+                "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+                "0",
+                "of milliseconds from 1000 to 3600000",
+            ),
+            (
+                "DATABASE_CONNECT_TIMEOUT_SECS",
+                "61",
+                "of seconds from 1 to 60",
+            ),
+            (
+                "DATABASE_CONNECT_TIMEOUT_SECS",
+                "5s",
+                "of seconds from 1 to 60",
+            ),
+        ] {
+            let error = db_limits(|n| (n == name).then(|| bad.to_string())).unwrap_err();
+            assert_eq!(error, format!("{name} must be a whole number {message}"));
+        }
+    }
+
+    #[test]
+    fn the_pool_size_is_1_to_200_connections() {
+        assert_eq!(parse_pool_size(None), Ok(10));
+        assert_eq!(parse_pool_size(Some("1")), Ok(1));
+        assert_eq!(parse_pool_size(Some("200")), Ok(200));
+        for bad in ["0", "201", "-1", "ten", "4294967296"] {
+            assert_eq!(
+                parse_pool_size(Some(bad)),
+                Err("DATABASE_POOL_SIZE must be a whole number from 1 to 200".into()),
+                "{bad}"
             );
         }
     }

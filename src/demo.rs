@@ -8,7 +8,7 @@ use rand::distr::Alphanumeric;
 use crate::auth::passwords;
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::event::{EventDraft, EventKind, Venue};
-use crate::domain::time::{DEFAULT_TIMEZONE, now};
+use crate::domain::time::now;
 use crate::domain::{Email, Password, Slug};
 use crate::error::ApiError;
 use crate::repo::{accounts, bulletins, events};
@@ -127,7 +127,7 @@ pub fn load(conn: &mut DbConnection) -> Result<DemoCredentials, ApiError> {
                     description: Some(demo.description.into()),
                     starts_at: london(month, day, from),
                     ends_at: london(month, day, to),
-                    timezone: DEFAULT_TIMEZONE.into(),
+                    timezone: chrono_tz::Europe::London,
                     venue: demo.venue.map(|(name, address, postcode)| Venue {
                         name: name.into(),
                         address: Some(address.into()),

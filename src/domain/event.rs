@@ -1,6 +1,7 @@
 //! Events: their kinds, the rules a draft must satisfy, and the registration state.
 
 use chrono::NaiveDateTime;
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -87,7 +88,7 @@ pub struct EventDraft {
     pub description: Option<String>,
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
-    pub timezone: String,
+    pub timezone: Tz,
     pub venue: Option<Venue>,
     pub audience: Vec<String>,
     pub organiser: Option<String>,
@@ -239,7 +240,7 @@ mod tests {
             description: Some("For External PROVISION".into()),
             starts_at: at(15, 13),
             ends_at: at(15, 17),
-            timezone: "Europe/London".into(),
+            timezone: chrono_tz::Europe::London,
             venue: None,
             audience: vec![],
             organiser: None,

@@ -195,6 +195,14 @@ mod tests {
     fn unknown_time_zones_are_refused() {
         assert!(parse_timezone("Europe/London").is_ok());
         assert!(parse_timezone("Mars/Olympus").is_err());
+        assert!(parse_timezone("europe/london").is_err());
+    }
+
+    #[test]
+    fn a_parsed_zone_is_stored_under_the_name_it_was_given() {
+        for zone in chrono_tz::TZ_VARIANTS {
+            assert_eq!(parse_timezone(zone.name()).map(Tz::name), Ok(zone.name()));
+        }
     }
 }
 

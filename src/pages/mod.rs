@@ -1,13 +1,36 @@
 //! The pages people reach from emails and embedded listings: register for an event,
 //! and see or cancel a registration. Both are static and talk to the public API.
 
-use actix_web::{HttpResponse, web};
+use std::sync::LazyLock;
 
-const MANAGE_HTML: &str = include_str!("manage.html");
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
 const MANAGE_JS: &str = include_str!("manage.js");
-const REGISTER_HTML: &str = include_str!("register.html");
 const REGISTER_JS: &str = include_str!("register.js");
 const PAGES_CSS: &str = include_str!("pages.css");
+
+/// The page a registration email links to: see or cancel the registration.
+#[derive(Template)]
+#[template(path = "pages/manage.html")]
+struct ManagePage;
+
+/// The registration form of an event.
+#[derive(Template)]
+#[template(path = "pages/register.html")]
+struct RegisterPage;
+
+/// Both pages extend `templates/document.html` (the head every HTML document of the
+/// service shares) and are rendered once: they hold no data.
+static MANAGE_HTML: LazyLock<String> = LazyLock::new(|| rendered(&ManagePage));
+static REGISTER_HTML: LazyLock<String> = LazyLock::new(|| rendered(&RegisterPage));
+
+fn rendered(page: &impl Template) -> String {
+    page.render().unwrap_or_else(|e| {
+        log::error!("rendering a page: {e}");
+        String::new()
+    })
+}
 
 /// The human registration page of an event (the API's `links.register` is for
 /// programs: it takes a POST).
@@ -51,13 +74,13 @@ fn asset(content_type: &str, body: &'static str) -> HttpResponse {
 }
 
 async fn manage_page() -> HttpResponse {
-    page(MANAGE_HTML)
+    page(&MANAGE_HTML)
 }
 
 /// The registration form that embedded listings link to; the script reads the slug
 /// from the path and asks the API about the event.
 async fn register_page() -> HttpResponse {
-    page(REGISTER_HTML)
+    page(&REGISTER_HTML)
 }
 
 async fn manage_script() -> HttpResponse {
@@ -70,4 +93,29 @@ async fn register_script() -> HttpResponse {
 
 async fn stylesheet() -> HttpResponse {
     asset("text/css; charset=utf-8", PAGES_CSS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_pages_have_the_shared_head_and_their_own_title_and_script() {
+        for (html, title, script) in [
+            (MANAGE_HTML.as_str(), "Your registration", "manage.js"),
+            (
+                REGISTER_HTML.as_str(),
+                "Register for an event",
+                "register.js",
+            ),
+        ] {
+            assert!(html.starts_with("<!doctype html>\n<html lang=\"en\">\n<head>\n"));
+            assert!(html.contains(&format!(
+                "<title>{title} – London Library Change Programme</title>"
+            )));
+            assert!(html.contains(&format!(
+                "</main>\n<script src=\"/assets/{script}\"></script>\n</body>\n</html>"
+            )));
+        }
+    }
 }

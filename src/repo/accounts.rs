@@ -95,15 +95,10 @@ pub fn list(
     super::paged(
         conn,
         page,
-        |conn, limit, offset| {
-            filtered(filter)
-                .order((accounts::created_at.asc(), accounts::id.asc()))
-                .limit(limit)
-                .offset(offset)
-                .select(AccountRow::as_select())
-                .load(conn)
-        },
-        |conn| filtered(filter).count().get_result(conn),
+        filtered(filter)
+            .order((accounts::created_at.asc(), accounts::id.asc()))
+            .select(AccountRow::as_select()),
+        || filtered(filter).count(),
     )
 }
 

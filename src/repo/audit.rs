@@ -92,14 +92,9 @@ pub fn list(
     super::paged(
         conn,
         page,
-        |conn, limit, offset| {
-            filtered(filter)
-                .order(al::id.desc())
-                .limit(limit)
-                .offset(offset)
-                .select(AuditRow::as_select())
-                .load(conn)
-        },
-        |conn| filtered(filter).count().get_result(conn),
+        filtered(filter)
+            .order(al::id.desc())
+            .select(AuditRow::as_select()),
+        || filtered(filter).count(),
     )
 }

@@ -121,15 +121,10 @@ pub fn list(
     super::paged(
         conn,
         page,
-        |conn, limit, offset| {
-            filtered()
-                .order(b::number.desc())
-                .limit(limit)
-                .offset(offset)
-                .select(BulletinRow::as_select())
-                .load(conn)
-        },
-        |conn| filtered().count().get_result(conn),
+        filtered()
+            .order(b::number.desc())
+            .select(BulletinRow::as_select()),
+        || filtered().count(),
     )
 }
 

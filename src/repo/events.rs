@@ -59,36 +59,6 @@ impl EventRow {
     pub fn speaker_list(&self) -> Vec<String> {
         self.speakers.0.clone()
     }
-
-    /// Back to the editable form, for applying a partial update.
-    pub fn to_draft(&self) -> EventDraft {
-        EventDraft {
-            title: self.title.clone(),
-            slug: Slug::parse(&self.slug).ok(),
-            kind: self.kind,
-            summary: self.summary.clone(),
-            description: self.description.clone(),
-            starts_at: self.starts_at,
-            ends_at: self.ends_at,
-            timezone: self.timezone.clone(),
-            venue: self
-                .venue_name
-                .clone()
-                .map(|name| crate::domain::event::Venue {
-                    name,
-                    address: self.venue_address.clone(),
-                    postcode: self.venue_postcode.clone(),
-                }),
-            audience: self.audience_list(),
-            organiser: self.organiser.clone(),
-            speakers: self.speaker_list(),
-            capacity: self.capacity,
-            registration_required: self.registration_required,
-            registration_opens_at: self.registration_opens_at,
-            registration_closes_at: self.registration_closes_at,
-            bulletin_number: self.bulletin_number,
-        }
-    }
 }
 
 /// The stored columns of a draft; `None` writes NULL, so an update can clear fields.
@@ -129,7 +99,7 @@ impl EventValues {
             description: draft.description.clone(),
             starts_at: draft.starts_at,
             ends_at: draft.ends_at,
-            timezone: draft.timezone.clone(),
+            timezone: draft.timezone.name().to_string(),
             venue_name: venue.map(|v| v.name.clone()),
             venue_address: venue.and_then(|v| v.address.clone()),
             venue_postcode: venue.and_then(|v| v.postcode.clone()),
@@ -322,12 +292,9 @@ pub fn list(
     filter: &EventFilter,
     page: Page,
 ) -> Result<(Vec<EventRow>, i64), ApiError> {
-    super::paged(
-        conn,
-        page,
-        |conn, limit, offset| page_query(filter, limit, offset).load(conn),
-        |conn| filtered(filter).count().get_result(conn),
-    )
+    super::paged(conn, page, soonest_first(filter), || {
+        filtered(filter).count()
+    })
 }
 
 /// One page of matching events, soonest first, without counting them all (feeds).
@@ -336,31 +303,28 @@ pub fn page(
     filter: &EventFilter,
     page: Page,
 ) -> Result<Vec<EventRow>, ApiError> {
-    Ok(page_query(filter, page.limit, page.offset).load(conn)?)
+    Ok(soonest_first(filter)
+        .offset(page.offset)
+        .limit(page.limit)
+        .load(conn)?)
 }
 
-/// Matching events, soonest first, one page of them.
-type PageQuery = diesel::dsl::Limit<
-    diesel::dsl::Offset<
-        diesel::dsl::Order<
-            diesel::dsl::Select<
-                events::BoxedQuery<'static, MultiBackend>,
-                diesel::dsl::AsSelect<EventRow, MultiBackend>,
-            >,
-            (
-                diesel::dsl::Asc<events::starts_at>,
-                diesel::dsl::Asc<events::id>,
-            ),
-        >,
+/// Matching events, soonest first.
+type SoonestFirst = diesel::dsl::Order<
+    diesel::dsl::Select<
+        events::BoxedQuery<'static, MultiBackend>,
+        diesel::dsl::AsSelect<EventRow, MultiBackend>,
     >,
+    (
+        diesel::dsl::Asc<events::starts_at>,
+        diesel::dsl::Asc<events::id>,
+    ),
 >;
 
-fn page_query(filter: &EventFilter, limit: i64, offset: i64) -> PageQuery {
+fn soonest_first(filter: &EventFilter) -> SoonestFirst {
     filtered(filter)
         .select(EventRow::as_select())
         .order((events::starts_at.asc(), events::id.asc()))
-        .offset(offset)
-        .limit(limit)
 }
 
 pub fn publish(

@@ -228,16 +228,11 @@ pub fn list(
     super::paged(
         conn,
         page,
-        |conn, limit, offset| {
-            filtered(filter)
-                .inner_join(accounts::table)
-                .order((ma::submitted_at.asc(), ma::id.asc()))
-                .limit(limit)
-                .offset(offset)
-                .select((ApplicationRow::as_select(), AccountRow::as_select()))
-                .load(conn)
-        },
-        |conn| filtered(filter).count().get_result(conn),
+        filtered(filter)
+            .inner_join(accounts::table)
+            .order((ma::submitted_at.asc(), ma::id.asc()))
+            .select((ApplicationRow::as_select(), AccountRow::as_select())),
+        || filtered(filter).count(),
     )
 }
 

@@ -11,25 +11,35 @@ pub mod refresh_tokens;
 pub mod registrations;
 pub mod throttle_hits;
 
-use diesel::QueryResult;
+use diesel::dsl::{Limit, Offset};
+use diesel::prelude::*;
+use diesel::query_dsl::LoadQuery;
+use diesel::query_dsl::methods::{LimitDsl, OffsetDsl};
 
 use crate::db::DbConnection;
 use crate::domain::page::Page;
 use crate::error::ApiError;
 
-/// One page of a list and its total over all pages. `rows` loads the page (with the
-/// limit and offset it is given); `count` counts the whole list, and runs only when the
-/// page does not already show the total, so most short lists are one query.
-pub fn paged<T>(
+/// One page of a list and its total over all pages. `rows` is the whole list in order
+/// (the page's limit and offset are applied here); `count` makes the query counting it,
+/// run only when the page does not already show the total, so most short lists are one
+/// query.
+pub fn paged<Q, C, T>(
     conn: &mut DbConnection,
     page: Page,
-    rows: impl FnOnce(&mut DbConnection, i64, i64) -> QueryResult<Vec<T>>,
-    count: impl FnOnce(&mut DbConnection) -> QueryResult<i64>,
-) -> Result<(Vec<T>, i64), ApiError> {
-    let items = rows(conn, page.limit, page.offset)?;
+    rows: Q,
+    count: impl FnOnce() -> C,
+) -> Result<(Vec<T>, i64), ApiError>
+where
+    Q: LimitDsl,
+    Limit<Q>: OffsetDsl,
+    Offset<Limit<Q>>: for<'a> LoadQuery<'a, DbConnection, T>,
+    C: for<'a> LoadQuery<'a, DbConnection, i64>,
+{
+    let items = rows.limit(page.limit).offset(page.offset).load(conn)?;
     let total = match page.known_total(items.len()) {
         Some(total) => total,
-        None => count(conn)?,
+        None => count().get_result(conn)?,
     };
     Ok((items, total))
 }

@@ -182,15 +182,10 @@ pub fn list(
     super::paged(
         conn,
         page,
-        |conn, limit, offset| {
-            filtered()
-                .order((n::created_at.desc(), n::id.desc()))
-                .limit(limit)
-                .offset(offset)
-                .select(NotificationRow::as_select())
-                .load(conn)
-        },
-        |conn| filtered().count().get_result(conn),
+        filtered()
+            .order((n::created_at.desc(), n::id.desc()))
+            .select(NotificationRow::as_select()),
+        || filtered().count(),
     )
 }
 

@@ -158,17 +158,27 @@ pub fn gather(conn: &mut DbConnection, email_lower: &str) -> Result<Holdings, Ap
     })
 }
 
-/// How many rows of each kind an erasure changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Erasure {
+/// What an erasure anonymised or removed, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ErasureReport {
+    /// Accounts scrubbed and disabled (0 or 1); the id stays.
     pub accounts: usize,
+    /// Registrations scrubbed; their event, status and place stay.
     pub registrations: usize,
+    /// Membership applications scrubbed; status and times stay.
     pub membership_applications: usize,
+    /// Notifications addressed to the person, or about their registrations, deleted.
     pub notifications_deleted: usize,
+    /// Notifications to others (admins' overdue reminders) with the person's line
+    /// replaced.
     pub notifications_redacted: usize,
     pub refresh_tokens_revoked: usize,
+    /// Audit entries whose summary lost the person's address, name or a free-text
+    /// reason about them; every entry stays.
     pub audit_entries_redacted: usize,
     pub sign_in_failures_deleted: usize,
+    /// Names this erasure: the `target_id` of its `personal_data.erase` audit entry.
+    pub erasure_id: Uuid,
 }
 
 /// The account behind the address, if any: the caller checks it may be erased (the
@@ -183,13 +193,18 @@ pub fn account_of(
 /// Anonymises everything held about the address (run it in a write transaction).
 /// Registrations and applications stay, scrubbed, so seats, waiting lists and the
 /// Community of Practice's statistics are unchanged; notifications addressed to the
-/// person are deleted; the account stays, under its id, disabled and unusable.
+/// person are deleted; the account stays, under its id, disabled and unusable. The
+/// report carries `erasure_id`, the name the caller gave this erasure.
 pub fn erase(
     conn: &mut DbConnection,
     email_lower: &str,
+    erasure_id: Uuid,
     now: NaiveDateTime,
-) -> Result<Erasure, ApiError> {
-    let mut erasure = Erasure::default();
+) -> Result<ErasureReport, ApiError> {
+    let mut erasure = ErasureReport {
+        erasure_id,
+        ..ErasureReport::default()
+    };
     let account = account_of(conn, email_lower)?;
     let registrations = registrations_of(conn, email_lower)?;
     let applications = applications_of(conn, account.as_ref())?;

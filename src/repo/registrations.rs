@@ -11,6 +11,7 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::domain::ids::{EventId, RegistrationId};
 use crate::domain::page::Page;
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::{Borough, Email};
 use crate::error::ApiError;
 use crate::repo::events::EventRow;
 
@@ -84,13 +85,13 @@ pub struct RegistrationRow {
     pub cancelled_at: Option<NaiveDateTime>,
 }
 
-/// A registrant's details, already validated; `email` lower-cased.
+/// A registrant's details, already validated (stored with the email lower-cased).
 #[derive(Debug, Clone)]
 pub struct Registrant {
     pub full_name: String,
-    pub email: String,
+    pub email: Email,
     pub organisation: String,
-    pub borough: Option<String>,
+    pub borough: Option<Borough>,
     pub job_title: Option<String>,
     pub accessibility_needs: Option<String>,
 }
@@ -148,13 +149,13 @@ pub fn insert(
         r::event_id.eq(new.event_id),
         r::seq.eq(new.seq),
         r::full_name.eq(&registrant.full_name),
-        r::email.eq(&registrant.email),
+        r::email.eq(registrant.email.lower()),
         r::organisation.eq(&registrant.organisation),
-        r::borough.eq(&registrant.borough),
+        r::borough.eq(registrant.borough.map(|b| b.name())),
         r::job_title.eq(&registrant.job_title),
         r::accessibility_needs.eq(&registrant.accessibility_needs),
         r::status.eq(new.status),
-        r::active_email.eq(&registrant.email),
+        r::active_email.eq(registrant.email.lower()),
         r::manage_token_hash.eq(new.manage_token_hash),
         r::created_at.eq(now),
         r::updated_at.eq(now),
@@ -353,12 +354,7 @@ pub fn list_for_event(
             .select(RegistrationRow::as_select())
     };
     let (rows, total) = match page {
-        Some(page) => super::paged(
-            conn,
-            page,
-            |conn, limit, offset| ordered().limit(limit).offset(offset).load(conn),
-            |conn| filtered().count().get_result(conn),
-        )?,
+        Some(page) => super::paged(conn, page, ordered(), || filtered().count())?,
         None => {
             let rows: Vec<RegistrationRow> = ordered().load(conn)?;
             let total = rows.len() as i64;

@@ -7,12 +7,14 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::db::DbConnection;
 pub use crate::domain::registration::RegistrationStatus;
 use crate::domain::time::{Rfc3339, now, shown_in};
 use crate::domain::{Borough, Email};
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::{JsonBody, Path, client_ip};
 use crate::http::problem::Problem;
+use crate::notify::Links;
 use crate::repo::events::EventRow;
 use crate::repo::registrations::{Registrant, RegistrationRow};
 use crate::service::registrations::{self, Idempotency, Sender};
@@ -137,9 +139,9 @@ impl RegistrationRequest {
         match email {
             Some(email) if errors.is_empty() => Ok(Registrant {
                 full_name: self.full_name.trim().to_string(),
-                email: email.lower().to_string(),
+                email,
                 organisation: self.organisation.trim().to_string(),
-                borough: borough.map(|b| b.name().to_string()),
+                borough,
                 job_title: optional_text(&self.job_title),
                 accessibility_needs: optional_text(&self.accessibility_needs),
             }),
@@ -239,12 +241,23 @@ pub async fn register(
         .json(created))
 }
 
-fn manage_token(req: &HttpRequest) -> String {
-    req.headers()
+/// Runs `work` for the holder of a registration: with the id from the path and the
+/// manage token they sent (empty when none, which no registration accepts).
+async fn as_holder<T: Send + 'static>(
+    req: &HttpRequest,
+    state: &AppState,
+    path: web::Path<Uuid>,
+    work: impl FnOnce(&mut DbConnection, &Links, &str, &str) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let id = path.into_inner().to_string();
+    let token = req
+        .headers()
         .get(MANAGE_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
-        .to_string()
+        .to_string();
+    let links = state.links.clone();
+    state.run(move |conn| work(conn, &links, &id, &token)).await
 }
 
 /// Get a registration
@@ -268,15 +281,11 @@ pub async fn get_registration(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner().to_string();
-    let token = manage_token(&req);
-    let links = state.links.clone();
-    let registration = state
-        .run(move |conn| {
-            let (row, position, event) = registrations::for_holder(conn, &links, &id, &token)?;
-            Ok(Registration::new(row, position, &event))
-        })
-        .await?;
+    let registration = as_holder(&req, &state, path, |conn, links, id, token| {
+        let (row, position, event) = registrations::for_holder(conn, links, id, token)?;
+        Ok(Registration::new(row, position, &event))
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(registration))
@@ -304,11 +313,9 @@ pub async fn cancel_registration(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner().to_string();
-    let token = manage_token(&req);
-    let links = state.links.clone();
-    state
-        .run(move |conn| registrations::cancel_as_holder(conn, &links, &id, &token, now()))
-        .await?;
+    as_holder(&req, &state, path, |conn, links, id, token| {
+        registrations::cancel_as_holder(conn, links, id, token, now())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

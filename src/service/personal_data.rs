@@ -9,7 +9,7 @@ use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::repo::accounts::AccountRow;
 use crate::repo::audit;
-use crate::repo::personal_data::{self, Erasure};
+use crate::repo::personal_data::{self, ErasureReport};
 use crate::service::accounts::ActiveAdmins;
 
 /// Anonymises everything held about `email` (see `repo::personal_data::erase`); the last
@@ -20,7 +20,7 @@ pub fn erase(
     conn: &mut DbConnection,
     actor: &AccountRow,
     email: &Email,
-) -> Result<(Erasure, Uuid), ApiError> {
+) -> Result<ErasureReport, ApiError> {
     let email_lower = email.lower();
     let erased = write_transaction(conn, |conn| {
         let active_admins = ActiveAdmins::lock(conn)?;
@@ -29,7 +29,10 @@ pub fn erase(
             active_admins.refuse_losing(account)?;
         }
         let at = now();
-        let erased = personal_data::erase(conn, email_lower, at)?;
+        // The erasure is its own target; the account id it names now leads only to a
+        // scrubbed account.
+        let erasure_id = Uuid::new_v4();
+        let erased = personal_data::erase(conn, email_lower, erasure_id, at)?;
         let summary = serde_json::json!({
             "account_id": account.as_ref().map(|a| a.id.clone()),
             "accounts": erased.accounts,
@@ -41,9 +44,6 @@ pub fn erase(
             "audit_entries_redacted": erased.audit_entries_redacted,
             "sign_in_failures_deleted": erased.sign_in_failures_deleted,
         });
-        // The erasure is its own target; the account id it names now leads only to a
-        // scrubbed account.
-        let erasure_id = Uuid::new_v4();
         audit::record(
             conn,
             actor,
@@ -52,7 +52,7 @@ pub fn erase(
             summary,
             at,
         )?;
-        Ok((erased, erasure_id))
+        Ok(erased)
     })?;
     checkpoint_until_done(conn)?;
     Ok(erased)

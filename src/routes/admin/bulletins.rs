@@ -4,16 +4,31 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 
 use super::event_input::{patched, patched_fields};
 use crate::auth::Admin;
+use crate::db::DbConnection;
+use crate::domain::ids::EventId;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
 use crate::http::pagination::PageParams;
 use crate::http::problem::Problem;
+use crate::repo::bulletins::BulletinRow;
 use crate::routes::bulletins::{
     Bulletin, BulletinInput, BulletinList, BulletinPatch, bulletin_page,
 };
 use crate::service;
 use crate::state::AppState;
+
+/// Runs `work` (a service call that ends with one bulletin and its events) and answers
+/// that bulletin: the 200 of every handler about one bulletin.
+async fn one_bulletin(
+    state: &AppState,
+    work: impl FnOnce(&mut DbConnection) -> Result<(BulletinRow, Vec<EventId>), ApiError>
+    + Send
+    + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let (row, event_ids) = state.run(work).await?;
+    Ok(HttpResponse::Ok().json(Bulletin::new(row, event_ids, state)))
+}
 
 /// List all bulletins
 ///
@@ -93,10 +108,10 @@ pub async fn admin_get_bulletin(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (row, event_ids) = state
-        .run(move |conn| service::bulletins::find_with_events(conn, id))
-        .await?;
-    Ok(HttpResponse::Ok().json(Bulletin::new(row, event_ids, &state)))
+    one_bulletin(&state, move |conn| {
+        service::bulletins::find_with_events(conn, id)
+    })
+    .await
 }
 
 /// Update a bulletin
@@ -124,17 +139,15 @@ pub async fn admin_update_bulletin(
     path: web::Path<i64>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
     let patch = body.parse_patch::<BulletinPatch>()?;
     let fields = patched_fields(&patch);
-    let (row, event_ids) = state
-        .run(move |conn| {
-            service::bulletins::update(conn, &admin.0, id, &fields, |current| {
-                patched(&BulletinInput::from_row(current), &patch)?.into_values(now())
-            })
+    let id = path.into_inner();
+    one_bulletin(&state, move |conn| {
+        service::bulletins::update(conn, &admin.0, id, &fields, |current| {
+            patched(&BulletinInput::from_row(current), &patch)?.into_values(now())
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(Bulletin::new(row, event_ids, &state)))
+    })
+    .await
 }
 
 /// Delete a draft bulletin
@@ -185,8 +198,8 @@ pub async fn admin_publish_bulletin(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (row, event_ids) = state
-        .run(move |conn| service::bulletins::publish(conn, &admin.0, id))
-        .await?;
-    Ok(HttpResponse::Ok().json(Bulletin::new(row, event_ids, &state)))
+    one_bulletin(&state, move |conn| {
+        service::bulletins::publish(conn, &admin.0, id)
+    })
+    .await
 }

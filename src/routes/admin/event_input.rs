@@ -200,10 +200,11 @@ impl EventInput {
             }),
             None => None,
         };
-        let timezone = self.timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.into());
-        if let Err(m) = parse_timezone(&timezone) {
-            errors.push(FieldError::new("timezone", m));
-        }
+        let timezone = parse_timezone(self.timezone.as_deref().unwrap_or(DEFAULT_TIMEZONE))
+            .unwrap_or_else(|m| {
+                errors.push(FieldError::new("timezone", m));
+                chrono_tz::Europe::London
+            });
         let mut audience = Vec::new();
         for (i, raw) in self.audience.iter().enumerate() {
             match parse_audience_tag(raw) {

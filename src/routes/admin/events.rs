@@ -37,6 +37,17 @@ pub struct CancelRequest {
     pub reason: String,
 }
 
+impl CancelRequest {
+    /// The reason, trimmed: still three characters or more.
+    fn reason(self) -> Result<String, ApiError> {
+        let reason = self.reason.trim();
+        if reason.chars().count() < 3 {
+            return Err(ApiError::invalid("reason", "must be 3 to 1000 characters"));
+        }
+        Ok(reason.to_string())
+    }
+}
+
 /// An event as admins see it: drafts too, and its registration counts.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AdminEvent {
@@ -67,9 +78,16 @@ fn admin_view(state: &AppState, row: EventRow, counts: registrations::Counts) ->
     }
 }
 
-/// The 200 of every handler that answers one event with its counts.
-fn admin_ok(state: &AppState, (row, counts): (EventRow, registrations::Counts)) -> HttpResponse {
-    HttpResponse::Ok().json(admin_view(state, row, counts))
+/// Runs `work` (a service call that ends with one event and its counts) and answers
+/// that event as admins see it: the 200 of every handler about one event.
+async fn one_event(
+    state: &AppState,
+    work: impl FnOnce(&mut db::DbConnection) -> Result<(EventRow, registrations::Counts), ApiError>
+    + Send
+    + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let (row, counts) = state.run(work).await?;
+    Ok(HttpResponse::Ok().json(admin_view(state, row, counts)))
 }
 
 /// List all events
@@ -166,10 +184,10 @@ pub async fn admin_get_event(
     path: web::Path<EventId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let found = state
-        .run(move |conn| service::events::find_with_counts(conn, id))
-        .await?;
-    Ok(admin_ok(&state, found))
+    one_event(&state, move |conn| {
+        service::events::find_with_counts(conn, id)
+    })
+    .await
 }
 
 /// Update an event
@@ -198,18 +216,16 @@ pub async fn admin_update_event(
     path: web::Path<EventId>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
     let patch = body.parse_patch::<EventPatch>()?;
     let fields = patched_fields(&patch);
+    let id = path.into_inner();
     let links = state.links.clone();
-    let updated = state
-        .run(move |conn| {
-            service::events::update(conn, &admin.0, &links, id, &fields, |current| {
-                patched(&EventInput::from_row(current), &patch)?.into_draft(current.seats_taken)
-            })
+    one_event(&state, move |conn| {
+        service::events::update(conn, &admin.0, &links, id, &fields, |current| {
+            patched(&EventInput::from_row(current), &patch)?.into_draft(current.seats_taken)
         })
-        .await?;
-    Ok(admin_ok(&state, updated))
+    })
+    .await
 }
 
 /// Delete a draft event
@@ -260,10 +276,10 @@ pub async fn admin_publish_event(
     path: web::Path<EventId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let published = state
-        .run(move |conn| service::events::publish(conn, &admin.0, id))
-        .await?;
-    Ok(admin_ok(&state, published))
+    one_event(&state, move |conn| {
+        service::events::publish(conn, &admin.0, id)
+    })
+    .await
 }
 
 /// Cancel an event
@@ -290,18 +306,11 @@ pub async fn admin_cancel_event(
     path: web::Path<EventId>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
+    let reason = body.parse_valid::<CancelRequest>()?.reason()?;
     let id = path.into_inner();
-    let reason = body
-        .parse_valid::<CancelRequest>()?
-        .reason
-        .trim()
-        .to_string();
-    if reason.chars().count() < 3 {
-        return Err(ApiError::invalid("reason", "must be 3 to 1000 characters"));
-    }
     let links = state.links.clone();
-    let cancelled = state
-        .run(move |conn| service::events::cancel(conn, &admin.0, &links, id, &reason))
-        .await?;
-    Ok(admin_ok(&state, cancelled))
+    one_event(&state, move |conn| {
+        service::events::cancel(conn, &admin.0, &links, id, &reason)
+    })
+    .await
 }

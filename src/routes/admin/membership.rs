@@ -261,10 +261,19 @@ pub async fn admin_approve_application(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner().to_string();
-    let actor = admin.0;
+    decide_one(&state, admin, path.into_inner(), Decision::Approve).await
+}
+
+/// Records one decision and answers the application as decided, with its applicant.
+async fn decide_one(
+    state: &AppState,
+    admin: Admin,
+    id: Uuid,
+    decision: Decision,
+) -> Result<HttpResponse, ApiError> {
+    let (actor, id) = (admin.0, id.to_string());
     let (row, applicant) = state
-        .run(move |conn| membership::decide(conn, &actor, &id, &Decision::Approve, now()))
+        .run(move |conn| membership::decide(conn, &actor, &id, &decision, now()))
         .await?;
     Ok(HttpResponse::Ok().json(AdminMembershipApplication::new(row, applicant)))
 }
@@ -301,13 +310,13 @@ pub async fn admin_reject_application(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let reason = reject_reason(&body.parse_valid::<RejectRequest>()?.reason)?;
-    let id = path.into_inner().to_string();
-    let actor = admin.0;
-    let decision = Decision::Reject { reason };
-    let (row, applicant) = state
-        .run(move |conn| membership::decide(conn, &actor, &id, &decision, now()))
-        .await?;
-    Ok(HttpResponse::Ok().json(AdminMembershipApplication::new(row, applicant)))
+    decide_one(
+        &state,
+        admin,
+        path.into_inner(),
+        Decision::Reject { reason },
+    )
+    .await
 }
 
 /// Decide many applications

@@ -5,7 +5,6 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Admin;
@@ -14,7 +13,7 @@ use crate::domain::time::{Rfc3339, now, shown_utc};
 use crate::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::problem::Problem;
-use crate::repo::personal_data;
+use crate::repo::personal_data::{self, ErasureReport};
 use crate::routes::accounts::Account;
 use crate::routes::admin::audit::AuditEntry;
 use crate::routes::admin::notifications::Notification;
@@ -55,29 +54,6 @@ pub struct ErasureRequest {
     /// The person's email address, in any letter case.
     #[schema(max_length = 254, format = Email, example = "ada@camden.gov.uk")]
     pub email: String,
-}
-
-/// What an erasure anonymised or removed, by kind.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErasureReport {
-    /// Accounts scrubbed and disabled (0 or 1); the id stays.
-    pub accounts: usize,
-    /// Registrations scrubbed; their event, status and place stay.
-    pub registrations: usize,
-    /// Membership applications scrubbed; status and times stay.
-    pub membership_applications: usize,
-    /// Notifications addressed to the person, or about their registrations, deleted.
-    pub notifications_deleted: usize,
-    /// Notifications to others (admins' overdue reminders) with the person's line
-    /// replaced.
-    pub notifications_redacted: usize,
-    pub refresh_tokens_revoked: usize,
-    /// Audit entries whose summary lost the person's address, name or a free-text
-    /// reason about them; every entry stays.
-    pub audit_entries_redacted: usize,
-    pub sign_in_failures_deleted: usize,
-    /// Names this erasure: the `target_id` of its `personal_data.erase` audit entry.
-    pub erasure_id: Uuid,
 }
 
 fn parse_email(raw: &str) -> Result<Email, ApiError> {
@@ -184,7 +160,7 @@ pub async fn erase_personal_data(
 ) -> Result<HttpResponse, ApiError> {
     let request: ErasureRequest = body.parse()?;
     let email = parse_email(&request.email)?;
-    let (erased, erasure_id) = state
+    let report = state
         .run(move |conn| service::personal_data::erase(conn, &admin.0, &email))
         .await?;
     if state.pool.is_postgres() {
@@ -198,17 +174,6 @@ pub async fn erase_personal_data(
             }
         });
     }
-    let report = ErasureReport {
-        accounts: erased.accounts,
-        registrations: erased.registrations,
-        membership_applications: erased.membership_applications,
-        notifications_deleted: erased.notifications_deleted,
-        notifications_redacted: erased.notifications_redacted,
-        refresh_tokens_revoked: erased.refresh_tokens_revoked,
-        audit_entries_redacted: erased.audit_entries_redacted,
-        sign_in_failures_deleted: erased.sign_in_failures_deleted,
-        erasure_id,
-    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(report))
