@@ -46,6 +46,24 @@ mod tests {
     }
 }
 
+/// A 256-bit key for one kind of derived token, from the server secret and a label, so
+/// that the kinds never share tokens.
+#[expect(clippy::expect_used, reason = "HMAC accepts a key of any length")]
+fn derived_key(server_secret: &[u8], label: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(server_secret).expect("HMAC takes any key length");
+    mac.update(label);
+    mac.finalize().into_bytes().into()
+}
+
+#[expect(clippy::expect_used, reason = "HMAC accepts a key of any length")]
+fn derived_token(key: &[u8; 32], id: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(id.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
 /// Registration manage tokens: 256 bits derived with HMAC from a server key and the
 /// registration id. Nothing reversible is stored (only a hash), yet the service can put
 /// the link in a later email (a promotion) and an idempotent retry can return the same
@@ -56,23 +74,14 @@ pub struct ManageTokens {
 }
 
 impl ManageTokens {
-    #[expect(clippy::expect_used, reason = "HMAC accepts a key of any length")]
     pub fn new(server_secret: &[u8]) -> Self {
-        use hmac::{Hmac, Mac};
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(server_secret).expect("HMAC takes any key length");
-        mac.update(b"llcp-hub registration manage tokens v1");
         Self {
-            key: mac.finalize().into_bytes().into(),
+            key: derived_key(server_secret, b"llcp-hub registration manage tokens v1"),
         }
     }
 
-    #[expect(clippy::expect_used, reason = "HMAC accepts a key of any length")]
     pub fn token_for(&self, registration_id: &str) -> String {
-        use hmac::{Hmac, Mac};
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(registration_id.as_bytes());
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        derived_token(&self.key, registration_id)
     }
 
     /// Constant time. The stored hash still admits a token issued under an earlier key.
@@ -83,6 +92,26 @@ impl ManageTokens {
             .ct_eq(presented.as_bytes())
             .into();
         derived | secret_matches(presented, stored_hash)
+    }
+}
+
+/// The tokens of an account's mailed links (verifying its email, resetting its
+/// password), derived like manage tokens from a random row id: the table keeps only a
+/// hash and the outbox only a slot, and the sender fills the link in as it sends.
+#[derive(Clone)]
+pub struct AccountTokens {
+    key: [u8; 32],
+}
+
+impl AccountTokens {
+    pub fn new(server_secret: &[u8]) -> Self {
+        Self {
+            key: derived_key(server_secret, b"llcp-hub account link tokens v1"),
+        }
+    }
+
+    pub fn token_for(&self, token_id: &str) -> String {
+        derived_token(&self.key, token_id)
     }
 }
 
@@ -116,5 +145,19 @@ mod manage_token_tests {
             rotated.verify("a", &token, &stored),
             "old links keep working after rotation"
         );
+    }
+}
+
+#[cfg(test)]
+mod account_token_tests {
+    use super::*;
+
+    #[test]
+    fn account_tokens_differ_from_manage_tokens_of_the_same_id() {
+        let secret = b"server secret of enough length!!";
+        let token = AccountTokens::new(secret).token_for("a");
+        assert_eq!(URL_SAFE_NO_PAD.decode(&token).unwrap().len(), 32);
+        assert_eq!(token, AccountTokens::new(secret).token_for("a"));
+        assert_ne!(token, ManageTokens::new(secret).token_for("a"));
     }
 }

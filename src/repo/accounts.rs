@@ -24,11 +24,17 @@ pub struct AccountRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub member_since: Option<NaiveDateTime>,
+    /// When the account proved its email by a mailed link (or was made by an admin).
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 impl AccountRow {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    pub fn email_verified(&self) -> bool {
+        self.email_verified_at.is_some()
     }
 }
 
@@ -121,6 +127,25 @@ pub fn set_role_and_disabled(
             accounts::updated_at.eq(now),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Marks the email verified, keeping the first time it was.
+pub fn mark_email_verified(
+    conn: &mut DbConnection,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(
+        accounts::table
+            .find(id)
+            .filter(accounts::email_verified_at.is_null()),
+    )
+    .set((
+        accounts::email_verified_at.eq(now),
+        accounts::updated_at.eq(now),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

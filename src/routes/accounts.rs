@@ -14,7 +14,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::extract::JsonBody;
 use crate::http::problem::Problem;
 use crate::repo::accounts::AccountRow;
-use crate::service::accounts::{NewAccountInput, create_account};
+use crate::service::accounts::{self, NewAccountInput};
 use crate::state::AppState;
 
 /// Community of Practice membership, separate from the account's role.
@@ -36,6 +36,9 @@ pub struct Account {
     pub borough: Option<String>,
     pub role: Role,
     pub disabled: bool,
+    /// Whether the account has proved its email by the mailed link; only a verified
+    /// account may apply to join the Community of Practice.
+    pub email_verified: bool,
     pub membership_status: MembershipStatus,
     pub created_at: Rfc3339,
 }
@@ -51,6 +54,7 @@ impl Account {
             organisation: row.organisation,
             borough: row.borough,
             disabled: row.disabled,
+            email_verified: row.email_verified_at.is_some(),
             membership_status: match membership_status {
                 "pending" => MembershipStatus::Pending,
                 "member" => MembershipStatus::Member,
@@ -132,15 +136,21 @@ impl SignupRequest {
 
 /// Sign up
 ///
-/// Signs up a member account.
+/// Signs up a member account and mails a link that verifies its email (valid 24 hours,
+/// once: `POST /api/v1/accounts/verify`). Until then the account can sign in but not
+/// apply for membership.
+///
+/// The answer does not tell whether the address already has an account: it is the
+/// same 201 with the same body (`email_verified` false) either way. When the address
+/// is taken, nothing is stored, the body describes an account that does not exist, and
+/// the owner is mailed instead, with a link to reset their password.
 #[utoipa::path(
     operation_id = "create_account",
     tag = "accounts",
     request_body = SignupRequest,
     responses(
-        (status = 201, body = Account),
+        (status = 201, description = "Accepted: a verification link or an \"already have an account\" message is mailed to the address", body = Account),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`email-taken`", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -149,12 +159,50 @@ impl SignupRequest {
 #[post("/accounts")]
 pub async fn sign_up(state: web::Data<AppState>, body: JsonBody) -> Result<HttpResponse, ApiError> {
     let input = body.parse::<SignupRequest>()?.parse()?;
+    let links = state.links.clone();
     let row = state
-        .run(move |conn| create_account(conn, &input, Role::Member))
+        .run(move |conn| accounts::sign_up(conn, &links, &input))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/api/v1/me"))
         .json(Account::new(row, "none")))
+}
+
+/// The token of a mailed link.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailRequest {
+    /// From the link's fragment, `#token=…`.
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub token: String,
+}
+
+/// Verify an email address
+///
+/// Follows the link mailed at sign-up: the account's email is verified. The token
+/// works once; an unknown, used or expired one is a 422 naming `token`.
+#[utoipa::path(
+    operation_id = "create_email_verification",
+    tag = "accounts",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 204, description = "The email is verified"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed, or the token is unknown, used or expired", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/accounts/verify")]
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let token = body.parse_valid::<VerifyEmailRequest>()?.token;
+    state
+        .run(move |conn| accounts::verify_email(conn, &token))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Get the signed-in account

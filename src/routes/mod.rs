@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(public(bulletins::bulletins_atom))
                 .service(public(bulletins::get_bulletin))
                 .service(accounts::sign_up)
+                .service(accounts::verify_email)
                 .service(accounts::me)
                 .service(membership::apply)
                 .service(membership::my_application)

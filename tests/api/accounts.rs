@@ -3,7 +3,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Api, PASSWORD, TestApp, assert_problem, case_name, error_fields, invalid_fields, spawn_app,
+    Api, BASE_URL, PASSWORD, TestApp, access_token, assert_invalid, assert_problem, case_name,
+    error_fields, expect_json, header, invalid_fields, spawn_app, strings_of,
 };
 
 fn signup(email: &str) -> Value {
@@ -38,6 +39,7 @@ async fn sign_up_creates_a_member_account() {
         "borough stored in its common spelling"
     );
     assert_eq!(body["disabled"], false);
+    assert_eq!(body["email_verified"], false);
     assert!(uuid::Uuid::parse_str(body["id"].as_str().unwrap()).is_ok());
     assert!(body.get("password").is_none() && body.get("password_hash").is_none());
     assert!(body["created_at"].as_str().unwrap().ends_with("+00:00"));
@@ -60,13 +62,130 @@ async fn passwords_are_stored_as_argon2id_with_owasp_parameters() {
     assert!(!row.password_hash.contains(PASSWORD));
 }
 
+/// The 201 body with what differs between any two sign-ups (id, time) taken out.
+async fn sign_up_answer(app: &TestApp, body: &Value) -> Value {
+    let response = sign_up(app, body).await;
+    assert_eq!(header(&response, "location"), "/api/v1/me");
+    let mut body = expect_json(response, StatusCode::CREATED, "sign-up").await;
+    for varies in ["id", "created_at"] {
+        assert!(body[varies].is_string(), "{varies} in {body}");
+        body.as_object_mut().unwrap().remove(varies);
+    }
+    body
+}
+
 #[tokio::test]
-async fn an_email_is_unique_ignoring_case() {
+async fn signing_up_with_a_taken_address_answers_alike_and_mails_its_owner() {
     let app = spawn_app().await;
-    let first = sign_up(&app, &signup("ada@camden.gov.uk")).await;
-    assert_eq!(first.status(), StatusCode::CREATED);
-    let second = sign_up(&app, &signup("ADA@Camden.GOV.uk")).await;
-    assert_problem(second, StatusCode::CONFLICT, "email-taken").await;
+    let admin = app.admin_token().await;
+    let first = sign_up_answer(&app, &signup("ada@camden.gov.uk")).await;
+    // Another letter case of the same address, as someone else would type it.
+    let mut again = signup("ADA@Camden.GOV.uk");
+    again["password"] = json!("a different long password");
+    let second = sign_up_answer(&app, &again).await;
+    assert_eq!(second["email"], "ADA@Camden.GOV.uk");
+    second.as_object().unwrap().iter().for_each(|(key, value)| {
+        if key != "email" {
+            assert_eq!(&first[key], value, "{key}");
+        }
+    });
+
+    // One account, its password the first one; the owner is told, not the signer.
+    assert_eq!(
+        app.db_texts("SELECT email AS value FROM accounts WHERE role = 'member'"),
+        ["ada@camden.gov.uk"]
+    );
+    assert_eq!(
+        app.login("ada@camden.gov.uk", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let outbox = app.outbox(&admin).await;
+    let templates: Vec<&str> = strings_of(&outbox, "template");
+    assert_eq!(templates, ["account_exists", "account_verify_email"]);
+    assert_eq!(outbox[0]["recipient"], "ada@camden.gov.uk");
+    let body = outbox[0]["body"].as_str().unwrap();
+    assert!(body.contains("already has an account"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "{BASE_URL}/account/reset-password#token=[account-token]"
+        )),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_mailed_link_verifies_the_email_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    sign_up(&app, &signup("Ada@Camden.gov.uk")).await;
+    let outbox = app.outbox(&admin).await;
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0]["template"], "account_verify_email");
+    assert_eq!(outbox[0]["recipient"], "Ada@Camden.gov.uk");
+    assert!(
+        outbox[0]["body"].as_str().unwrap().contains(&format!(
+            "{BASE_URL}/account/verify-email#token=[account-token]"
+        )),
+        "{}",
+        outbox[0]["body"]
+    );
+    let token = app.mailed_account_token("ada@camden.gov.uk", "account_verify_email");
+    // Stored only as a hash; never in the outbox.
+    for text in app.db_texts(
+        "SELECT body AS value FROM notifications UNION ALL SELECT token_hash FROM account_tokens",
+    ) {
+        assert!(!text.contains(&token), "the token stored in {text:?}");
+    }
+
+    // Unverified, the account signs in and sees so.
+    let access = access_token(&app.sign_in("ada@camden.gov.uk").await);
+    assert_eq!(
+        app.get_json(&access, "/api/v1/me").await["email_verified"],
+        false
+    );
+
+    let verify = |token: String| {
+        app.post("/api/v1/accounts/verify")
+            .json(&json!({ "token": token }))
+            .send()
+    };
+    assert_eq!(
+        verify(token.clone()).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get_json(&access, "/api/v1/me").await["email_verified"],
+        true
+    );
+    for (case, token) in [("used", token), ("unknown", "x".repeat(43))] {
+        let problem = assert_invalid(case, verify(token).await.unwrap(), "token").await;
+        assert_eq!(error_fields(&problem), ["token"], "{case}");
+    }
+}
+
+#[tokio::test]
+async fn an_expired_verification_link_is_refused() {
+    let app = spawn_app().await;
+    sign_up(&app, &signup("ada@camden.gov.uk")).await;
+    let token = app.mailed_account_token("ada@camden.gov.uk", "account_verify_email");
+    app.db_execute("UPDATE account_tokens SET expires_at = created_at");
+    let response = app
+        .post("/api/v1/accounts/verify")
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_invalid("expired", response, "token").await;
+}
+
+#[tokio::test]
+async fn accounts_made_by_an_admin_count_as_verified() {
+    let app = spawn_app().await;
+    let token = app.member_token().await;
+    assert_eq!(
+        app.get_json(&token, "/api/v1/me").await["email_verified"],
+        true
+    );
 }
 
 #[tokio::test]

@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use crate::helpers::{Api, BASE_URL, TestApp, TestDb, event_body, spawn_app_on, test_settings};
+use crate::helpers::{
+    Api, BASE_URL, PASSWORD, TestApp, TestDb, access_token, event_body, spawn_app_on, test_settings,
+};
 
 #[derive(Debug, Clone)]
 struct Received {
@@ -215,6 +217,66 @@ async fn the_delivered_manage_links_token_manages_the_registration() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// The token of the account link `{BASE_URL}{page}#token=…` in a delivered message.
+fn delivered_account_token(received: &Received, page: &str) -> String {
+    let data = quoted_printable_decoded(&received.data);
+    let prefix = format!("{BASE_URL}{page}#token=");
+    let start = data
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("a link in {data}"))
+        + prefix.len();
+    data[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+#[tokio::test]
+async fn the_delivered_verification_link_verifies_the_account() {
+    let sink = SmtpSink::start(0, "").await;
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin_token().await;
+    let signup = json!({"email": "ada@camden.gov.uk", "password": PASSWORD,
+        "full_name": "Ada Lovelace", "organisation": "London Borough of Camden"});
+    let response = app
+        .post("/api/v1/accounts")
+        .json(&signup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    let items = settled(&app, &admin, 1).await;
+    assert_eq!(items[0]["template"], "account_verify_email");
+    let received = sink.received();
+    assert_eq!(received[0].to, "ada@camden.gov.uk");
+    assert!(
+        received[0]
+            .data
+            .contains("Subject: Confirm your email address")
+    );
+    let token = delivered_account_token(&received[0], "/account/verify-email");
+    assert_eq!(token.len(), 43, "256 bits: {}", received[0].data);
+    for body in app.db_texts("SELECT body AS value FROM notifications") {
+        assert!(!body.contains(&token), "the token stored in {body:?}");
+    }
+    let verify = || {
+        app.post("/api/v1/accounts/verify")
+            .json(&json!({ "token": token }))
+            .send()
+    };
+    assert_eq!(verify().await.unwrap().status(), StatusCode::NO_CONTENT);
+    let access = access_token(&app.sign_in("ada@camden.gov.uk").await);
+    assert_eq!(
+        app.get_json(&access, "/api/v1/me").await["email_verified"],
+        true
+    );
+    assert_eq!(
+        verify().await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
 
 #[tokio::test]
