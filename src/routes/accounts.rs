@@ -205,6 +205,86 @@ pub async fn verify_email(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// An address to send a password-reset link to.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    #[schema(max_length = 254, format = Email, example = "ada@camden.gov.uk")]
+    pub email: String,
+}
+
+/// Ask for a password reset
+///
+/// Mails a link to choose a new password (valid 1 hour, once:
+/// `POST /api/v1/accounts/password-reset/confirm`) when the address has an enabled
+/// account. The answer is the same 202 whether or not it has one.
+#[utoipa::path(
+    operation_id = "create_password_reset",
+    tag = "accounts",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "Accepted: a link is mailed if the address has an enabled account"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an email address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/accounts/password-reset")]
+pub async fn request_password_reset(
+    state: web::Data<AppState>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let raw = body.parse_valid::<PasswordResetRequest>()?.email;
+    let email = Email::parse(&raw).map_err(|m| ApiError::invalid("email", m))?;
+    let links = state.links.clone();
+    state
+        .run(move |conn| accounts::request_password_reset(conn, &links, &email))
+        .await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// A mailed reset link's token and the new password.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirmation {
+    /// From the link's fragment, `#token=…`.
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub token: String,
+    /// The sign-up rules apply.
+    #[schema(min_length = 12, max_length = 128, format = Password)]
+    pub password: String,
+}
+
+/// Reset a password
+///
+/// Follows a password-reset link: sets the new password (the sign-up rules apply),
+/// counts the email as verified, and ends every session of the account, access tokens
+/// included. The token works once; an unknown, used or expired one is a 422 naming
+/// `token`.
+#[utoipa::path(
+    operation_id = "update_password",
+    tag = "accounts",
+    request_body = PasswordResetConfirmation,
+    responses(
+        (status = 204, description = "The password is changed; sign in again"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The token is unknown, used or expired, or the password breaks a rule", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/accounts/password-reset/confirm")]
+pub async fn confirm_password_reset(
+    state: web::Data<AppState>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordResetConfirmation { token, password } = body.parse_valid()?;
+    state
+        .run(move |conn| accounts::reset_password(conn, &token, &password))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Get the signed-in account
 ///
 /// The signed-in account.

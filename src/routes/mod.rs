@@ -45,6 +45,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(public(bulletins::get_bulletin))
                 .service(accounts::sign_up)
                 .service(accounts::verify_email)
+                .service(accounts::request_password_reset)
+                .service(accounts::confirm_password_reset)
                 .service(accounts::me)
                 .service(membership::apply)
                 .service(membership::my_application)

@@ -165,6 +165,70 @@ pub fn verify_email(conn: &mut DbConnection, token: &str) -> Result<(), ApiError
     })
 }
 
+/// Asks for a password-reset link for the address. An enabled account gets one (1 h,
+/// single use); an unknown or disabled address gets nothing, and the caller answers
+/// alike.
+pub fn request_password_reset(
+    conn: &mut DbConnection,
+    links: &Links,
+    email: &Email,
+) -> Result<(), ApiError> {
+    let at = now();
+    write_transaction(conn, |conn| {
+        let Some(account) = accounts::find_by_email(conn, email.lower())? else {
+            return Ok(());
+        };
+        if account.disabled {
+            return Ok(());
+        }
+        let lifetime = Duration::minutes(RESET_PASSWORD_MINUTES);
+        let token_id = issue_link(conn, links, &account, Purpose::ResetPassword, lifetime, at)?;
+        let link = queued_account_link(&links.base_url, RESET_PASSWORD_PAGE);
+        let message = templates::password_reset(&account, &link, RESET_PASSWORD_MINUTES);
+        notifications::queue_with_account_link(conn, &account.email, &message, &token_id, at)
+    })
+}
+
+/// Follows a password-reset link with the new password (the sign-up rules, the email
+/// rule against the account's own address): the password is set, the email counts as
+/// verified (the mail reached its owner), every reset link of the account is used up
+/// and every session ends. Blocking: the password is hashed.
+pub fn reset_password(
+    conn: &mut DbConnection,
+    token: &str,
+    new_password: &str,
+) -> Result<(), ApiError> {
+    let at = now();
+    let token_hash = hash_secret(token);
+    let account = account_tokens::account_of(conn, &token_hash, Purpose::ResetPassword, at)?
+        .map(|id| accounts::find(conn, &id))
+        .transpose()?
+        .flatten()
+        .filter(|account| !account.disabled)
+        .ok_or_else(invalid_link)?;
+    let email = Email::parse(&account.email).ok();
+    let password = Password::parse(new_password, email.as_ref()).map_err(|reasons| {
+        ApiError::Validation(
+            reasons
+                .into_iter()
+                .map(|m| crate::error::FieldError::new("password", m))
+                .collect(),
+        )
+    })?;
+    // Hashed before the transaction, which would otherwise hold the write lock for it.
+    let password_hash = passwords::hash(password.expose())?;
+    write_transaction(conn, |conn| {
+        let used = account_tokens::consume(conn, &token_hash, Purpose::ResetPassword, at)?;
+        if used.as_deref() != Some(account.id.as_str()) {
+            return Err(invalid_link());
+        }
+        accounts::set_password(conn, &account.id, &password_hash, at)?;
+        accounts::mark_email_verified(conn, &account.id, at)?;
+        account_tokens::spend_all(conn, &account.id, Purpose::ResetPassword, at)?;
+        refresh_tokens::revoke_all_for_account(conn, &account.id, at)
+    })
+}
+
 /// The active admins' ids, locked until the transaction ends (on PostgreSQL; SQLite's
 /// immediate transaction excludes other writers), so that two concurrent changes cannot
 /// each see another admin left.

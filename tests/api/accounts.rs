@@ -1,3 +1,4 @@
+use llcp_hub::domain::Role;
 use llcp_hub::repo::accounts;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -334,4 +335,118 @@ async fn boroughs_lists_londons_33_authorities() {
     assert_eq!(items.len(), 33);
     assert!(items.contains(&"City of London"));
     assert!(items.contains(&"Kensington and Chelsea"));
+}
+
+// --- password reset -------------------------------------------------------------------
+
+async fn ask_reset(app: &TestApp, email: &str) -> reqwest::Response {
+    app.post("/api/v1/accounts/password-reset")
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn confirm_reset(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
+    app.post("/api/v1/accounts/password-reset/confirm")
+        .json(&json!({ "token": token, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reset_is_asked_alike_for_any_address_and_mailed_only_to_an_enabled_account() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let disabled = app.insert_account("gone@camden.gov.uk", Role::Member);
+    let patched = app
+        .patch_account(&admin, &disabled, &json!({"disabled": true}))
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+
+    for email in [
+        "Ada@Camden.gov.uk",
+        "nobody@camden.gov.uk",
+        "gone@camden.gov.uk",
+    ] {
+        let response = ask_reset(&app, email).await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "{email}");
+        assert_eq!(response.text().await.unwrap(), "", "{email}");
+    }
+    let outbox = app.outbox(&admin).await;
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    assert_eq!(outbox[0]["template"], "password_reset");
+    assert_eq!(outbox[0]["recipient"], "ada@camden.gov.uk");
+    assert!(outbox[0]["body"].as_str().unwrap().contains(&format!(
+        "{BASE_URL}/account/reset-password#token=[account-token]"
+    )));
+    let response = ask_reset(&app, "not an address").await;
+    assert_invalid("malformed", response, "email").await;
+}
+
+#[tokio::test]
+async fn the_mailed_reset_link_sets_a_new_password_once_and_ends_every_session() {
+    let app = spawn_app().await;
+    // Signed up and never verified: the reset link proves the address as well.
+    let response = sign_up(&app, &signup("ada@camden.gov.uk")).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let session = app.sign_in("ada@camden.gov.uk").await;
+    assert_eq!(
+        ask_reset(&app, "ada@camden.gov.uk").await.status(),
+        StatusCode::ACCEPTED
+    );
+    let token = app.mailed_account_token("ada@camden.gov.uk", "password_reset");
+    for text in app.db_texts(
+        "SELECT body AS value FROM notifications UNION ALL SELECT token_hash FROM account_tokens",
+    ) {
+        assert!(!text.contains(&token), "the token stored in {text:?}");
+    }
+
+    // The sign-up rules, the email one included, and nothing used up by a refusal.
+    let weak = confirm_reset(&app, &token, "ada of camden again").await;
+    assert_invalid("weak", weak, "password").await;
+    let new_password = "a brand new passphrase";
+    let done = confirm_reset(&app, &token, new_password).await;
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+
+    assert_eq!(
+        app.login("ada@camden.gov.uk", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let pair = app.login("ada@camden.gov.uk", new_password).await;
+    let pair = expect_json(pair, StatusCode::OK, "sign-in with the new password").await;
+    assert_eq!(
+        app.get_json(&access_token(&pair), "/api/v1/me").await["email_verified"],
+        true
+    );
+    app.assert_refresh_refused(&session["refresh_token"]).await;
+    let again = confirm_reset(&app, &token, "yet another passphrase").await;
+    assert_invalid("used", again, "token").await;
+}
+
+#[tokio::test]
+async fn a_reset_link_works_for_an_hour_and_a_newer_reset_spends_the_older_link() {
+    let app = spawn_app().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    ask_reset(&app, "ada@camden.gov.uk").await;
+    let first = app.mailed_account_token("ada@camden.gov.uk", "password_reset");
+    ask_reset(&app, "ada@camden.gov.uk").await;
+    let second = app.mailed_account_token("ada@camden.gov.uk", "password_reset");
+    assert_ne!(first, second);
+    let done = confirm_reset(&app, &second, "a brand new passphrase").await;
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    let spent = confirm_reset(&app, &first, "another new passphrase").await;
+    assert_invalid("spent", spent, "token").await;
+
+    ask_reset(&app, "ada@camden.gov.uk").await;
+    let late = app.mailed_account_token("ada@camden.gov.uk", "password_reset");
+    let hours = app.db_texts(
+        "SELECT CAST(COUNT(*) AS TEXT) AS value FROM account_tokens WHERE used_at IS NULL",
+    );
+    assert_eq!(hours, ["1"]);
+    app.db_execute("UPDATE account_tokens SET expires_at = created_at WHERE used_at IS NULL");
+    let expired = confirm_reset(&app, &late, "another new passphrase").await;
+    assert_invalid("expired", expired, "token").await;
 }
