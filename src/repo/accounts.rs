@@ -61,6 +61,26 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<AccountRow>, Api
         .optional()?)
 }
 
+/// The account, if the session (refresh-token family) `session_id` of it is still
+/// open: one query, on the primary key and the family index.
+pub fn find_in_session(
+    conn: &mut DbConnection,
+    id: &str,
+    session_id: &str,
+) -> Result<Option<AccountRow>, ApiError> {
+    use crate::db::schema::refresh_tokens as rt;
+    let open_session = rt::table
+        .filter(rt::family_id.eq(session_id))
+        .filter(rt::account_id.eq(id))
+        .filter(rt::revoked_at.is_null());
+    Ok(accounts::table
+        .find(id)
+        .filter(diesel::dsl::exists(open_session))
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn find_by_email(
     conn: &mut DbConnection,
     email_lower: &str,

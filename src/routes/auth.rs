@@ -48,10 +48,11 @@ pub struct TokenPair {
 fn token_response(
     state: &AppState,
     account_id: &str,
+    session_id: &str,
     refresh_token: String,
 ) -> Result<HttpResponse, ApiError> {
     let pair = TokenPair {
-        access_token: state.jwt.issue(account_id)?,
+        access_token: state.jwt.issue(account_id, session_id)?,
         token_type: "Bearer".into(),
         expires_in: ACCESS_TOKEN_SECONDS,
         refresh_token,
@@ -98,8 +99,9 @@ pub async fn issue_token(
     match outcome {
         SignIn::Success {
             account_id,
+            session_id,
             refresh_token,
-        } => token_response(&state, &account_id, refresh_token),
+        } => token_response(&state, &account_id, &session_id, refresh_token),
         SignIn::Failed => Err(bad_credentials()),
         SignIn::Disabled => Err(ApiError::forbidden(
             "account-disabled",
@@ -129,7 +131,11 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
         .run(move |conn| sessions::refresh(conn, &secret))
         .await?;
     match rotation {
-        Rotation::Rotated { account_id, secret } => token_response(&state, &account_id, secret),
+        Rotation::Rotated {
+            account_id,
+            session_id,
+            secret,
+        } => token_response(&state, &account_id, &session_id, secret),
         Rotation::Invalid => Err(ApiError::Unauthorized(
             "The refresh token is not valid.".into(),
         )),
@@ -141,7 +147,8 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
 
 /// Sign out
 ///
-/// Signs out: the refresh token and its descendants stop working.
+/// Signs out: the refresh token, its descendants and the access tokens of the session
+/// stop working.
 #[utoipa::path(
     operation_id = "revoke_refresh_token",
     tag = "auth",
