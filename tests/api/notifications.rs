@@ -391,6 +391,68 @@ async fn the_manage_link_opens_a_page_that_uses_the_api_with_a_strict_policy() {
 }
 
 #[tokio::test]
+async fn account_links_open_pages_that_post_the_token_with_a_strict_policy() {
+    let (db, url) = TestDb::create();
+    let app = spawn_app_on(db, url, |_| {}).await;
+    let admin = app.admin_token().await;
+    let signup = json!({"email": "ada@camden.gov.uk", "password": PASSWORD,
+        "full_name": "Ada Lovelace", "organisation": "London Borough of Camden"});
+    for _ in 0..2 {
+        app.post("/api/v1/accounts")
+            .json(&signup)
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut paths = Vec::new();
+    for item in app.outbox(&admin).await {
+        let body = item["body"].as_str().unwrap();
+        let link = body.lines().find(|l| l.contains("#token=")).unwrap();
+        paths.push(
+            link.trim_start_matches(BASE_URL)
+                .split('#')
+                .next()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(paths, ["/account/reset-password", "/account/verify-email"]);
+    for path in paths {
+        let page = app.get(&path).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("default-src 'none'"),
+            "{csp}"
+        );
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("<script src=\"/assets/account.js\">"),
+            "{path}"
+        );
+    }
+    let script = app
+        .get("/assets/account.js")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for used in [
+        "location.hash",
+        "/api/v1/accounts/",
+        "password-reset/confirm",
+        "verify",
+    ] {
+        assert!(script.contains(used), "{used}");
+    }
+}
+
+#[tokio::test]
 async fn messages_queued_by_one_change_are_listed_in_the_order_they_were_written() {
     let (db, url) = TestDb::create();
     let app = spawn_app_on(db, url, |_| {}).await;
