@@ -1,6 +1,7 @@
 //! Storage limitation (UK GDPR): registrations are anonymised once their event ended
-//! `RETENTION_MONTHS` ago, and delivered notifications are deleted after 90 days. Runs
-//! at start-up and then hourly, in short transactions, safe on every instance.
+//! `RETENTION_MONTHS` ago, delivered notifications are deleted after 90 days and
+//! account links a week after they expired. Runs at start-up and then hourly, in short
+//! transactions, safe on every instance.
 
 use std::time::Duration;
 
@@ -13,6 +14,10 @@ use crate::repo::personal_data::{self, Retained};
 
 /// How long a delivered notification is kept: long enough to answer "did you email me?".
 pub const SENT_NOTIFICATION_DAYS: i64 = 90;
+
+/// How long an expired account link (verification, reset) is kept, to tell "expired"
+/// from "unknown" when someone asks about it.
+pub const EXPIRED_ACCOUNT_TOKEN_DAYS: i64 = 7;
 
 /// Events whose registrations one retention transaction anonymises.
 pub const EVENTS_PER_STEP: i64 = 20;
@@ -56,6 +61,12 @@ pub fn apply_in_steps(
         personal_data::delete_notifications_sent_before(
             conn,
             now - chrono::Duration::days(SENT_NOTIFICATION_DAYS),
+        )
+    })?;
+    db::write_transaction(conn, |conn| {
+        crate::repo::account_tokens::delete_expired_before(
+            conn,
+            now - chrono::Duration::days(EXPIRED_ACCOUNT_TOKEN_DAYS),
         )
     })?;
     Ok(retained)

@@ -108,3 +108,12 @@ pub fn spend_all(
     .execute(conn)?;
     Ok(())
 }
+
+/// Deletes the tokens that expired before `cutoff`, used or not: they can no longer do
+/// anything. How many.
+pub fn delete_expired_before(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    Ok(diesel::delete(at::table.filter(at::expires_at.lt(cutoff))).execute(conn)?)
+}

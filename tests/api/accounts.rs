@@ -1,3 +1,4 @@
+use diesel::prelude::*;
 use llcp_hub::domain::Role;
 use llcp_hub::repo::accounts;
 use reqwest::StatusCode;
@@ -449,4 +450,26 @@ async fn a_reset_link_works_for_an_hour_and_a_newer_reset_spends_the_older_link(
     app.db_execute("UPDATE account_tokens SET expires_at = created_at WHERE used_at IS NULL");
     let expired = confirm_reset(&app, &late, "another new passphrase").await;
     assert_invalid("expired", expired, "token").await;
+}
+
+#[tokio::test]
+async fn retention_deletes_account_links_a_week_after_they_expired() {
+    let app = spawn_app().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    for _ in 0..2 {
+        ask_reset(&app, "ada@camden.gov.uk").await;
+    }
+    let now = llcp_hub::domain::time::now();
+    let mut conn = app.pool.get().unwrap();
+    let count = |conn: &mut llcp_hub::db::DbConnection| {
+        llcp_hub::db::schema::account_tokens::table
+            .count()
+            .get_result::<i64>(conn)
+            .unwrap()
+    };
+    let policy = llcp_hub::config::Retention::default();
+    llcp_hub::retention::apply(&mut conn, &policy, now + chrono::Duration::days(7)).unwrap();
+    assert_eq!(count(&mut conn), 2, "expired less than a week ago");
+    llcp_hub::retention::apply(&mut conn, &policy, now + chrono::Duration::days(8)).unwrap();
+    assert_eq!(count(&mut conn), 0);
 }
