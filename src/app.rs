@@ -76,6 +76,9 @@ impl Application {
                     .unwrap_or(chrono::Duration::seconds(30)),
                 max_attempts: smtp.max_attempts,
                 manage_tokens: crate::auth::tokens::ManageTokens::new(settings.jwt_secret.bytes()),
+                account_tokens: crate::auth::tokens::AccountTokens::new(
+                    settings.jwt_secret.bytes(),
+                ),
             };
             sender::start(pool.clone(), config)?;
         }

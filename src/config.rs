@@ -104,7 +104,8 @@ impl Limit {
 }
 
 /// Limits on anonymous writes, per client address (behind `TRUSTED_PROXIES`, the
-/// forwarded one): registrations across all events and for one event, and sign-ups.
+/// forwarded one): registrations across all events and for one event, and sign-ups
+/// with password-reset requests (both mail an address someone typed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     pub registrations_per_address: Limit,

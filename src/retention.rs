@@ -1,7 +1,8 @@
 //! Storage limitation (UK GDPR): registrations are anonymised once their event ended
-//! `RETENTION_MONTHS` ago, delivered notifications are deleted after 90 days, and
-//! counted attempts (with client addresses) after a day. Runs
-//! at start-up and then hourly, in short transactions, safe on every instance.
+//! `RETENTION_MONTHS` ago, delivered notifications are deleted after 90 days, account
+//! links a week after they expired, and counted attempts (with client addresses) after
+//! a day. Runs at start-up and then hourly, in short transactions, safe on every
+//! instance.
 
 use std::time::Duration;
 
@@ -18,6 +19,9 @@ pub const SENT_NOTIFICATION_DAYS: i64 = 90;
 
 /// How long a counted attempt (a failed sign-in, a registration's client address) is kept.
 pub const THROTTLE_HIT_HOURS: i64 = 24;
+/// How long an expired account link (verification, reset) is kept, to tell "expired"
+/// from "unknown" when someone asks about it.
+pub const EXPIRED_ACCOUNT_TOKEN_DAYS: i64 = 7;
 
 /// Events whose registrations one retention transaction anonymises.
 pub const EVENTS_PER_STEP: i64 = 20;
@@ -67,6 +71,12 @@ pub fn apply_in_steps(
     db::write_transaction(conn, |conn| {
         throttle_hits::prune_before(conn, now - chrono::Duration::hours(THROTTLE_HIT_HOURS))
             .map_err(ApiError::from)
+    })?;
+    db::write_transaction(conn, |conn| {
+        crate::repo::account_tokens::delete_expired_before(
+            conn,
+            now - chrono::Duration::days(EXPIRED_ACCOUNT_TOKEN_DAYS),
+        )
     })?;
     Ok(retained)
 }

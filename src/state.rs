@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use crate::auth::JwtKeys;
 use crate::auth::devices::KnownDevices;
-use crate::auth::tokens::ManageTokens;
+use crate::auth::tokens::{AccountTokens, ManageTokens};
 use crate::config::{LoginThrottle, RateLimits, Settings};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::ApiError;
@@ -30,6 +30,7 @@ impl AppState {
             links: Links {
                 base_url: settings.public_base_url.clone(),
                 manage_tokens: ManageTokens::new(settings.jwt_secret.bytes()),
+                account_tokens: AccountTokens::new(settings.jwt_secret.bytes()),
             },
             trusted_proxies: settings.trusted_proxies.clone(),
             metrics_token: settings.http.metrics_token.clone(),

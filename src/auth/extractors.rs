@@ -1,5 +1,7 @@
-//! `SignedIn` and `Admin`: a valid bearer token of an enabled account. The account is
-//! read on every request, so disabling it or changing its role takes effect at once.
+//! `SignedIn` and `Admin`: a valid bearer token of an enabled account whose session is
+//! still open. The account is read on every request, with its session in the same
+//! query, so disabling it, changing its role, signing out or resetting its password
+//! takes effect at once.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -39,9 +41,10 @@ async fn signed_in_account(req: HttpRequest) -> Result<AccountRow, ApiError> {
         .cloned()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
     let token = bearer_token(&req)?;
-    let account_id = state.jwt.verify(&token)?.to_string();
+    let claims = state.jwt.verify(&token)?;
+    let account_id = claims.account_id.to_string();
     let account = state
-        .run(move |conn| accounts::find(conn, &account_id))
+        .run(move |conn| accounts::find_in_session(conn, &account_id, &claims.session_id))
         .await?;
     match account {
         Some(account) if !account.disabled => Ok(account),

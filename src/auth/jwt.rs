@@ -1,5 +1,5 @@
-//! Access tokens: HS256 only, 15 minutes, with issuer, audience, subject and times
-//! required, and a token type so that no other JWT signed with the key passes.
+//! Access tokens: HS256 only, 15 minutes, with issuer, audience, subject, session and
+//! times required, and a token type so that no other JWT signed with the key passes.
 
 use chrono::Utc;
 use jsonwebtoken::{
@@ -23,8 +23,18 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub sub: String,
+    /// The session (refresh-token family) the token was issued in: once it ends
+    /// (sign-out, a password reset), the token stops working at once.
+    pub sid: String,
     pub iat: i64,
     pub exp: i64,
+}
+
+/// What a valid access token says.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AccessToken {
+    pub account_id: Uuid,
+    pub session_id: String,
 }
 
 pub struct JwtKeys {
@@ -50,12 +60,13 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, account_id: &str) -> Result<String, ApiError> {
+    pub fn issue(&self, account_id: &str, session_id: &str) -> Result<String, ApiError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             sub: account_id.into(),
+            sid: session_id.into(),
             iat: now,
             exp: now + ACCESS_TOKEN_SECONDS,
         };
@@ -67,8 +78,9 @@ impl JwtKeys {
             .map_err(|e| ApiError::internal(format!("token signing failed: {e}")))
     }
 
-    /// The account id of a valid access token.
-    pub fn verify(&self, token: &str) -> Result<Uuid, ApiError> {
+    /// The account and session of a valid access token (whether the session is still
+    /// open is the extractor's question).
+    pub fn verify(&self, token: &str) -> Result<AccessToken, ApiError> {
         let invalid =
             || ApiError::Unauthorized("The access token is invalid or has expired.".into());
         let header = decode_header(token).map_err(|_| invalid())?;
@@ -85,7 +97,13 @@ impl JwtKeys {
         {
             return Err(invalid());
         }
-        Uuid::parse_str(&claims.sub).map_err(|_| invalid())
+        if claims.sid.is_empty() {
+            return Err(invalid());
+        }
+        Ok(AccessToken {
+            account_id: Uuid::parse_str(&claims.sub).map_err(|_| invalid())?,
+            session_id: claims.sid,
+        })
     }
 }
 
@@ -100,21 +118,24 @@ mod tests {
     #[test]
     fn issued_tokens_verify_to_their_subject() {
         let id = Uuid::new_v4();
-        let token = keys().issue(&id.to_string()).unwrap();
-        assert_eq!(keys().verify(&token).unwrap(), id);
+        let token = keys().issue(&id.to_string(), "s-1").unwrap();
+        let verified = keys().verify(&token).unwrap();
+        assert_eq!(verified.account_id, id);
+        assert_eq!(verified.session_id, "s-1");
     }
 
     #[test]
     fn another_key_or_algorithm_or_type_is_refused() {
         let id = Uuid::new_v4().to_string();
         let other = JwtKeys::new(&JwtSecret::new(vec![8u8; 32]).unwrap());
-        assert!(keys().verify(&other.issue(&id).unwrap()).is_err());
+        assert!(keys().verify(&other.issue(&id, "s-1").unwrap()).is_err());
 
         let now = Utc::now().timestamp();
         let claims = Claims {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             sub: id,
+            sid: "s-1".into(),
             iat: now,
             exp: now + 60,
         };
@@ -144,7 +165,7 @@ mod tests {
         let signed = |claims: serde_json::Value| encode(&header, &claims, &secret).unwrap();
         let claims = |iat: i64, exp: i64| {
             serde_json::json!({"iss": ISSUER, "aud": AUDIENCE,
-                "sub": Uuid::new_v4().to_string(), "iat": iat, "exp": exp})
+                "sub": Uuid::new_v4().to_string(), "sid": "s-1", "iat": iat, "exp": exp})
         };
         assert!(keys().verify(&signed(claims(now, now + 60))).is_ok());
         assert!(
@@ -160,5 +181,8 @@ mod tests {
         let mut nbf = claims(now, now + 60);
         nbf["nbf"] = serde_json::json!(now + 600);
         assert!(keys().verify(&signed(nbf)).is_err(), "nbf ahead");
+        let mut no_session = claims(now, now + 60);
+        no_session.as_object_mut().unwrap().remove("sid");
+        assert!(keys().verify(&signed(no_session)).is_err(), "no sid");
     }
 }

@@ -56,6 +56,11 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// A token derived from `key` and `id`, URL-safe.
+fn derived_token(key: &[u8; 32], id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(hmac_sha256(key, id.as_bytes()))
+}
+
 /// Registration manage tokens: 256 bits derived with HMAC from a server key and the
 /// registration id. Nothing reversible is stored (only a hash), yet the service can put
 /// the link in a later email (a promotion) and an idempotent retry can return the same
@@ -73,7 +78,7 @@ impl ManageTokens {
     }
 
     pub fn token_for(&self, registration_id: &str) -> String {
-        URL_SAFE_NO_PAD.encode(hmac_sha256(&self.key, registration_id.as_bytes()))
+        derived_token(&self.key, registration_id)
     }
 
     /// Constant time. The stored hash still admits a token issued under an earlier key.
@@ -84,6 +89,26 @@ impl ManageTokens {
             .ct_eq(presented.as_bytes())
             .into();
         derived | secret_matches(presented, stored_hash)
+    }
+}
+
+/// The tokens of an account's mailed links (verifying its email, resetting its
+/// password), derived like manage tokens from a random row id: the table keeps only a
+/// hash and the outbox only a slot, and the sender fills the link in as it sends.
+#[derive(Clone)]
+pub struct AccountTokens {
+    key: [u8; 32],
+}
+
+impl AccountTokens {
+    pub fn new(server_secret: &[u8]) -> Self {
+        Self {
+            key: hmac_sha256(server_secret, b"llcp-hub account link tokens v1"),
+        }
+    }
+
+    pub fn token_for(&self, token_id: &str) -> String {
+        derived_token(&self.key, token_id)
     }
 }
 
@@ -117,5 +142,19 @@ mod manage_token_tests {
             rotated.verify("a", &token, &stored),
             "old links keep working after rotation"
         );
+    }
+}
+
+#[cfg(test)]
+mod account_token_tests {
+    use super::*;
+
+    #[test]
+    fn account_tokens_differ_from_manage_tokens_of_the_same_id() {
+        let secret = b"server secret of enough length!!";
+        let token = AccountTokens::new(secret).token_for("a");
+        assert_eq!(URL_SAFE_NO_PAD.decode(&token).unwrap().len(), 32);
+        assert_eq!(token, AccountTokens::new(secret).token_for("a"));
+        assert_ne!(token, ManageTokens::new(secret).token_for("a"));
     }
 }

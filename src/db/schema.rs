@@ -14,6 +14,19 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         member_since -> Nullable<Timestamp>,
+        email_verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    account_tokens (id) {
+        id -> Text,
+        account_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -120,6 +133,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         failed_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        account_token_id -> Nullable<Text>,
     }
 }
 
@@ -172,10 +186,12 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> accounts (account_id));
+diesel::joinable!(account_tokens -> accounts (account_id));
 diesel::joinable!(membership_applications -> accounts (account_id));
 diesel::joinable!(registrations -> events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    account_tokens,
     refresh_tokens,
     throttle_hits,
     events,

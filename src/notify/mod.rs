@@ -4,14 +4,23 @@
 pub mod sender;
 pub mod templates;
 
-use crate::auth::tokens::ManageTokens;
+use crate::auth::tokens::{AccountTokens, ManageTokens};
 
 /// What a message needs to build absolute links.
 #[derive(Clone)]
 pub struct Links {
     pub base_url: String,
     pub manage_tokens: ManageTokens,
+    pub account_tokens: AccountTokens,
 }
+
+/// The page an email-verification link opens.
+pub const VERIFY_EMAIL_PAGE: &str = "/account/verify-email";
+/// The page a password-reset link opens.
+pub const RESET_PASSWORD_PAGE: &str = "/account/reset-password";
+
+/// What stands for an account link's token in a queued message.
+pub const ACCOUNT_TOKEN_SLOT: &str = "[account-token]";
 
 impl Links {
     pub fn url(&self, path: &str) -> String {
@@ -25,6 +34,29 @@ impl Links {
     /// access log.
     pub fn queued_manage_link(&self, registration_id: &str) -> String {
         format!("{}{}", self.base_url, token_slot(registration_id))
+    }
+}
+
+/// An account link (`VERIFY_EMAIL_PAGE`, `RESET_PASSWORD_PAGE`) as it is queued: the
+/// token of the message's `account_token_id` is put in when it is sent
+/// (`with_account_token`), in the fragment, which reaches no access log.
+pub fn queued_account_link(base_url: &str, page: &str) -> String {
+    format!("{base_url}{page}#token={ACCOUNT_TOKEN_SLOT}")
+}
+
+/// The body to send: the account link slot filled with the token of the message's own
+/// token row (a body without one is sent as it is).
+pub fn with_account_token(
+    body: &str,
+    account_token_id: Option<&str>,
+    tokens: &AccountTokens,
+) -> String {
+    match account_token_id {
+        Some(id) => body.replace(
+            &format!("#token={ACCOUNT_TOKEN_SLOT}"),
+            &format!("#token={}", tokens.token_for(id)),
+        ),
+        None => body.to_string(),
     }
 }
 
@@ -62,6 +94,7 @@ mod tests {
         let links = Links {
             base_url: "https://hub.example.org".into(),
             manage_tokens: tokens.clone(),
+            account_tokens: AccountTokens::new(b"a server secret of at least 32 bytes!!"),
         };
         let own = links.queued_manage_link("r-1");
         let other = links.queued_manage_link("r-2");
@@ -75,5 +108,21 @@ mod tests {
         assert!(sent.contains(&link), "{sent}");
         assert!(!sent.contains(&tokens.token_for("r-2")), "{sent}");
         assert_eq!(with_manage_token(&body, None, &tokens), body);
+    }
+
+    #[test]
+    fn an_account_link_gets_the_token_of_its_own_row_only_when_sent() {
+        let tokens = AccountTokens::new(b"a server secret of at least 32 bytes!!");
+        let link = queued_account_link("https://hub.example.org", VERIFY_EMAIL_PAGE);
+        let body = format!("Open:\n{link}\n");
+        let sent = with_account_token(&body, Some("t-1"), &tokens);
+        assert!(
+            sent.contains(&format!(
+                "https://hub.example.org/account/verify-email#token={}",
+                tokens.token_for("t-1")
+            )),
+            "{sent}"
+        );
+        assert_eq!(with_account_token(&body, None, &tokens), body);
     }
 }

@@ -8,11 +8,11 @@ use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use crate::auth::tokens::ManageTokens;
+use crate::auth::tokens::{AccountTokens, ManageTokens};
 use crate::db::{self, DbPool};
 use crate::domain::time::now;
 use crate::error::ApiError;
-use crate::notify::with_manage_token;
+use crate::notify::{with_account_token, with_manage_token};
 use crate::repo::notifications::{self, NotificationRow};
 
 /// How long a claim lasts: longer than any single SMTP exchange.
@@ -28,6 +28,8 @@ pub struct SenderConfig {
     pub max_attempts: i32,
     /// Fills the manage links of queued messages (see `notify::with_manage_token`).
     pub manage_tokens: ManageTokens,
+    /// Fills the account links of queued messages (see `notify::with_account_token`).
+    pub account_tokens: AccountTokens,
 }
 
 /// Starts the background sender on the current runtime.
@@ -68,10 +70,14 @@ async fn deliver(
         .to(to)
         .subject(&row.subject)
         .header(ContentType::TEXT_PLAIN)
-        .body(with_manage_token(
-            &row.body,
-            row.registration_id.as_deref(),
-            &config.manage_tokens,
+        .body(with_account_token(
+            &with_manage_token(
+                &row.body,
+                row.registration_id.as_deref(),
+                &config.manage_tokens,
+            ),
+            row.account_token_id.as_deref(),
+            &config.account_tokens,
         ));
     let email = match email {
         Ok(email) => email,

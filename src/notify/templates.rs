@@ -162,3 +162,50 @@ pub fn overdue_reminder(
         ),
     }
 }
+
+const SIGN_OFF: &str = "\nLondon Library Change Programme\n";
+
+/// The link that proves a new account's email. `link` is the queued link, whose token
+/// the sender fills in.
+pub fn verify_email(account: &AccountRow, link: &str, valid_hours: i64) -> Message {
+    Message {
+        template: "account_verify_email",
+        subject: "Confirm your email address".into(),
+        body: format!(
+            "Dear {},\n\nThank you for signing up to the London Library Change Programme hub. To confirm that this address is yours, open this link within {valid_hours} hours:\n{link}\n\nUntil then you can sign in, but not apply to join the Community of Practice.\n\nIf you did not sign up, ignore this message: no account is confirmed without it.\n{SIGN_OFF}",
+            account.full_name
+        ),
+    }
+}
+
+/// Sent instead of a verification when someone signs up with the address of an
+/// existing account. Nothing the signer typed is in it (only the owner's own name), and
+/// a disabled account gets no reset link.
+pub fn account_exists(account: &AccountRow, reset_link: Option<(&str, i64)>) -> Message {
+    let next = match reset_link {
+        Some((link, minutes)) => format!(
+            "If you have forgotten your password, you can choose a new one with this link within {minutes} minutes:\n{link}"
+        ),
+        None => "This account is disabled: please contact the programme's administrators.".into(),
+    };
+    Message {
+        template: "account_exists",
+        subject: "You already have an account".into(),
+        body: format!(
+            "Dear {},\n\nSomeone, perhaps you, tried to sign up to the London Library Change Programme hub with this email address, which already has an account. No new account was made.\n\n{next}\n\nIf it was not you, ignore this message: your account is unchanged.\n{SIGN_OFF}",
+            account.full_name
+        ),
+    }
+}
+
+/// A password-reset link, asked for with the account's address.
+pub fn password_reset(account: &AccountRow, link: &str, valid_minutes: i64) -> Message {
+    Message {
+        template: "password_reset",
+        subject: "Reset your password".into(),
+        body: format!(
+            "Dear {},\n\nTo choose a new password for your London Library Change Programme hub account, open this link within {valid_minutes} minutes:\n{link}\n\nIt works once. Choosing a new password signs you out everywhere.\n\nIf you did not ask for this, ignore this message: your password is unchanged.\n{SIGN_OFF}",
+            account.full_name
+        ),
+    }
+}

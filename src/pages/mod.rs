@@ -1,5 +1,6 @@
 //! The pages people reach from emails and embedded listings: register for an event,
-//! and see or cancel a registration. Both are static and talk to the public API.
+//! see or cancel a registration, confirm an account's email, reset a password. All are
+//! static and talk to the public API.
 
 use std::sync::LazyLock;
 
@@ -9,6 +10,9 @@ use askama::Template;
 const MANAGE_JS: &str = include_str!("manage.js");
 const REGISTER_JS: &str = include_str!("register.js");
 const PAGES_CSS: &str = include_str!("pages.css");
+const VERIFY_EMAIL_HTML: &str = include_str!("verify-email.html");
+const RESET_PASSWORD_HTML: &str = include_str!("reset-password.html");
+const ACCOUNT_JS: &str = include_str!("account.js");
 
 /// The page a registration email links to: see or cancel the registration.
 #[derive(Template)]
@@ -45,6 +49,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/docs", web::get().to(docs_redirect))
         .route("/registrations/{id}/manage", web::get().to(manage_page))
         .route("/events/{slug}/register", web::get().to(register_page))
+        .route(
+            crate::notify::VERIFY_EMAIL_PAGE,
+            web::get().to(|| async { page(VERIFY_EMAIL_HTML) }),
+        )
+        .route(
+            crate::notify::RESET_PASSWORD_PAGE,
+            web::get().to(|| async { page(RESET_PASSWORD_HTML) }),
+        )
+        .route(
+            "/assets/account.js",
+            web::get().to(|| async { asset("text/javascript; charset=utf-8", ACCOUNT_JS) }),
+        )
         .route("/assets/manage.js", web::get().to(manage_script))
         .route("/assets/register.js", web::get().to(register_script))
         .route("/assets/pages.css", web::get().to(stylesheet));

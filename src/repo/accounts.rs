@@ -24,11 +24,17 @@ pub struct AccountRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub member_since: Option<NaiveDateTime>,
+    /// When the account proved its email by a mailed link (or was made by an admin).
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 impl AccountRow {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    pub fn email_verified(&self) -> bool {
+        self.email_verified_at.is_some()
     }
 }
 
@@ -50,6 +56,26 @@ pub fn insert(conn: &mut DbConnection, account: &AccountRow) -> Result<(), ApiEr
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<AccountRow>, ApiError> {
     Ok(accounts::table
         .find(id)
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The account, if the session (refresh-token family) `session_id` of it is still
+/// open: one query, on the primary key and the family index.
+pub fn find_in_session(
+    conn: &mut DbConnection,
+    id: &str,
+    session_id: &str,
+) -> Result<Option<AccountRow>, ApiError> {
+    use crate::db::schema::refresh_tokens as rt;
+    let open_session = rt::table
+        .filter(rt::family_id.eq(session_id))
+        .filter(rt::account_id.eq(id))
+        .filter(rt::revoked_at.is_null());
+    Ok(accounts::table
+        .find(id)
+        .filter(diesel::dsl::exists(open_session))
         .select(AccountRow::as_select())
         .first(conn)
         .optional()?)
@@ -116,6 +142,25 @@ pub fn set_role_and_disabled(
             accounts::updated_at.eq(now),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Marks the email verified, keeping the first time it was.
+pub fn mark_email_verified(
+    conn: &mut DbConnection,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(
+        accounts::table
+            .find(id)
+            .filter(accounts::email_verified_at.is_null()),
+    )
+    .set((
+        accounts::email_verified_at.eq(now),
+        accounts::updated_at.eq(now),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Diesel queries, one module per resource, over the shared connection type.
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod audit;
 pub mod bulletins;

@@ -32,6 +32,8 @@ pub struct NotificationRow {
     pub sent_at: Option<NaiveDateTime>,
     pub failed_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
+    /// The account token whose link the sender fills in (`notify::with_account_token`).
+    pub account_token_id: Option<String>,
 }
 
 impl NotificationRow {
@@ -53,6 +55,29 @@ pub fn queue(
     registration_id: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
+    insert(conn, recipient, message, registration_id, None, now)
+}
+
+/// Queues a message whose account link is filled with the token of `account_token_id`
+/// when it is sent.
+pub fn queue_with_account_link(
+    conn: &mut DbConnection,
+    recipient: &str,
+    message: &Message,
+    account_token_id: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    insert(conn, recipient, message, None, Some(account_token_id), now)
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    recipient: &str,
+    message: &Message,
+    registration_id: Option<&str>,
+    account_token_id: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
     // An erased person's placeholder address reaches nobody; mail to it would only
     // retry until it failed.
     if recipient.ends_with(crate::domain::email::ERASED_EMAIL_DOMAIN) {
@@ -67,6 +92,7 @@ pub fn queue(
             n::subject.eq(&message.subject),
             n::body.eq(&message.body),
             n::registration_id.eq(registration_id),
+            n::account_token_id.eq(account_token_id),
             n::created_at.eq(now),
             n::next_attempt_at.eq(now),
         ))

@@ -47,8 +47,12 @@ pub fn issue(
 }
 
 pub enum Rotation {
-    /// The account and the new token's secret.
-    Rotated { account_id: String, secret: String },
+    /// The account, its session (the family) and the new token's secret.
+    Rotated {
+        account_id: String,
+        session_id: String,
+        secret: String,
+    },
     /// Unknown, expired or revoked.
     Invalid,
     /// A rotated token came back: the family is now revoked.
@@ -88,6 +92,7 @@ pub fn rotate(
         let secret = issue(conn, &row.account_id, Some(&row.family_id), now)?;
         Ok(Rotation::Rotated {
             account_id: row.account_id,
+            session_id: row.family_id,
             secret,
         })
     })

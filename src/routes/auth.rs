@@ -63,6 +63,7 @@ pub struct TokenPair {
 fn token_response(
     state: &AppState,
     account_id: &str,
+    session_id: &str,
     refresh_token: String,
     device_token: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -72,7 +73,7 @@ fn token_response(
         response.cookie(device_cookie(state, token.clone()));
     }
     Ok(response.json(TokenPair {
-        access_token: state.jwt.issue(account_id)?,
+        access_token: state.jwt.issue(account_id, session_id)?,
         token_type: "Bearer".into(),
         expires_in: ACCESS_TOKEN_SECONDS,
         refresh_token,
@@ -149,10 +150,17 @@ pub async fn issue_token(
     match answer.outcome {
         SignIn::Success {
             account_id,
+            session_id,
             refresh_token,
         } => {
             let device_token = state.devices.issue(&account_id, now());
-            token_response(&state, &account_id, refresh_token, Some(device_token))
+            token_response(
+                &state,
+                &account_id,
+                &session_id,
+                refresh_token,
+                Some(device_token),
+            )
         }
         SignIn::Failed => Err(bad_credentials()),
         SignIn::Disabled => Err(ApiError::forbidden(
@@ -183,9 +191,11 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
         .run(move |conn| sessions::refresh(conn, &secret))
         .await?;
     match rotation {
-        Rotation::Rotated { account_id, secret } => {
-            token_response(&state, &account_id, secret, None)
-        }
+        Rotation::Rotated {
+            account_id,
+            session_id,
+            secret,
+        } => token_response(&state, &account_id, &session_id, secret, None),
         Rotation::Invalid => Err(ApiError::Unauthorized(
             "The refresh token is not valid.".into(),
         )),
@@ -197,7 +207,8 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody) -> Result<HttpR
 
 /// Sign out
 ///
-/// Signs out: the refresh token and its descendants stop working.
+/// Signs out: the refresh token, its descendants and the access tokens of the session
+/// stop working.
 #[utoipa::path(
     operation_id = "revoke_refresh_token",
     tag = "auth",

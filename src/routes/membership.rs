@@ -117,6 +117,7 @@ impl ApplicationRequest {
     responses(
         (status = 201, body = MembershipApplication),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`email-unverified`: the account has not verified its email", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`application-pending` or `already-member`", body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),

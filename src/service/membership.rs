@@ -33,7 +33,8 @@ fn not_found() -> ApiError {
     ApiError::NotFound("No membership application has this id.".into())
 }
 
-/// Applies to join; a decision is promised within `sla`.
+/// Applies to join; a decision is promised within `sla`. Only an account that has
+/// proved its email may apply, so nobody applies in another person's name.
 pub fn submit(
     conn: &mut DbConnection,
     account: &AccountRow,
@@ -41,6 +42,12 @@ pub fn submit(
     sla: Duration,
     now: NaiveDateTime,
 ) -> Result<ApplicationRow, ApiError> {
+    if !account.email_verified() {
+        return Err(ApiError::forbidden(
+            "email-unverified",
+            "Verify your email address with the link we mailed you before applying.",
+        ));
+    }
     write_transaction(conn, |conn| {
         if account.member_since.is_some() {
             return Err(ApiError::conflict(

@@ -14,9 +14,10 @@ use crate::repo::{accounts, audit};
 use crate::service::throttle::SignInAttempt;
 
 pub enum SignIn {
-    /// The account and the refresh token of its new session.
+    /// The account, its new session (the refresh-token family) and its refresh token.
     Success {
         account_id: String,
+        session_id: String,
         refresh_token: String,
     },
     /// Unknown email or wrong password, alike.
@@ -58,7 +59,9 @@ pub fn sign_in(
             if account.disabled {
                 SignIn::Disabled
             } else {
-                let refresh_token = refresh_tokens::issue(conn, &account.id, None, at)?;
+                let session_id = uuid::Uuid::new_v4().to_string();
+                let refresh_token =
+                    refresh_tokens::issue(conn, &account.id, Some(&session_id), at)?;
                 if account.is_admin() {
                     audit::record(
                         conn,
@@ -71,6 +74,7 @@ pub fn sign_in(
                 }
                 SignIn::Success {
                     account_id: account.id.to_string(),
+                    session_id,
                     refresh_token,
                 }
             }

@@ -1,10 +1,13 @@
+use diesel::prelude::*;
+use llcp_hub::domain::Role;
 use llcp_hub::repo::accounts;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Api, PASSWORD, assert_problem, assert_problem_of, case_name, error_fields, invalid_fields,
-    spawn_app,
+    Api, BASE_URL, PASSWORD, TestApp, access_token, assert_invalid, assert_problem,
+    assert_problem_of, case_name, error_fields, expect_json, header, invalid_fields, spawn_app,
+    strings_of,
 };
 
 fn signup(email: &str) -> Value {
@@ -31,6 +34,7 @@ async fn sign_up_creates_a_member_account() {
         "borough stored in its common spelling"
     );
     assert_eq!(body["disabled"], false);
+    assert_eq!(body["email_verified"], false);
     assert!(uuid::Uuid::parse_str(body["id"].as_str().unwrap()).is_ok());
     assert!(body.get("password").is_none() && body.get("password_hash").is_none());
     assert!(body["created_at"].as_str().unwrap().ends_with("+00:00"));
@@ -53,13 +57,130 @@ async fn passwords_are_stored_as_argon2id_with_owasp_parameters() {
     assert!(!row.password_hash.contains(PASSWORD));
 }
 
+/// The 201 body with what differs between any two sign-ups (id, time) taken out.
+async fn sign_up_answer(app: &TestApp, body: &Value) -> Value {
+    let response = app.sign_up(body).await;
+    assert_eq!(header(&response, "location"), "/api/v1/me");
+    let mut body = expect_json(response, StatusCode::CREATED, "sign-up").await;
+    for varies in ["id", "created_at"] {
+        assert!(body[varies].is_string(), "{varies} in {body}");
+        body.as_object_mut().unwrap().remove(varies);
+    }
+    body
+}
+
 #[tokio::test]
-async fn an_email_is_unique_ignoring_case() {
+async fn signing_up_with_a_taken_address_answers_alike_and_mails_its_owner() {
     let app = spawn_app().await;
-    let first = app.sign_up(&signup("ada@camden.gov.uk")).await;
-    assert_eq!(first.status(), StatusCode::CREATED);
-    let second = app.sign_up(&signup("ADA@Camden.GOV.uk")).await;
-    assert_problem(second, StatusCode::CONFLICT, "email-taken").await;
+    let admin = app.admin_token().await;
+    let first = sign_up_answer(&app, &signup("ada@camden.gov.uk")).await;
+    // Another letter case of the same address, as someone else would type it.
+    let mut again = signup("ADA@Camden.GOV.uk");
+    again["password"] = json!("a different long password");
+    let second = sign_up_answer(&app, &again).await;
+    assert_eq!(second["email"], "ADA@Camden.GOV.uk");
+    second.as_object().unwrap().iter().for_each(|(key, value)| {
+        if key != "email" {
+            assert_eq!(&first[key], value, "{key}");
+        }
+    });
+
+    // One account, its password the first one; the owner is told, not the signer.
+    assert_eq!(
+        app.db_texts("SELECT email AS value FROM accounts WHERE role = 'member'"),
+        ["ada@camden.gov.uk"]
+    );
+    assert_eq!(
+        app.login("ada@camden.gov.uk", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let outbox = app.outbox(&admin).await;
+    let templates: Vec<&str> = strings_of(&outbox, "template");
+    assert_eq!(templates, ["account_exists", "account_verify_email"]);
+    assert_eq!(outbox[0]["recipient"], "ada@camden.gov.uk");
+    let body = outbox[0]["body"].as_str().unwrap();
+    assert!(body.contains("already has an account"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "{BASE_URL}/account/reset-password#token=[account-token]"
+        )),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_mailed_link_verifies_the_email_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.sign_up(&signup("Ada@Camden.gov.uk")).await;
+    let outbox = app.outbox(&admin).await;
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0]["template"], "account_verify_email");
+    assert_eq!(outbox[0]["recipient"], "Ada@Camden.gov.uk");
+    assert!(
+        outbox[0]["body"].as_str().unwrap().contains(&format!(
+            "{BASE_URL}/account/verify-email#token=[account-token]"
+        )),
+        "{}",
+        outbox[0]["body"]
+    );
+    let token = app.mailed_account_token("ada@camden.gov.uk", "account_verify_email");
+    // Stored only as a hash; never in the outbox.
+    for text in app.db_texts(
+        "SELECT body AS value FROM notifications UNION ALL SELECT token_hash FROM account_tokens",
+    ) {
+        assert!(!text.contains(&token), "the token stored in {text:?}");
+    }
+
+    // Unverified, the account signs in and sees so.
+    let access = access_token(&app.sign_in("ada@camden.gov.uk").await);
+    assert_eq!(
+        app.get_json(&access, "/api/v1/me").await["email_verified"],
+        false
+    );
+
+    let verify = |token: String| {
+        app.post("/api/v1/accounts/verify")
+            .json(&json!({ "token": token }))
+            .send()
+    };
+    assert_eq!(
+        verify(token.clone()).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get_json(&access, "/api/v1/me").await["email_verified"],
+        true
+    );
+    for (case, token) in [("used", token), ("unknown", "x".repeat(43))] {
+        let problem = assert_invalid(case, verify(token).await.unwrap(), "token").await;
+        assert_eq!(error_fields(&problem), ["token"], "{case}");
+    }
+}
+
+#[tokio::test]
+async fn an_expired_verification_link_is_refused() {
+    let app = spawn_app().await;
+    app.sign_up(&signup("ada@camden.gov.uk")).await;
+    let token = app.mailed_account_token("ada@camden.gov.uk", "account_verify_email");
+    app.db_execute("UPDATE account_tokens SET expires_at = created_at");
+    let response = app
+        .post("/api/v1/accounts/verify")
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_invalid("expired", response, "token").await;
+}
+
+#[tokio::test]
+async fn accounts_made_by_an_admin_count_as_verified() {
+    let app = spawn_app().await;
+    let token = app.member_token().await;
+    assert_eq!(
+        app.get_json(&token, "/api/v1/me").await["email_verified"],
+        true
+    );
 }
 
 #[tokio::test]
@@ -199,4 +320,140 @@ async fn boroughs_lists_londons_33_authorities() {
     assert_eq!(items.len(), 33);
     assert!(items.contains(&"City of London"));
     assert!(items.contains(&"Kensington and Chelsea"));
+}
+
+// --- password reset -------------------------------------------------------------------
+
+async fn ask_reset(app: &TestApp, email: &str) -> reqwest::Response {
+    app.post("/api/v1/accounts/password-reset")
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn confirm_reset(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
+    app.post("/api/v1/accounts/password-reset/confirm")
+        .json(&json!({ "token": token, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reset_is_asked_alike_for_any_address_and_mailed_only_to_an_enabled_account() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let disabled = app.insert_account("gone@camden.gov.uk", Role::Member);
+    let patched = app
+        .patch_account(&admin, &disabled, &json!({"disabled": true}))
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+
+    for email in [
+        "Ada@Camden.gov.uk",
+        "nobody@camden.gov.uk",
+        "gone@camden.gov.uk",
+    ] {
+        let response = ask_reset(&app, email).await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "{email}");
+        assert_eq!(response.text().await.unwrap(), "", "{email}");
+    }
+    let outbox = app.outbox(&admin).await;
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    assert_eq!(outbox[0]["template"], "password_reset");
+    assert_eq!(outbox[0]["recipient"], "ada@camden.gov.uk");
+    assert!(outbox[0]["body"].as_str().unwrap().contains(&format!(
+        "{BASE_URL}/account/reset-password#token=[account-token]"
+    )));
+    let response = ask_reset(&app, "not an address").await;
+    assert_invalid("malformed", response, "email").await;
+}
+
+#[tokio::test]
+async fn the_mailed_reset_link_sets_a_new_password_once_and_ends_every_session() {
+    let app = spawn_app().await;
+    // Signed up and never verified: the reset link proves the address as well.
+    let response = app.sign_up(&signup("ada@camden.gov.uk")).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let session = app.sign_in("ada@camden.gov.uk").await;
+    assert_eq!(
+        ask_reset(&app, "ada@camden.gov.uk").await.status(),
+        StatusCode::ACCEPTED
+    );
+    let token = app.mailed_account_token("ada@camden.gov.uk", "password_reset");
+    for text in app.db_texts(
+        "SELECT body AS value FROM notifications UNION ALL SELECT token_hash FROM account_tokens",
+    ) {
+        assert!(!text.contains(&token), "the token stored in {text:?}");
+    }
+
+    // The sign-up rules, the email one included, and nothing used up by a refusal.
+    let weak = confirm_reset(&app, &token, "ada of camden again").await;
+    assert_invalid("weak", weak, "password").await;
+    let new_password = "a brand new passphrase";
+    let done = confirm_reset(&app, &token, new_password).await;
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+
+    assert_eq!(
+        app.login("ada@camden.gov.uk", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let pair = app.login("ada@camden.gov.uk", new_password).await;
+    let pair = expect_json(pair, StatusCode::OK, "sign-in with the new password").await;
+    assert_eq!(
+        app.get_json(&access_token(&pair), "/api/v1/me").await["email_verified"],
+        true
+    );
+    app.assert_refresh_refused(&session["refresh_token"]).await;
+    let again = confirm_reset(&app, &token, "yet another passphrase").await;
+    assert_invalid("used", again, "token").await;
+}
+
+#[tokio::test]
+async fn a_reset_link_works_for_an_hour_and_a_newer_reset_spends_the_older_link() {
+    let app = spawn_app().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    ask_reset(&app, "ada@camden.gov.uk").await;
+    let first = app.mailed_account_token("ada@camden.gov.uk", "password_reset");
+    ask_reset(&app, "ada@camden.gov.uk").await;
+    let second = app.mailed_account_token("ada@camden.gov.uk", "password_reset");
+    assert_ne!(first, second);
+    let done = confirm_reset(&app, &second, "a brand new passphrase").await;
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    let spent = confirm_reset(&app, &first, "another new passphrase").await;
+    assert_invalid("spent", spent, "token").await;
+
+    ask_reset(&app, "ada@camden.gov.uk").await;
+    let late = app.mailed_account_token("ada@camden.gov.uk", "password_reset");
+    let hours = app.db_texts(
+        "SELECT CAST(COUNT(*) AS TEXT) AS value FROM account_tokens WHERE used_at IS NULL",
+    );
+    assert_eq!(hours, ["1"]);
+    app.db_execute("UPDATE account_tokens SET expires_at = created_at WHERE used_at IS NULL");
+    let expired = confirm_reset(&app, &late, "another new passphrase").await;
+    assert_invalid("expired", expired, "token").await;
+}
+
+#[tokio::test]
+async fn retention_deletes_account_links_a_week_after_they_expired() {
+    let app = spawn_app().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    for _ in 0..2 {
+        ask_reset(&app, "ada@camden.gov.uk").await;
+    }
+    let now = llcp_hub::domain::time::now();
+    let mut conn = app.pool.get().unwrap();
+    let count = |conn: &mut llcp_hub::db::DbConnection| {
+        llcp_hub::db::schema::account_tokens::table
+            .count()
+            .get_result::<i64>(conn)
+            .unwrap()
+    };
+    let policy = llcp_hub::config::Retention::default();
+    llcp_hub::retention::apply(&mut conn, &policy, now + chrono::Duration::days(7)).unwrap();
+    assert_eq!(count(&mut conn), 2, "expired less than a week ago");
+    llcp_hub::retention::apply(&mut conn, &policy, now + chrono::Duration::days(8)).unwrap();
+    assert_eq!(count(&mut conn), 0);
 }

@@ -1164,21 +1164,28 @@ async fn demoting_an_admin_revokes_their_refresh_tokens_and_admin_access() {
     assert_eq!(account["disabled"], false);
 
     app.assert_refresh_refused(&pair["refresh_token"]).await;
+    // Its sessions ended, access tokens included.
+    assert_eq!(app.me_status(&other_token).await, StatusCode::UNAUTHORIZED);
     let response = app.get(LOG).bearer_auth(&other_token).send().await.unwrap();
+    assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    // Signed in again, a member without admin access.
+    let member_token = access_token(&app.sign_in("other@example.org").await);
+    let response = app
+        .get(LOG)
+        .bearer_auth(&member_token)
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
     let response = app
         .post("/api/v1/admin/events")
-        .bearer_auth(&other_token)
+        .bearer_auth(&member_token)
         .json(&event_body("After demotion", 5))
         .send()
         .await
         .unwrap();
     assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
-    assert_eq!(
-        app.me_status(&other_token).await,
-        StatusCode::OK,
-        "still a signed-in member"
-    );
+    assert_eq!(app.me_status(&member_token).await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -1269,7 +1276,11 @@ async fn with_two_admins_one_may_demote_the_other_and_then_is_the_last() {
         let response = patch_account(&app, &other_token, &other_id, body).await;
         assert_problem(response, StatusCode::CONFLICT, "last-admin").await;
     }
-    // The demoted admin can no longer try.
+    // The demoted admin can no longer try: their session ended, and signed in again
+    // they are a member.
+    let response = patch_account(&app, &token, &other_id, json!({"role": "member"})).await;
+    assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let token = access_token(&app.sign_in("admin@example.org").await);
     let response = patch_account(&app, &token, &other_id, json!({"role": "member"})).await;
     assert_problem(response, StatusCode::FORBIDDEN, "admin-only").await;
     let remaining = accounts(&app, &other_token, &[("role", "admin")]).await;
@@ -1279,8 +1290,8 @@ async fn with_two_admins_one_may_demote_the_other_and_then_is_the_last() {
 #[tokio::test]
 async fn concurrent_mutual_demotions_leave_an_active_admin() {
     let app = spawn_app().await;
-    let (first_id, first_token) = new_admin(&app, "first@example.org").await;
-    let (second_id, second_token) = new_admin(&app, "second@example.org").await;
+    let (first_id, mut first_token) = new_admin(&app, "first@example.org").await;
+    let (second_id, mut second_token) = new_admin(&app, "second@example.org").await;
 
     for round in 0..6 {
         let (a, b) = tokio::join!(
@@ -1294,9 +1305,13 @@ async fn concurrent_mutual_demotions_leave_an_active_admin() {
             "round {round}: exactly one demotion wins: {statuses:?}"
         );
         assert!(
-            statuses
-                .iter()
-                .all(|s| [StatusCode::OK, StatusCode::CONFLICT, StatusCode::FORBIDDEN].contains(s)),
+            statuses.iter().all(|s| [
+                StatusCode::OK,
+                StatusCode::CONFLICT,
+                StatusCode::FORBIDDEN,
+                StatusCode::UNAUTHORIZED
+            ]
+            .contains(s)),
             "round {round}: the loser is refused: {statuses:?}"
         );
 
@@ -1313,8 +1328,14 @@ async fn concurrent_mutual_demotions_leave_an_active_admin() {
         )
         .await;
         assert_eq!(admins["total"], 1, "round {round}: {admins}");
-        // Restore both admins for the next round.
+        // Restore both admins for the next round; the demotion ended the other's
+        // sessions, so it signs in again.
         patched_account(&app, survivor_token, demoted_id, json!({"role": "admin"})).await;
         assert_eq!(active_admin_count(&app, survivor_token).await, 2);
+        if statuses[0] == StatusCode::OK {
+            second_token = access_token(&app.sign_in("second@example.org").await);
+        } else {
+            first_token = access_token(&app.sign_in("first@example.org").await);
+        }
     }
 }

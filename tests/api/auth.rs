@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Api, PASSWORD, TEST_JWT_SECRET, TestApp, assert_bearer_challenge, assert_problem, has_header,
-    header, spawn_app, spawn_app_with, with_admin,
+    Api, PASSWORD, TEST_JWT_SECRET, TestApp, access_token, assert_bearer_challenge, assert_problem,
+    has_header, header, spawn_app, spawn_app_with, with_admin,
 };
 
 #[tokio::test]
@@ -43,9 +43,32 @@ async fn unknown_email_and_wrong_password_answer_alike() {
     assert_eq!(wrong_password, unknown);
 }
 
-fn claims(sub: &str, exp_offset: i64) -> Value {
+/// Claims of a session `sid` of `sub`.
+fn session_claims(sub: &str, sid: &str, exp_offset: i64) -> Value {
     let now = chrono::Utc::now().timestamp();
-    json!({"iss": "llcp-hub", "aud": "llcp-hub-api", "sub": sub, "iat": now, "exp": now + exp_offset})
+    json!({"iss": "llcp-hub", "aud": "llcp-hub-api", "sub": sub, "sid": sid, "iat": now, "exp": now + exp_offset})
+}
+
+/// Claims of the one open session of `sub` (see `signed_in`).
+fn claims(sub: &str, exp_offset: i64) -> Value {
+    session_claims(
+        sub,
+        SESSION.with(|s| s.borrow().clone()).as_str(),
+        exp_offset,
+    )
+}
+
+thread_local! {
+    static SESSION: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Makes Ada's account, signs her in, and keeps the session id for `claims`; her id.
+async fn signed_in(app: &TestApp) -> String {
+    let id = app.insert_account("ada@camden.gov.uk", Role::Member);
+    app.sign_in("ada@camden.gov.uk").await;
+    let sessions = app.db_texts("SELECT family_id AS value FROM refresh_tokens");
+    SESSION.with(|s| *s.borrow_mut() = sessions[0].clone());
+    id
 }
 
 fn sign(header: Header, claims: &Value, secret: &[u8]) -> String {
@@ -62,7 +85,7 @@ fn at_header(alg: Algorithm) -> Header {
 #[tokio::test]
 async fn a_forged_token_of_our_own_shape_is_accepted_so_the_negative_cases_mean_something() {
     let app = spawn_app().await;
-    let id = app.insert_account("ada@camden.gov.uk", Role::Member);
+    let id = signed_in(&app).await;
     let token = sign(
         at_header(Algorithm::HS256),
         &claims(&id, 60),
@@ -94,7 +117,7 @@ async fn access_tokens_dated_in_the_future_are_401() {
 #[tokio::test]
 async fn invalid_access_tokens_are_401() {
     let app = spawn_app().await;
-    let id = app.insert_account("ada@camden.gov.uk", Role::Member);
+    let id = signed_in(&app).await;
     let mut cases: Vec<(&str, String)> = vec![
         (
             "expired",
@@ -138,12 +161,17 @@ async fn invalid_access_tokens_are_401() {
             "sub",
             json!(uuid::Uuid::new_v4().to_string()),
         ),
+        (
+            "unknown session",
+            "sid",
+            json!(uuid::Uuid::new_v4().to_string()),
+        ),
     ] {
         let mut c = claims(&id, 60);
         c[field] = value;
         cases.push((name, sign(at_header(Algorithm::HS256), &c, TEST_JWT_SECRET)));
     }
-    for missing in ["iat", "iss", "aud", "exp"] {
+    for missing in ["iat", "iss", "aud", "exp", "sid"] {
         let mut c = claims(&id, 60);
         c.as_object_mut().unwrap().remove(missing);
         let token = sign(at_header(Algorithm::HS256), &c, TEST_JWT_SECRET);
@@ -242,6 +270,79 @@ async fn logout_revokes_the_refresh_token() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn logout_ends_the_sessions_access_tokens_at_once_and_no_other() {
+    let app = spawn_app().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    let pair = app.sign_in("ada@camden.gov.uk").await;
+    let rotated: Value = app
+        .refresh(&pair["refresh_token"])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other = app.sign_in("ada@camden.gov.uk").await;
+    for token in [&pair, &rotated, &other] {
+        assert_eq!(app.me_status(&access_token(token)).await, StatusCode::OK);
+    }
+    let response = app
+        .post("/api/v1/auth/logout")
+        .json(&json!({"refresh_token": rotated["refresh_token"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    for (case, token) in [("first", &pair), ("rotated", &rotated)] {
+        let response = app
+            .get("/api/v1/me")
+            .bearer_auth(access_token(token))
+            .send()
+            .await
+            .unwrap();
+        assert_bearer_challenge(case, response).await;
+    }
+    assert_eq!(app.me_status(&access_token(&other)).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_password_reset_ends_every_access_token_of_the_account() {
+    let app = spawn_app().await;
+    app.insert_account("ada@camden.gov.uk", Role::Member);
+    app.insert_account("bob@camden.gov.uk", Role::Member);
+    let sessions = [
+        app.sign_in("ada@camden.gov.uk").await,
+        app.sign_in("ada@camden.gov.uk").await,
+    ];
+    let bob = app.sign_in("bob@camden.gov.uk").await;
+    let asked = app
+        .post("/api/v1/accounts/password-reset")
+        .json(&json!({"email": "ada@camden.gov.uk"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::ACCEPTED);
+    let token = app.mailed_account_token("ada@camden.gov.uk", "password_reset");
+    // Asking is not enough: the sessions go on until the link is followed.
+    assert_eq!(
+        app.me_status(&access_token(&sessions[0])).await,
+        StatusCode::OK
+    );
+    let reset = app
+        .post("/api/v1/accounts/password-reset/confirm")
+        .json(&json!({"token": token, "password": "a brand new passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    for session in &sessions {
+        assert_eq!(
+            app.me_status(&access_token(session)).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(app.me_status(&access_token(&bob)).await, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use llcp_hub::app::Application;
+use llcp_hub::auth::tokens::AccountTokens;
 use llcp_hub::config::{JwtSecret, LoginThrottle, RateLimits, Settings};
 use llcp_hub::db::{DatabaseUrl, DbPool};
 use llcp_hub::domain::Role;
@@ -145,6 +146,17 @@ impl TestApp {
         crate::common::test_db::texts(&mut self.pool.get().unwrap(), sql)
     }
 
+    /// Runs a statement straight on the database (to age a row, say).
+    pub fn db_execute(&self, sql: &str) {
+        use diesel::RunQueryDsl;
+        let mut conn = self.pool.get().unwrap();
+        let done = match &mut *conn {
+            llcp_hub::db::DbConnection::Sqlite(c) => diesel::sql_query(sql).execute(c),
+            llcp_hub::db::DbConnection::Pg(c) => diesel::sql_query(sql).execute(c),
+        };
+        done.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     /// Creates an account straight in the database (no HTTP), with `PASSWORD`.
     pub fn insert_account(&self, email: &str, role: Role) -> String {
         let mut conn = self.pool.get().unwrap();
@@ -165,6 +177,39 @@ impl TestApp {
     pub async fn token_for(&self, email: &str, role: Role) -> String {
         self.insert_account(email, role);
         access_token(&self.sign_in(email).await)
+    }
+
+    /// The token of the newest account link (`template`) mailed to `recipient`: its
+    /// outbox row names the token row, from which the sender derives the token as it
+    /// sends; the row itself never holds it.
+    pub fn mailed_account_token(&self, recipient: &str, template: &str) -> String {
+        let ids = self.db_texts(&format!(
+            "SELECT account_token_id AS value FROM notifications \
+             WHERE lower(recipient) = lower('{recipient}') AND template = '{template}' \
+             AND account_token_id IS NOT NULL ORDER BY id DESC"
+        ));
+        let id = ids
+            .first()
+            .unwrap_or_else(|| panic!("no {template} message to {recipient} in the outbox"));
+        AccountTokens::new(TEST_JWT_SECRET).token_for(id)
+    }
+
+    /// Follows the verification link mailed to `email` at sign-up (204 asserted).
+    pub async fn verify_email(&self, email: &str) {
+        let token = self.mailed_account_token(email, "account_verify_email");
+        let response = self
+            .post("/api/v1/accounts/verify")
+            .json(&serde_json::json!({ "token": token }))
+            .send()
+            .await
+            .expect("answered");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(
+            status,
+            reqwest::StatusCode::NO_CONTENT,
+            "verify {email}: {text}"
+        );
     }
 
     pub async fn admin_token(&self) -> String {

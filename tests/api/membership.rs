@@ -94,6 +94,23 @@ fn hours_between(from: &Value, to: &Value) -> f64 {
     (to - from).num_seconds() as f64 / 3600.0
 }
 
+// --- a verified email first -----------------------------------------------------------
+
+#[tokio::test]
+async fn only_an_account_that_verified_its_email_may_apply() {
+    let app = spawn_app().await;
+    let response = sign_up(&app, "ada@camden.gov.uk", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let token = access_token(&app.sign_in("ada@camden.gov.uk").await);
+    let refused = apply(&app, &token, &application()).await;
+    assert_problem(refused, StatusCode::FORBIDDEN, "email-unverified").await;
+    assert_eq!(membership_status(&app, &token).await, "none");
+
+    app.verify_email("ada@camden.gov.uk").await;
+    apply_ok(&app, &token).await;
+    assert_eq!(membership_status(&app, &token).await, "pending");
+}
+
 // --- passwords at sign-up -------------------------------------------------------------
 
 #[tokio::test]

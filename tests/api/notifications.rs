@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use crate::helpers::{Api, BASE_URL, TestApp, TestDb, event_body, spawn_app_on, test_settings};
+use crate::helpers::{
+    Api, BASE_URL, PASSWORD, TestApp, TestDb, access_token, event_body, spawn_app_on, test_settings,
+};
 
 #[derive(Debug, Clone)]
 struct Received {
@@ -217,6 +219,66 @@ async fn the_delivered_manage_links_token_manages_the_registration() {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
+/// The token of the account link `{BASE_URL}{page}#token=…` in a delivered message.
+fn delivered_account_token(received: &Received, page: &str) -> String {
+    let data = quoted_printable_decoded(&received.data);
+    let prefix = format!("{BASE_URL}{page}#token=");
+    let start = data
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("a link in {data}"))
+        + prefix.len();
+    data[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+#[tokio::test]
+async fn the_delivered_verification_link_verifies_the_account() {
+    let sink = SmtpSink::start(0, "").await;
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin_token().await;
+    let signup = json!({"email": "ada@camden.gov.uk", "password": PASSWORD,
+        "full_name": "Ada Lovelace", "organisation": "London Borough of Camden"});
+    let response = app
+        .post("/api/v1/accounts")
+        .json(&signup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    let items = settled(&app, &admin, 1).await;
+    assert_eq!(items[0]["template"], "account_verify_email");
+    let received = sink.received();
+    assert_eq!(received[0].to, "ada@camden.gov.uk");
+    assert!(
+        received[0]
+            .data
+            .contains("Subject: Confirm your email address")
+    );
+    let token = delivered_account_token(&received[0], "/account/verify-email");
+    assert_eq!(token.len(), 43, "256 bits: {}", received[0].data);
+    for body in app.db_texts("SELECT body AS value FROM notifications") {
+        assert!(!body.contains(&token), "the token stored in {body:?}");
+    }
+    let verify = || {
+        app.post("/api/v1/accounts/verify")
+            .json(&json!({ "token": token }))
+            .send()
+    };
+    assert_eq!(verify().await.unwrap().status(), StatusCode::NO_CONTENT);
+    let access = access_token(&app.sign_in("ada@camden.gov.uk").await);
+    assert_eq!(
+        app.get_json(&access, "/api/v1/me").await["email_verified"],
+        true
+    );
+    assert_eq!(
+        verify().await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
 #[tokio::test]
 async fn a_temporary_refusal_is_retried_with_backoff_and_delivered_once() {
     let sink = SmtpSink::start(1, "451 4.3.0 try again later").await;
@@ -319,6 +381,68 @@ async fn the_manage_link_opens_a_page_that_uses_the_api_with_a_strict_policy() {
     assert!(html.contains("<script src=\"/assets/manage.js\">"));
     let script = app.get_text("/assets/manage.js").await;
     assert!(script.contains("X-Manage-Token") && script.contains("location.hash"));
+}
+
+#[tokio::test]
+async fn account_links_open_pages_that_post_the_token_with_a_strict_policy() {
+    let (db, url) = TestDb::create();
+    let app = spawn_app_on(db, url, |_| {}).await;
+    let admin = app.admin_token().await;
+    let signup = json!({"email": "ada@camden.gov.uk", "password": PASSWORD,
+        "full_name": "Ada Lovelace", "organisation": "London Borough of Camden"});
+    for _ in 0..2 {
+        app.post("/api/v1/accounts")
+            .json(&signup)
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut paths = Vec::new();
+    for item in app.outbox(&admin).await {
+        let body = item["body"].as_str().unwrap();
+        let link = body.lines().find(|l| l.contains("#token=")).unwrap();
+        paths.push(
+            link.trim_start_matches(BASE_URL)
+                .split('#')
+                .next()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(paths, ["/account/reset-password", "/account/verify-email"]);
+    for path in paths {
+        let page = app.get(&path).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("default-src 'none'"),
+            "{csp}"
+        );
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("<script src=\"/assets/account.js\">"),
+            "{path}"
+        );
+    }
+    let script = app
+        .get("/assets/account.js")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for used in [
+        "location.hash",
+        "/api/v1/accounts/",
+        "password-reset/confirm",
+        "verify",
+    ] {
+        assert!(script.contains(used), "{used}");
+    }
 }
 
 #[tokio::test]

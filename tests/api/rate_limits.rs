@@ -145,6 +145,15 @@ async fn sign_ups_are_limited_per_address() {
         assert!(status.is_success(), "{status}");
     }
     assert_limited(sign_up("203.0.113.9", 3).await.unwrap()).await;
+    // A reset request mails an address too, and shares the budget.
+    let reset = app
+        .post("/api/v1/accounts/password-reset")
+        .header("x-forwarded-for", "203.0.113.9")
+        .json(&json!({"email": "officer0@camden.gov.uk"}))
+        .send()
+        .await
+        .unwrap();
+    assert_limited(reset).await;
     let elsewhere = sign_up("203.0.113.10", 4).await.unwrap().status();
     assert!(elsewhere.is_success(), "{elsewhere}");
 }

@@ -49,6 +49,7 @@ pub struct Hub {
     log: PathBuf,
     _dir: tempfile::TempDir,
     pub client: reqwest::Client,
+    database_url: String,
 }
 
 impl Hub {
@@ -113,6 +114,7 @@ impl Hub {
                 .timeout(Duration::from_secs(60))
                 .build()
                 .expect("client"),
+            database_url: database_url.to_string(),
         }
     }
 
@@ -197,7 +199,9 @@ impl Hub {
         access_token(&self.sign_in(ADMIN_EMAIL).await)
     }
 
-    /// Signs up a member over HTTP and returns an access token.
+    /// Signs up a member over HTTP, follows the verification link it was mailed (its
+    /// token derived, as the sender does, from the token row its outbox row names) and
+    /// returns an access token.
     pub async fn member_token(&self, email: &str) -> String {
         let response = self
             .post("/api/v1/accounts")
@@ -211,6 +215,26 @@ impl Hub {
             .await
             .expect("sign-up answered");
         assert_eq!(response.status(), StatusCode::CREATED, "sign-up of {email}");
+        let ids = texts(
+            &mut open_db(&self.database_url),
+            &format!(
+                "SELECT account_token_id AS value FROM notifications \
+                 WHERE recipient = '{email}' AND template = 'account_verify_email'"
+            ),
+        );
+        let token =
+            llcp_hub::auth::tokens::AccountTokens::new(JWT_SECRET.as_bytes()).token_for(&ids[0]);
+        let verified = self
+            .post("/api/v1/accounts/verify")
+            .json(&json!({ "token": token }))
+            .send()
+            .await
+            .expect("verification answered");
+        assert_eq!(
+            verified.status(),
+            StatusCode::NO_CONTENT,
+            "verification of {email}"
+        );
         access_token(&self.sign_in(email).await)
     }
 }
