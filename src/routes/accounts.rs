@@ -201,7 +201,8 @@ pub struct VerifyEmailRequest {
         (status = 204, description = "The email is verified"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed, or the token is unknown, used or expired", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The token is unknown, used or expired", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/accounts/verify")]
@@ -289,7 +290,8 @@ pub struct PasswordResetConfirmation {
         (status = 204, description = "The password is changed; sign in again"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The token is unknown, used or expired, or the password breaks a rule", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The token is unknown, used or expired", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The password breaks a rule", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/accounts/password-reset/confirm")]

@@ -147,11 +147,10 @@ fn issue_link(
     Ok(id)
 }
 
+/// A well-formed token that names no usable link: 404, since the link it stood for is
+/// not there (any more); the body was valid, so not a 422.
 fn invalid_link() -> ApiError {
-    ApiError::invalid(
-        "token",
-        "is unknown, already used or expired: ask for a new link",
-    )
+    ApiError::NotFound("This link is unknown, already used or expired: ask for a new one.".into())
 }
 
 /// Follows a verification link: the account's email is verified. The token works once.

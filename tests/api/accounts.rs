@@ -153,9 +153,22 @@ async fn the_mailed_link_verifies_the_email_once() {
         true
     );
     for (case, token) in [("used", token), ("unknown", "x".repeat(43))] {
-        let problem = assert_invalid(case, verify(token).await.unwrap(), "token").await;
-        assert_eq!(error_fields(&problem), ["token"], "{case}");
+        assert_link_refused(case, verify(token).await.unwrap()).await;
     }
+}
+
+/// A link that cannot be used (unknown, used, spent or expired): one 404 for all.
+async fn assert_link_refused(case: &str, response: reqwest::Response) {
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "{case}");
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["type"], "/problems/not-found", "{case}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ask for a new one"),
+        "{case}"
+    );
 }
 
 #[tokio::test]
@@ -170,7 +183,7 @@ async fn an_expired_verification_link_is_refused() {
         .send()
         .await
         .unwrap();
-    assert_invalid("expired", response, "token").await;
+    assert_link_refused("expired", response).await;
 }
 
 #[tokio::test]
@@ -408,7 +421,7 @@ async fn the_mailed_reset_link_sets_a_new_password_once_and_ends_every_session()
     );
     app.assert_refresh_refused(&session["refresh_token"]).await;
     let again = confirm_reset(&app, &token, "yet another passphrase").await;
-    assert_invalid("used", again, "token").await;
+    assert_link_refused("used", again).await;
 }
 
 #[tokio::test]
@@ -423,7 +436,7 @@ async fn a_reset_link_works_for_an_hour_and_a_newer_reset_spends_the_older_link(
     let done = confirm_reset(&app, &second, "a brand new passphrase").await;
     assert_eq!(done.status(), StatusCode::NO_CONTENT);
     let spent = confirm_reset(&app, &first, "another new passphrase").await;
-    assert_invalid("spent", spent, "token").await;
+    assert_link_refused("spent", spent).await;
 
     ask_reset(&app, "ada@camden.gov.uk").await;
     let late = app.mailed_account_token("ada@camden.gov.uk", "password_reset");
@@ -433,7 +446,7 @@ async fn a_reset_link_works_for_an_hour_and_a_newer_reset_spends_the_older_link(
     assert_eq!(hours, ["1"]);
     app.db_execute("UPDATE account_tokens SET expires_at = created_at WHERE used_at IS NULL");
     let expired = confirm_reset(&app, &late, "another new passphrase").await;
-    assert_invalid("expired", expired, "token").await;
+    assert_link_refused("expired", expired).await;
 }
 
 #[tokio::test]
