@@ -275,7 +275,8 @@ async fn the_delivered_verification_link_verifies_the_account() {
     );
     assert_eq!(
         verify().await.unwrap().status(),
-        StatusCode::UNPROCESSABLE_ENTITY
+        StatusCode::NOT_FOUND,
+        "the link works once"
     );
 }
 
