@@ -192,7 +192,7 @@ pub struct VerifyEmailRequest {
 /// Verify an email address
 ///
 /// Follows the link mailed at sign-up: the account's email is verified. The token
-/// works once; an unknown, used or expired one is a 422 naming `token`.
+/// works once; an unknown, used or expired one is a 404.
 #[utoipa::path(
     operation_id = "create_email_verification",
     tag = "accounts",
@@ -280,8 +280,7 @@ pub struct PasswordResetConfirmation {
 ///
 /// Follows a password-reset link: sets the new password (the sign-up rules apply),
 /// counts the email as verified, and ends every session of the account, access tokens
-/// included. The token works once; an unknown, used or expired one is a 422 naming
-/// `token`.
+/// included. The token works once; an unknown, used or expired one is a 404.
 #[utoipa::path(
     operation_id = "update_password",
     tag = "accounts",

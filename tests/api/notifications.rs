@@ -13,7 +13,8 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 use crate::helpers::{
-    Api, BASE_URL, PASSWORD, TestApp, TestDb, access_token, event_body, spawn_app_on, test_settings,
+    Api, BASE_URL, PASSWORD, TestApp, TestDb, access_token, event_body, header, spawn_app_on,
+    test_settings,
 };
 
 #[derive(Debug, Clone)]
@@ -368,20 +369,25 @@ async fn the_manage_link_opens_a_page_that_uses_the_api_with_a_strict_policy() {
         format!("/registrations/{}/manage", created["id"].as_str().unwrap())
     );
 
-    let page = app.get(path).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let csp = page.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        csp.contains("script-src 'self'") && csp.contains("default-src 'none'"),
-        "{csp}"
-    );
-    let html = page.text().await.unwrap();
-    assert!(html.contains("<script src=\"/assets/manage.js\">"));
+    assert_page_runs_only_its_script(&app, path, "/assets/manage.js").await;
     let script = app.get_text("/assets/manage.js").await;
     assert!(script.contains("X-Manage-Token") && script.contains("location.hash"));
+}
+
+/// The page at `path` loads, allows no script but its own, and loads `script`.
+async fn assert_page_runs_only_its_script(app: &TestApp, path: &str, script: &str) {
+    let page = app.get(path).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "{path}");
+    let csp = header(&page, "content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("default-src 'none'"),
+        "{path}: {csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("<script src=\"{script}\">")),
+        "{path}"
+    );
 }
 
 #[tokio::test]
@@ -412,21 +418,7 @@ async fn account_links_open_pages_that_post_the_token_with_a_strict_policy() {
     }
     assert_eq!(paths, ["/account/reset-password", "/account/verify-email"]);
     for path in paths {
-        let page = app.get(&path).send().await.unwrap();
-        assert_eq!(page.status(), StatusCode::OK, "{path}");
-        let csp = page.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .to_string();
-        assert!(
-            csp.contains("script-src 'self'") && csp.contains("default-src 'none'"),
-            "{csp}"
-        );
-        let html = page.text().await.unwrap();
-        assert!(
-            html.contains("<script src=\"/assets/account.js\">"),
-            "{path}"
-        );
+        assert_page_runs_only_its_script(&app, &path, "/assets/account.js").await;
     }
     let script = app
         .get("/assets/account.js")
