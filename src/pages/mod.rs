@@ -10,8 +10,6 @@ use askama::Template;
 const MANAGE_JS: &str = include_str!("manage.js");
 const REGISTER_JS: &str = include_str!("register.js");
 const PAGES_CSS: &str = include_str!("pages.css");
-const VERIFY_EMAIL_HTML: &str = include_str!("verify-email.html");
-const RESET_PASSWORD_HTML: &str = include_str!("reset-password.html");
 const ACCOUNT_JS: &str = include_str!("account.js");
 
 /// The page a registration email links to: see or cancel the registration.
@@ -24,10 +22,22 @@ struct ManagePage;
 #[template(path = "pages/register.html")]
 struct RegisterPage;
 
-/// Both pages extend `templates/document.html` (the head every HTML document of the
+/// The page a verification link opens: it posts the link's token.
+#[derive(Template)]
+#[template(path = "pages/verify-email.html")]
+struct VerifyEmailPage;
+
+/// The page a reset link opens, and where a forgotten password is asked about.
+#[derive(Template)]
+#[template(path = "pages/reset-password.html")]
+struct ResetPasswordPage;
+
+/// The pages extend `templates/document.html` (the head every HTML document of the
 /// service shares) and are rendered once: they hold no data.
 static MANAGE_HTML: LazyLock<String> = LazyLock::new(|| rendered(&ManagePage));
 static REGISTER_HTML: LazyLock<String> = LazyLock::new(|| rendered(&RegisterPage));
+static VERIFY_EMAIL_HTML: LazyLock<String> = LazyLock::new(|| rendered(&VerifyEmailPage));
+static RESET_PASSWORD_HTML: LazyLock<String> = LazyLock::new(|| rendered(&ResetPasswordPage));
 
 fn rendered(page: &impl Template) -> String {
     page.render().unwrap_or_else(|e| {
@@ -51,11 +61,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/events/{slug}/register", web::get().to(register_page))
         .route(
             crate::notify::VERIFY_EMAIL_PAGE,
-            web::get().to(|| async { page(VERIFY_EMAIL_HTML) }),
+            web::get().to(|| async { page(&VERIFY_EMAIL_HTML) }),
         )
         .route(
             crate::notify::RESET_PASSWORD_PAGE,
-            web::get().to(|| async { page(RESET_PASSWORD_HTML) }),
+            web::get().to(|| async { page(&RESET_PASSWORD_HTML) }),
         )
         .route(
             "/assets/account.js",
