@@ -88,6 +88,7 @@ impl Application {
             settings.reminder_interval,
         );
         crate::retention::start(pool.clone(), settings.retention);
+        start_lapsing_holds(pool.clone(), crate::notify::Links::new(&settings));
         let server = serve(listener, &settings, pool.clone())?;
         Ok(Self {
             handle: server.handle(),
@@ -137,6 +138,28 @@ fn start_reminders(pool: DbPool, base_url: String, interval: std::time::Duration
                 log::warn!("membership reminders: {e}");
             }
             tokio::time::sleep(interval).await;
+        }
+    });
+}
+
+/// How often the seats of unconfirmed registrations whose time ran out are freed (an
+/// event's own are also freed whenever someone registers for it).
+const LAPSE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15);
+
+fn start_lapsing_holds(pool: DbPool, links: crate::notify::Links) {
+    tokio::spawn(async move {
+        loop {
+            let links = links.clone();
+            let result = db::run_in_background(&pool, move |conn| {
+                crate::service::registrations::lapse_holds(conn, &links, crate::domain::time::now())
+            })
+            .await;
+            match result {
+                Ok(0) => {}
+                Ok(n) => log::info!("{n} unconfirmed registration(s) lapsed"),
+                Err(e) => log::warn!("lapsing unconfirmed registrations: {e}"),
+            }
+            tokio::time::sleep(LAPSE_INTERVAL).await;
         }
     });
 }

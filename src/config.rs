@@ -159,6 +159,51 @@ fn parse_per_hour(name: &str, raw: Option<&str>, default: Limit) -> Result<Limit
     Ok(max.map_or(default, Limit::per_hour))
 }
 
+/// Holding registrations until their email is confirmed (per event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmailConfirmation {
+    /// Whether a new event asks for it when its body does not say
+    /// (`REGISTRATION_EMAIL_CONFIRMATION`, off by default so that clients keep their
+    /// immediate answer).
+    pub default_for_new_events: bool,
+    /// How long a place is held for the emailed link (`CONFIRM_MINUTES`, 30).
+    pub hold: Duration,
+}
+
+impl Default for EmailConfirmation {
+    fn default() -> Self {
+        Self {
+            default_for_new_events: false,
+            hold: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+impl EmailConfirmation {
+    fn from_env() -> Result<Self, String> {
+        Self::from_lookup(var)
+    }
+
+    /// `REGISTRATION_EMAIL_CONFIRMATION` (true or false) and `CONFIRM_MINUTES` (1 to
+    /// 1440) from any source of settings.
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let defaults = Self::default();
+        let flag = "REGISTRATION_EMAIL_CONFIRMATION";
+        let minutes = "CONFIRM_MINUTES";
+        Ok(Self {
+            default_for_new_events: yes_or_no(flag, lookup(flag).as_deref())?
+                .unwrap_or(defaults.default_for_new_events),
+            hold: parse_duration(
+                minutes,
+                lookup(minutes).as_deref(),
+                1..=1440,
+                Unit::Minutes,
+                defaults.hold,
+            )?,
+        })
+    }
+}
+
 /// Outgoing mail. `SMTP_URL` may hold a password, so `Debug` hides it.
 #[derive(Clone)]
 pub struct SmtpSettings {
@@ -214,6 +259,7 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpAddr>,
     pub login_throttle: LoginThrottle,
     pub rate_limits: RateLimits,
+    pub email_confirmation: EmailConfirmation,
     /// How long an admin has to decide a membership application (the promise).
     pub membership_sla: Duration,
     /// How often overdue applications are looked for, to remind admins.
@@ -318,6 +364,7 @@ impl Settings {
             trusted_proxies,
             login_throttle: LoginThrottle::default(),
             rate_limits: RateLimits::from_env()?,
+            email_confirmation: EmailConfirmation::from_env()?,
             demo,
             workers: None,
             pool_size,
@@ -382,6 +429,7 @@ fn parse_pool_size(raw: Option<&str>) -> Result<u32, String> {
 enum Unit {
     Milliseconds,
     Seconds,
+    Minutes,
     Hours,
 }
 
@@ -390,6 +438,7 @@ impl Unit {
         match self {
             Unit::Milliseconds => "milliseconds",
             Unit::Seconds => "seconds",
+            Unit::Minutes => "minutes",
             Unit::Hours => "hours",
         }
     }
@@ -398,6 +447,7 @@ impl Unit {
         match self {
             Unit::Milliseconds => Duration::from_millis(n),
             Unit::Seconds => Duration::from_secs(n),
+            Unit::Minutes => Duration::from_secs(n * 60),
             Unit::Hours => Duration::from_secs(n * 3600),
         }
     }
@@ -542,11 +592,17 @@ fn parse_metrics_token(raw: Option<&str>) -> Result<Option<String>, String> {
 
 /// `HSTS` when set; otherwise behind HTTPS exactly when the public address says so.
 fn hsts_wanted(flag: Option<&str>, public_base_url: Option<&str>) -> Result<bool, String> {
-    match flag {
-        Some("true" | "1") => Ok(true),
-        Some("false" | "0") => Ok(false),
-        Some(_) => Err("HSTS must be true or false".into()),
-        None => Ok(public_base_url.is_some_and(|url| url.trim().starts_with("https://"))),
+    let behind_https = public_base_url.is_some_and(|url| url.trim().starts_with("https://"));
+    Ok(yes_or_no("HSTS", flag)?.unwrap_or(behind_https))
+}
+
+/// Every on/off setting: `true`/`1` or `false`/`0`; `None` when unset.
+fn yes_or_no(name: &str, raw: Option<&str>) -> Result<Option<bool>, String> {
+    match raw.map(str::trim) {
+        None => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(_) => Err(format!("{name} must be true or false")),
     }
 }
 
@@ -620,6 +676,44 @@ mod tests {
         );
         assert_eq!(hsts_wanted(Some("true"), None), Ok(true));
         assert!(hsts_wanted(Some("yes"), None).is_err());
+    }
+
+    #[test]
+    fn email_confirmation_is_off_with_30_minute_holds_unless_set() {
+        let read = |pairs: &'static [(&'static str, &'static str)]| {
+            EmailConfirmation::from_lookup(move |name| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        assert_eq!(read(&[]), Ok(EmailConfirmation::default()));
+        assert!(!EmailConfirmation::default().default_for_new_events);
+        assert_eq!(EmailConfirmation::default().hold, Duration::from_secs(1800));
+        let set = read(&[
+            ("REGISTRATION_EMAIL_CONFIRMATION", "true"),
+            ("CONFIRM_MINUTES", "45"),
+        ])
+        .unwrap();
+        assert!(set.default_for_new_events);
+        assert_eq!(set.hold, Duration::from_secs(45 * 60));
+        assert!(
+            read(&[("REGISTRATION_EMAIL_CONFIRMATION", "yes")])
+                .unwrap_err()
+                .contains("REGISTRATION_EMAIL_CONFIRMATION")
+        );
+        let out_of_range: [&'static [(&str, &str)]; 3] = [
+            &[("CONFIRM_MINUTES", "0")],
+            &[("CONFIRM_MINUTES", "1441")],
+            &[("CONFIRM_MINUTES", "ten")],
+        ];
+        for bad in out_of_range {
+            assert!(
+                read(bad).unwrap_err().contains("CONFIRM_MINUTES"),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -50,6 +50,8 @@ struct Demo {
     audience: &'static [&'static str],
     speakers: &'static [&'static str],
     capacity: i32,
+    /// Registrations wait for the emailed link (one demo event shows the mode).
+    email_confirmation: bool,
 }
 
 const BULLETIN_14_EVENTS: [Demo; 4] = [
@@ -64,6 +66,7 @@ const BULLETIN_14_EVENTS: [Demo; 4] = [
         audience: &["officers"],
         speakers: &[],
         capacity: 30,
+        email_confirmation: false,
     },
     Demo {
         slug: "community-management-and-social-enterprise",
@@ -76,6 +79,7 @@ const BULLETIN_14_EVENTS: [Demo; 4] = [
         audience: &["officers"],
         speakers: &[],
         capacity: 30,
+        email_confirmation: false,
     },
     Demo {
         slug: "community-engagement-lcip-workshop",
@@ -88,6 +92,7 @@ const BULLETIN_14_EVENTS: [Demo; 4] = [
         audience: &["officers", "councillors"],
         speakers: &[],
         capacity: 30,
+        email_confirmation: false,
     },
     Demo {
         slug: "officers-seminar-april-2011",
@@ -100,6 +105,7 @@ const BULLETIN_14_EVENTS: [Demo; 4] = [
         audience: &["officers"],
         speakers: &["Keynote: Society of London Treasurers (SLT)"],
         capacity: 60,
+        email_confirmation: true,
     },
 ];
 
@@ -140,6 +146,7 @@ pub fn load(conn: &mut DbConnection) -> Result<DemoCredentials, ApiError> {
                     registration_required: true,
                     registration_opens_at: None,
                     registration_closes_at: None,
+                    email_confirmation: demo.email_confirmation,
                     bulletin_number: Some(14),
                 };
                 let row = events::insert(conn, &draft, at)?;

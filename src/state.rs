@@ -4,8 +4,7 @@ use std::net::IpAddr;
 
 use crate::auth::JwtKeys;
 use crate::auth::devices::KnownDevices;
-use crate::auth::tokens::{AccountTokens, ManageTokens};
-use crate::config::{LoginThrottle, RateLimits, Settings};
+use crate::config::{EmailConfirmation, LoginThrottle, RateLimits, Settings};
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::ApiError;
 use crate::notify::Links;
@@ -18,6 +17,7 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     pub login_throttle: LoginThrottle,
     pub rate_limits: RateLimits,
+    pub email_confirmation: EmailConfirmation,
     pub devices: KnownDevices,
     pub membership_sla: chrono::Duration,
 }
@@ -27,15 +27,12 @@ impl AppState {
         Self {
             pool,
             jwt: JwtKeys::new(&settings.jwt_secret),
-            links: Links {
-                base_url: settings.public_base_url.clone(),
-                manage_tokens: ManageTokens::new(settings.jwt_secret.bytes()),
-                account_tokens: AccountTokens::new(settings.jwt_secret.bytes()),
-            },
+            links: Links::new(settings),
             trusted_proxies: settings.trusted_proxies.clone(),
             metrics_token: settings.http.metrics_token.clone(),
             login_throttle: settings.login_throttle,
             rate_limits: settings.rate_limits,
+            email_confirmation: settings.email_confirmation,
             devices: KnownDevices::new(settings.jwt_secret.bytes()),
             membership_sla: chrono::Duration::from_std(settings.membership_sla)
                 .unwrap_or(chrono::Duration::hours(24)),

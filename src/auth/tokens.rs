@@ -68,17 +68,38 @@ fn derived_token(key: &[u8; 32], id: &str) -> String {
 #[derive(Clone)]
 pub struct ManageTokens {
     key: [u8; 32],
+    confirmation_key: [u8; 32],
 }
 
 impl ManageTokens {
     pub fn new(server_secret: &[u8]) -> Self {
         Self {
             key: hmac_sha256(server_secret, b"llcp-hub registration manage tokens v1"),
+            confirmation_key: hmac_sha256(
+                server_secret,
+                b"llcp-hub registration confirmation tokens v1",
+            ),
         }
     }
 
     pub fn token_for(&self, registration_id: &str) -> String {
         derived_token(&self.key, registration_id)
+    }
+
+    /// The token of a held registration's confirmation link: another key than the
+    /// manage token's, so that whoever sent the form (and got the manage token in the
+    /// answer) cannot confirm an address they do not read. Never stored: a link lives
+    /// only as long as the hold.
+    pub fn confirmation_token_for(&self, registration_id: &str) -> String {
+        derived_token(&self.confirmation_key, registration_id)
+    }
+
+    /// Constant time.
+    pub fn verify_confirmation(&self, registration_id: &str, presented: &str) -> bool {
+        self.confirmation_token_for(registration_id)
+            .as_bytes()
+            .ct_eq(presented.as_bytes())
+            .into()
     }
 
     /// Constant time. The stored hash still admits a token issued under an earlier key.
@@ -156,5 +177,16 @@ mod account_token_tests {
         assert_eq!(URL_SAFE_NO_PAD.decode(&token).unwrap().len(), 32);
         assert_eq!(token, AccountTokens::new(secret).token_for("a"));
         assert_ne!(token, ManageTokens::new(secret).token_for("a"));
+    }
+
+    #[test]
+    fn a_confirmation_token_is_not_the_manage_token_and_verifies_only_its_registration() {
+        let tokens = ManageTokens::new(b"server secret of enough length!!");
+        let token = tokens.confirmation_token_for("a");
+        assert_ne!(token, tokens.token_for("a"));
+        assert!(tokens.verify_confirmation("a", &token));
+        assert!(!tokens.verify_confirmation("a", &tokens.token_for("a")));
+        assert!(!tokens.verify_confirmation("b", &token));
+        assert!(!tokens.verify_confirmation("a", ""));
     }
 }

@@ -194,13 +194,31 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, String> {
 /// instances that start together on one file migrate one after another, and the later
 /// ones find nothing pending (unlocked, they raced and failed on "table already
 /// exists"). diesel runs each migration in a savepoint inside it.
+///
+/// Foreign keys are off meanwhile (the pragma cannot change inside a transaction), so
+/// that a migration can rebuild a table that others refer to, which is how SQLite
+/// changes a CHECK; `foreign_key_check` then proves every reference still holds before
+/// the commit (SQLite's own procedure for schema changes).
 fn migrate_sqlite_exclusively(c: &mut diesel::SqliteConnection) -> Result<usize, String> {
+    c.batch_execute("PRAGMA foreign_keys = OFF")
+        .map_err(|e| e.to_string())?;
+    let result = migrate_sqlite_in_one_transaction(c);
+    c.batch_execute("PRAGMA foreign_keys = ON")
+        .map_err(|e| e.to_string())?;
+    result
+}
+
+fn migrate_sqlite_in_one_transaction(c: &mut diesel::SqliteConnection) -> Result<usize, String> {
     AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
         .map_err(|e| e.to_string())?;
     let applied = c
         .run_pending_migrations(SQLITE_MIGRATIONS)
         .map(|v| v.len())
-        .map_err(|e| e.to_string());
+        .map_err(|e| e.to_string())
+        .and_then(|applied| match broken_references(c)? {
+            0 => Ok(applied),
+            n => Err(format!("{n} reference(s) broken by a migration")),
+        });
     match applied {
         Ok(applied) => AnsiTransactionManager::commit_transaction(c)
             .map(|()| applied)
@@ -212,10 +230,32 @@ fn migrate_sqlite_exclusively(c: &mut diesel::SqliteConnection) -> Result<usize,
     }
 }
 
-/// Reverts every migration (used by the migration round-trip test and operators).
+/// The rows whose foreign key points at nothing (SQLite's `foreign_key_check`).
+fn broken_references(c: &mut diesel::SqliteConnection) -> Result<usize, String> {
+    #[derive(QueryableByName)]
+    struct Broken {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[allow(dead_code)]
+        table: String,
+    }
+    diesel::sql_query("PRAGMA foreign_key_check")
+        .load::<Broken>(c)
+        .map(|rows| rows.len())
+        .map_err(|e| e.to_string())
+}
+
+/// Reverts every migration (used by the migration round-trip test and operators); on
+/// SQLite with foreign keys off, as when migrating.
 pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<usize, String> {
     match conn {
-        DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Sqlite(c) => {
+            c.batch_execute("PRAGMA foreign_keys = OFF")
+                .map_err(|e| e.to_string())?;
+            let reverted = c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len());
+            c.batch_execute("PRAGMA foreign_keys = ON")
+                .map_err(|e| e.to_string())?;
+            reverted
+        }
         DbConnection::Pg(c) => c.revert_all_migrations(PG_MIGRATIONS).map(|v| v.len()),
     }
     .map_err(|e| e.to_string())

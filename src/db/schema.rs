@@ -83,6 +83,7 @@ diesel::table! {
         updated_at -> Timestamp,
         sequence -> Integer,
         registrations_anonymised_at -> Nullable<Timestamp>,
+        email_confirmation -> Bool,
     }
 }
 
@@ -105,6 +106,8 @@ diesel::table! {
         updated_at -> Timestamp,
         promoted_at -> Nullable<Timestamp>,
         cancelled_at -> Nullable<Timestamp>,
+        confirm_by -> Nullable<Timestamp>,
+        holds_seat -> Bool,
     }
 }
 

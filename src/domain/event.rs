@@ -97,6 +97,8 @@ pub struct EventDraft {
     pub registration_required: bool,
     pub registration_opens_at: Option<NaiveDateTime>,
     pub registration_closes_at: Option<NaiveDateTime>,
+    /// Registrations are held until the registrant follows the emailed link.
+    pub email_confirmation: bool,
     pub bulletin_number: Option<i32>,
 }
 
@@ -249,6 +251,7 @@ mod tests {
             registration_required: true,
             registration_opens_at: None,
             registration_closes_at: None,
+            email_confirmation: false,
             bulletin_number: Some(14),
         }
     }

@@ -23,6 +23,15 @@ pub const RESET_PASSWORD_PAGE: &str = "/account/reset-password";
 pub const ACCOUNT_TOKEN_SLOT: &str = "[account-token]";
 
 impl Links {
+    /// The links of this service, with tokens derived from its secret.
+    pub fn new(settings: &crate::config::Settings) -> Self {
+        Self {
+            base_url: settings.public_base_url.clone(),
+            manage_tokens: ManageTokens::new(settings.jwt_secret.bytes()),
+            account_tokens: AccountTokens::new(settings.jwt_secret.bytes()),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
@@ -34,6 +43,13 @@ impl Links {
     /// access log.
     pub fn queued_manage_link(&self, registration_id: &str) -> String {
         format!("{}{}", self.base_url, token_slot(registration_id))
+    }
+
+    /// The page that confirms a held registration, as it is queued: like the manage
+    /// link, its token (`ManageTokens::confirmation_token_for`) is put in only as it is
+    /// sent.
+    pub fn queued_confirmation_link(&self, registration_id: &str) -> String {
+        format!("{}{}", self.base_url, confirmation_slot(registration_id))
     }
 }
 
@@ -62,24 +78,38 @@ pub fn with_account_token(
 
 /// What stands for the manage token in a queued message.
 pub const MANAGE_TOKEN_SLOT: &str = "[manage-token]";
+/// What stands for the confirmation token in a queued message.
+pub const CONFIRMATION_TOKEN_SLOT: &str = "[confirmation-token]";
 
 fn token_slot(registration_id: &str) -> String {
     format!("/registrations/{registration_id}/manage#token={MANAGE_TOKEN_SLOT}")
 }
 
-/// The body to send: the slot of the message's own registration filled with its token.
-/// Only that registration's link is filled, so text a registrant typed cannot draw
-/// another registration's token into their mail.
-pub fn with_manage_token(
+fn confirmation_slot(registration_id: &str) -> String {
+    format!("/registrations/{registration_id}/confirm#token={CONFIRMATION_TOKEN_SLOT}")
+}
+
+/// The body to send: the manage and confirmation slots of the message's own
+/// registration filled with its tokens. Only that registration's links are filled, so
+/// text a registrant typed cannot draw another registration's token into their mail.
+pub fn with_registration_tokens(
     body: &str,
     registration_id: Option<&str>,
     tokens: &ManageTokens,
 ) -> String {
     match registration_id {
-        Some(id) => body.replace(
-            &token_slot(id),
-            &format!("/registrations/{id}/manage#token={}", tokens.token_for(id)),
-        ),
+        Some(id) => body
+            .replace(
+                &token_slot(id),
+                &format!("/registrations/{id}/manage#token={}", tokens.token_for(id)),
+            )
+            .replace(
+                &confirmation_slot(id),
+                &format!(
+                    "/registrations/{id}/confirm#token={}",
+                    tokens.confirmation_token_for(id)
+                ),
+            ),
         None => body.to_string(),
     }
 }
@@ -100,14 +130,36 @@ mod tests {
         let other = links.queued_manage_link("r-2");
         assert!(!own.contains(&tokens.token_for("r-1")));
         let body = format!("Open:\n{own}\nnot this one: {other}");
-        let sent = with_manage_token(&body, Some("r-1"), &tokens);
+        let sent = with_registration_tokens(&body, Some("r-1"), &tokens);
         let link = format!(
             "https://hub.example.org/registrations/r-1/manage#token={}",
             tokens.token_for("r-1")
         );
         assert!(sent.contains(&link), "{sent}");
         assert!(!sent.contains(&tokens.token_for("r-2")), "{sent}");
-        assert_eq!(with_manage_token(&body, None, &tokens), body);
+        assert_eq!(with_registration_tokens(&body, None, &tokens), body);
+    }
+
+    #[test]
+    fn a_confirmation_link_gets_its_own_token_only_when_sent() {
+        let tokens = ManageTokens::new(b"a server secret of at least 32 bytes!!");
+        let links = Links {
+            base_url: "https://hub.example.org".into(),
+            manage_tokens: tokens.clone(),
+            account_tokens: AccountTokens::new(b"a server secret of at least 32 bytes!!"),
+        };
+        let queued = links.queued_confirmation_link("r-1");
+        assert!(!queued.contains(&tokens.confirmation_token_for("r-1")));
+        let sent = with_registration_tokens(&format!("Open {queued}"), Some("r-1"), &tokens);
+        assert_eq!(
+            sent,
+            format!(
+                "Open https://hub.example.org/registrations/r-1/confirm#token={}",
+                tokens.confirmation_token_for("r-1")
+            )
+        );
+        let other = with_registration_tokens(&format!("Open {queued}"), Some("r-2"), &tokens);
+        assert!(!other.contains(&tokens.confirmation_token_for("r-1")));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::auth::tokens::{AccountTokens, ManageTokens};
 use crate::db::{self, DbPool};
 use crate::domain::time::now;
 use crate::error::ApiError;
-use crate::notify::{with_account_token, with_manage_token};
+use crate::notify::{with_account_token, with_registration_tokens};
 use crate::repo::notifications::{self, NotificationRow};
 
 /// How long a claim lasts: longer than any single SMTP exchange.
@@ -26,7 +26,7 @@ pub struct SenderConfig {
     pub poll_interval: StdDuration,
     pub retry_base: Duration,
     pub max_attempts: i32,
-    /// Fills the manage links of queued messages (see `notify::with_manage_token`).
+    /// Fills the manage links of queued messages (see `notify::with_registration_tokens`).
     pub manage_tokens: ManageTokens,
     /// Fills the account links of queued messages (see `notify::with_account_token`).
     pub account_tokens: AccountTokens,
@@ -71,7 +71,7 @@ async fn deliver(
         .subject(&row.subject)
         .header(ContentType::TEXT_PLAIN)
         .body(with_account_token(
-            &with_manage_token(
+            &with_registration_tokens(
                 &row.body,
                 row.registration_id.as_deref(),
                 &config.manage_tokens,

@@ -10,22 +10,36 @@ use crate::repo::membership::ApplicationRow;
 pub use crate::repo::notifications::Message;
 
 pub enum Notice<'a> {
+    /// A held registration's request to follow the confirmation link by `confirm_by`.
+    ConfirmYourPlace {
+        confirm_by: NaiveDateTime,
+        holds_seat: bool,
+    },
     Confirmed,
-    Waitlisted { position: i64 },
+    Waitlisted {
+        position: i64,
+    },
     Promoted,
     Cancelled,
-    EventCancelled { reason: &'a str },
+    EventCancelled {
+        reason: &'a str,
+    },
+}
+
+/// "London time", or the IANA name of any other zone.
+fn zone_name(event: &EventRow) -> String {
+    if event.timezone == "Europe/London" {
+        "London time".to_string()
+    } else {
+        event.timezone.clone()
+    }
 }
 
 /// "Tuesday 15 March 2011, 13:00 to 17:00 (London time)".
 pub fn when(event: &EventRow) -> String {
     let starts = in_zone(event.starts_at, &event.timezone);
     let ends = in_zone(event.ends_at, &event.timezone);
-    let zone = if event.timezone == "Europe/London" {
-        "London time".to_string()
-    } else {
-        event.timezone.clone()
-    };
+    let zone = zone_name(event);
     if starts.date_naive() == ends.date_naive() {
         format!(
             "{}, {} to {} ({zone})",
@@ -59,11 +73,34 @@ fn venue(event: &EventRow) -> String {
     }
 }
 
-pub fn render(notice: &Notice, full_name: &str, event: &EventRow, manage_link: &str) -> Message {
+/// A registration's message. `link` is the queued confirmation link for
+/// `ConfirmYourPlace` and the queued manage link for the rest.
+pub fn render(notice: &Notice, full_name: &str, event: &EventRow, link: &str) -> Message {
     let title = &event.title;
     let details = format!("{title}\nWhen: {}\nWhere: {}", when(event), venue(event));
-    let manage = format!("To see or cancel your registration, open:\n{manage_link}");
+    let manage = format!("To see or cancel your registration, open:\n{link}");
     let (template, subject, lead, show_manage) = match notice {
+        Notice::ConfirmYourPlace {
+            confirm_by,
+            holds_seat,
+        } => {
+            let deadline = in_zone(*confirm_by, &event.timezone);
+            let held = if *holds_seat {
+                "A place is held for you until then."
+            } else {
+                "The event is full: once you confirm, you join the waiting list."
+            };
+            (
+                "registration_confirm_email",
+                format!("Please confirm your registration: {title}"),
+                format!(
+                    "To complete your registration, confirm this email address by opening this link before {} ({}):\n{link}\n\n{held} If you do not confirm in time, the registration lapses and the place goes to someone else. If you did not register, ignore this message.",
+                    deadline.format("%H:%M on %A %-d %B"),
+                    zone_name(event)
+                ),
+                false,
+            )
+        }
         Notice::Confirmed => (
             "registration_confirmed",
             format!("Your place is confirmed: {title}"),

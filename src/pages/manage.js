@@ -1,8 +1,10 @@
-// Reads the manage token from the URL fragment (never sent to the server) and uses it
-// as the X-Manage-Token header of the registration API.
+// The pages of a registration's emailed links. Each reads its token from the URL
+// fragment (never sent to the server): the manage page sends it as the X-Manage-Token
+// header of the registration API; the confirmation page posts it once.
 (function () {
   "use strict";
-  var id = location.pathname.split("/")[2];
+  var parts = location.pathname.split("/");
+  var id = parts[2];
   var token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
   var api = "/api/v1/registrations/" + encodeURIComponent(id);
   var message = document.getElementById("message");
@@ -13,6 +15,7 @@
   function describe(r) {
     if (r.status === "confirmed") return "Confirmed: your place is booked.";
     if (r.status === "waitlisted") return "On the waiting list, number " + r.waitlist_position + ".";
+    if (r.status === "pending_confirmation") return "Waiting for you to confirm your email address.";
     return "Cancelled.";
   }
 
@@ -21,8 +24,29 @@
     document.getElementById("name").textContent = r.full_name;
     document.getElementById("status").textContent = describe(r);
     document.getElementById("details").hidden = false;
-    cancel.hidden = r.status === "cancelled";
+    if (cancel) cancel.hidden = r.status === "cancelled";
     say("");
+  }
+
+  if (parts[3] === "confirm") {
+    fetch(api + "/confirm", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: token })
+    })
+      .then(function (res) {
+        if (res.ok) {
+          return res.json().then(function (r) {
+            show(r);
+            say("Thank you: your email address is confirmed. We have emailed you a link to see or cancel your registration.");
+          });
+        }
+        return res.json().then(function (p) {
+          say(res.status === 404 ? "This link is not valid. Please use the link from your latest email." : (p.detail || "This link does not work."));
+        }, function () { say("Something went wrong. Please try again later."); });
+      })
+      .catch(function () { say("Something went wrong. Please try again later."); });
+    return;
   }
 
   function load() {

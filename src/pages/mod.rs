@@ -1,6 +1,6 @@
 //! The pages people reach from emails and embedded listings: register for an event,
-//! see or cancel a registration, confirm an account's email, reset a password. All are
-//! static and talk to the public API.
+//! see or cancel a registration, confirm a registration's or an account's email, reset a
+//! password. All are static and talk to the public API.
 
 use std::sync::LazyLock;
 
@@ -16,6 +16,11 @@ const ACCOUNT_JS: &str = include_str!("account.js");
 #[derive(Template)]
 #[template(path = "pages/manage.html")]
 struct ManagePage;
+
+/// The page a held registration's confirmation link opens: it posts the link's token.
+#[derive(Template)]
+#[template(path = "pages/confirm-registration.html")]
+struct ConfirmRegistrationPage;
 
 /// The registration form of an event.
 #[derive(Template)]
@@ -36,6 +41,8 @@ struct ResetPasswordPage;
 /// service shares) and are rendered once: they hold no data.
 static MANAGE_HTML: LazyLock<String> = LazyLock::new(|| rendered(&ManagePage));
 static REGISTER_HTML: LazyLock<String> = LazyLock::new(|| rendered(&RegisterPage));
+static CONFIRM_REGISTRATION_HTML: LazyLock<String> =
+    LazyLock::new(|| rendered(&ConfirmRegistrationPage));
 static VERIFY_EMAIL_HTML: LazyLock<String> = LazyLock::new(|| rendered(&VerifyEmailPage));
 static RESET_PASSWORD_HTML: LazyLock<String> = LazyLock::new(|| rendered(&ResetPasswordPage));
 
@@ -58,6 +65,10 @@ const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; st
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/docs", web::get().to(docs_redirect))
         .route("/registrations/{id}/manage", web::get().to(manage_page))
+        .route(
+            "/registrations/{id}/confirm",
+            web::get().to(|| async { page(&CONFIRM_REGISTRATION_HTML) }),
+        )
         .route("/events/{slug}/register", web::get().to(register_page))
         .route(
             crate::notify::VERIFY_EMAIL_PAGE,

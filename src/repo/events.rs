@@ -41,6 +41,7 @@ pub struct EventRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub sequence: i32,
+    pub email_confirmation: bool,
 }
 
 impl EventRow {
@@ -83,6 +84,7 @@ struct EventValues {
     registration_required: bool,
     registration_opens_at: Option<NaiveDateTime>,
     registration_closes_at: Option<NaiveDateTime>,
+    email_confirmation: bool,
     bulletin_number: Option<i32>,
     search_text: String,
     updated_at: NaiveDateTime,
@@ -110,6 +112,7 @@ impl EventValues {
             registration_required: draft.registration_required,
             registration_opens_at: draft.registration_opens_at,
             registration_closes_at: draft.registration_closes_at,
+            email_confirmation: draft.email_confirmation,
             bulletin_number: draft.bulletin_number,
             search_text: draft.search_text(),
             updated_at: now,

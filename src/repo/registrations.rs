@@ -83,6 +83,17 @@ pub struct RegistrationRow {
     pub updated_at: NaiveDateTime,
     pub promoted_at: Option<NaiveDateTime>,
     pub cancelled_at: Option<NaiveDateTime>,
+    /// While `pending_confirmation`: when the hold lapses.
+    pub confirm_by: Option<NaiveDateTime>,
+    /// While `pending_confirmation`: whether the hold has one of the seats.
+    pub holds_seat: bool,
+}
+
+impl RegistrationRow {
+    /// Whether one of the event's seats is this registration's (confirmed, or held).
+    pub fn has_seat(&self) -> bool {
+        self.status == RegistrationStatus::Confirmed || self.holds_seat
+    }
 }
 
 /// A registrant's details, already validated (stored with the email lower-cased).
@@ -135,6 +146,9 @@ pub struct NewRegistration<'a> {
     pub registrant: &'a Registrant,
     pub status: RegistrationStatus,
     pub manage_token_hash: &'a str,
+    /// For a `pending_confirmation` registration: when it lapses, and whether it holds
+    /// a seat meanwhile.
+    pub hold: Option<(NaiveDateTime, bool)>,
 }
 
 /// Inserts; a second active registration for the email fails on the unique index.
@@ -157,6 +171,8 @@ pub fn insert(
         r::status.eq(new.status),
         r::active_email.eq(registrant.email.lower()),
         r::manage_token_hash.eq(new.manage_token_hash),
+        r::confirm_by.eq(new.hold.map(|(by, _)| by)),
+        r::holds_seat.eq(new.hold.is_some_and(|(_, seat)| seat)),
         r::created_at.eq(now),
         r::updated_at.eq(now),
     );
@@ -226,6 +242,7 @@ pub fn mark_cancelled(
             r::status.eq(RegistrationStatus::Cancelled),
             r::active_email.eq(None::<String>),
             r::attended.eq(false),
+            r::holds_seat.eq(false),
             r::cancelled_at.eq(now),
             r::updated_at.eq(now),
         ))
@@ -261,6 +278,62 @@ pub fn mark_promoted(
     ))
     .execute(conn)?;
     Ok(())
+}
+
+/// A held registration confirmed by its emailed link: `confirmed`, or `waitlisted` at
+/// the back of the list (`seq`, a new arrival number).
+pub fn mark_email_confirmed(
+    conn: &mut DbConnection,
+    id: &str,
+    status: RegistrationStatus,
+    seq: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let held = r::table
+        .find(id)
+        .filter(r::status.eq(RegistrationStatus::PendingConfirmation));
+    let changes = (
+        r::status.eq(status),
+        r::holds_seat.eq(false),
+        r::updated_at.eq(now),
+    );
+    match seq {
+        Some(seq) => diesel::update(held)
+            .set((changes, r::seq.eq(seq)))
+            .execute(conn)?,
+        None => diesel::update(held).set(changes).execute(conn)?,
+    };
+    Ok(())
+}
+
+/// An event's held registrations whose time to confirm has run out by `now`.
+pub fn lapsed_holds(
+    conn: &mut DbConnection,
+    event_id: EventId,
+    now: NaiveDateTime,
+) -> Result<Vec<RegistrationRow>, ApiError> {
+    Ok(in_arrival_order(event_id)
+        .filter(r::status.eq(RegistrationStatus::PendingConfirmation))
+        .filter(r::confirm_by.le(now))
+        .load(conn)?)
+}
+
+/// Up to `limit` events that have lapsed holds, soonest lapsed first.
+pub fn events_with_lapsed_holds(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<EventId>, ApiError> {
+    let mut events: Vec<EventId> = r::table
+        .filter(r::status.eq(RegistrationStatus::PendingConfirmation))
+        .filter(r::confirm_by.le(now))
+        .order(r::confirm_by.asc())
+        .select(r::event_id)
+        .limit(limit)
+        .load(conn)?;
+    events.sort_unstable_by_key(|id| id.get());
+    events.dedup();
+    Ok(events)
 }
 
 /// An event's registrations that are not cancelled, in arrival order.
@@ -304,6 +377,7 @@ pub fn set_attended(
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Counts {
+    pub pending_confirmation: i64,
     pub confirmed: i64,
     pub waitlisted: i64,
     pub cancelled: i64,
@@ -319,6 +393,7 @@ pub fn counts(conn: &mut DbConnection, event_id: EventId) -> Result<Counts, ApiE
     let mut counts = Counts::default();
     for (status, attended, n) in groups {
         match status {
+            RegistrationStatus::PendingConfirmation => counts.pending_confirmation += n,
             RegistrationStatus::Confirmed => counts.confirmed += n,
             RegistrationStatus::Waitlisted => counts.waitlisted += n,
             RegistrationStatus::Cancelled => counts.cancelled += n,

@@ -33,6 +33,9 @@ pub struct EventRegistration {
     pub opens_at: Option<Rfc3339>,
     pub closes_at: Option<Rfc3339>,
     pub state: RegistrationState,
+    /// Whether a registration is held (`pending_confirmation`) until the registrant
+    /// follows the link emailed to them, and only then confirmed or waitlisted.
+    pub email_confirmation: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,7 +64,7 @@ pub struct EventLinks {
     "speakers": ["Keynote: Society of London Treasurers (SLT)"],
     "capacity": 60,
     "seats_remaining": 42,
-    "registration": {"opens_at": null, "closes_at": "2011-04-14T17:00:00+01:00", "state": "open"},
+    "registration": {"opens_at": null, "closes_at": "2011-04-14T17:00:00+01:00", "state": "open", "email_confirmation": false},
     "status": "scheduled",
     "cancellation_reason": null,
     "bulletin_number": 14,
@@ -140,6 +143,7 @@ impl Event {
                 opens_at: row.registration_opens_at.map(|t| shown_in(t, &tz)),
                 closes_at: row.registration_closes_at.map(|t| shown_in(t, &tz)),
                 state: facts.state(now()),
+                email_confirmation: row.email_confirmation,
             },
             status: row.status,
             cancellation_reason: row.cancellation_reason,

@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(registrations::register)
                 .service(registrations::get_registration)
                 .service(registrations::cancel_registration)
+                .service(registrations::confirm_registration)
                 .service(public(boroughs::list_boroughs))
                 .service(public(bulletins::list_bulletins))
                 .service(public(bulletins::bulletins_atom))

@@ -17,7 +17,7 @@ use crate::http::problem::Problem;
 use crate::notify::Links;
 use crate::repo::events::EventRow;
 use crate::repo::registrations::{Registrant, RegistrationRow};
-use crate::service::registrations::{self, Idempotency, Sender};
+use crate::service::registrations::{self, Idempotency, Policy, Registered, Submission};
 use crate::state::AppState;
 
 pub const MANAGE_TOKEN_HEADER: &str = "x-manage-token";
@@ -33,6 +33,10 @@ pub struct Registration {
     pub status: RegistrationStatus,
     /// Place on the waiting list (1 is next), while `waitlisted`.
     pub waitlist_position: Option<i64>,
+    /// While `pending_confirmation`: the link emailed to the registrant must be
+    /// followed before this time, or the registration lapses (`cancelled`) and its
+    /// place goes to someone else.
+    pub confirm_by: Option<Rfc3339>,
     pub full_name: String,
     pub email: String,
     pub organisation: String,
@@ -55,6 +59,10 @@ impl Registration {
             event_title: event.title.clone(),
             status: row.status,
             waitlist_position: position,
+            confirm_by: row
+                .confirm_by
+                .filter(|_| row.status == RegistrationStatus::PendingConfirmation)
+                .map(|t| shown_in(t, tz)),
             created_at: shown_in(row.created_at, tz),
             updated_at: shown_in(row.updated_at, tz),
             full_name: row.full_name,
@@ -171,6 +179,9 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 /// Register for an event
 ///
 /// Registers for a published event: `confirmed` while seats last, then `waitlisted`.
+/// On an event with `registration.email_confirmation`, the registration is
+/// `pending_confirmation` until the registrant follows the link emailed to them (see
+/// `confirm_by`); it holds a seat meanwhile while one is free.
 /// Retrying with the same `Idempotency-Key` and body returns the original 201.
 #[utoipa::path(
     operation_id = "create_registration",
@@ -205,25 +216,23 @@ pub async fn register(
     let fingerprint = request.fingerprint();
     let event_key = path.into_inner();
     let links = state.links.clone();
-    let sender = Sender {
-        address: client_ip(&req, &state.trusted_proxies),
+    let address = client_ip(&req, &state.trusted_proxies);
+    let policy = Policy {
         limits: state.rate_limits,
+        confirm_within: chrono::Duration::from_std(state.email_confirmation.hold)
+            .unwrap_or(chrono::Duration::minutes(30)),
     };
     let registered = state
         .run(move |conn| {
-            let idempotency = key.as_deref().map(|key| Idempotency {
-                key,
-                request_hash: &fingerprint,
-            });
-            registrations::register(
-                conn,
-                &links,
-                &event_key,
-                &registrant,
-                idempotency,
-                &sender,
-                now(),
-            )
+            let submission = Submission {
+                registrant: &registrant,
+                idempotency: key.as_deref().map(|key| Idempotency {
+                    key,
+                    request_hash: &fingerprint,
+                }),
+                address,
+            };
+            registrations::register(conn, &links, &event_key, &submission, &policy, now())
         })
         .await?;
     let id = registered.registration.id.clone();
@@ -318,4 +327,57 @@ pub async fn cancel_registration(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The token of a confirmation link.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmationRequest {
+    /// The `token` of the link emailed to the registrant (not the manage token).
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub token: String,
+}
+
+/// Confirm a registration's email
+///
+/// Follows the link emailed to a `pending_confirmation` registration: it becomes
+/// `confirmed` (keeping its held seat, or taking one free now) or `waitlisted` at the
+/// back of the list, and the registrant is emailed their manage link. Following the
+/// link again answers the registration as it is.
+#[utoipa::path(
+    operation_id = "create_registration_confirmation",
+    tag = "registrations",
+    params(("id" = Uuid, Path, description = "The registration's id")),
+    request_body = ConfirmationRequest,
+    responses(
+        (status = 200, description = "Confirmed or waitlisted (or already so)", body = Registration),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown id, or a token that is not this registration's confirmation token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`confirmation-lapsed` (the time ran out and the place was released), `registration-cancelled`, `event-cancelled` or `event-past`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/registrations/{id}/confirm")]
+pub async fn confirm_registration(
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let request: ConfirmationRequest = body.parse()?;
+    let id = path.into_inner().to_string();
+    let links = state.links.clone();
+    let Registered {
+        registration,
+        position,
+        event,
+    } = state
+        .run(move |conn| registrations::confirm(conn, &links, &id, &request.token, now()))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(Registration::new(registration, position, &event)))
 }

@@ -1,6 +1,7 @@
 //! Registering for an event and cancelling: who may, seats taken by a conditional
 //! update checked by row count in the same transaction as the insert (the event row
-//! locked), the waiting list, idempotent retries, and the message each change sends.
+//! locked), the waiting list, idempotent retries, holds that wait for the emailed
+//! confirmation link (and lapse), and the message each change sends.
 
 use std::net::IpAddr;
 
@@ -40,22 +41,33 @@ pub enum CancelledBy {
     Admin,
 }
 
-/// Who sent an anonymous registration, for the per-address limits.
-pub struct Sender {
+/// An anonymous registration as it arrived: who, the retry key, and the client's
+/// address (for the per-address limits).
+pub struct Submission<'a> {
+    pub registrant: &'a Registrant,
+    pub idempotency: Option<Idempotency<'a>>,
     pub address: Option<IpAddr>,
-    pub limits: RateLimits,
 }
 
-/// Registers for a published event: `confirmed` while seats last, then `waitlisted`.
-/// A retry with the same `Idempotency-Key` and request returns the first answer; a
-/// new registration counts against the sender's limits (429 past them).
+/// The operator's settings that registering applies.
+#[derive(Clone, Copy)]
+pub struct Policy {
+    pub limits: RateLimits,
+    /// How long a hold waits for its emailed link (`CONFIRM_MINUTES`).
+    pub confirm_within: chrono::Duration,
+}
+
+/// Registers for a published event: `confirmed` while seats last, then `waitlisted`;
+/// on an event with email confirmation, `pending_confirmation` first (holding a seat
+/// while one is free) until the emailed link is followed (`confirm`). A retry with the
+/// same `Idempotency-Key` and request returns the first answer; a new registration
+/// counts against the sender's limits (429 past them).
 pub fn register(
     conn: &mut DbConnection,
     links: &Links,
     event_key: &str,
-    registrant: &Registrant,
-    idempotency: Option<Idempotency>,
-    sender: &Sender,
+    submission: &Submission,
+    policy: &Policy,
     now: NaiveDateTime,
 ) -> Result<Registered, ApiError> {
     write_transaction(conn, |conn| {
@@ -63,7 +75,7 @@ pub fn register(
         let event = registrations::lock_event_by_key(conn, event_key)?
             .filter(EventRow::is_published)
             .ok_or_else(not_found)?;
-        if let Some(idem) = &idempotency
+        if let Some(idem) = &submission.idempotency
             && let Some(earlier) = replay(conn, idem, &event, now)?
         {
             return Ok(earlier);
@@ -73,27 +85,36 @@ pub fn register(
         }
         throttle::take_registration(
             conn,
-            sender.limits.registrations_per_address,
-            sender.limits.registrations_per_address_and_event,
-            sender.address,
+            policy.limits.registrations_per_address,
+            policy.limits.registrations_per_address_and_event,
+            submission.address,
             event.id,
             now,
         )?;
+        if event.email_confirmation {
+            // Seats of lapsed holds go back first, so that this arrival finds them.
+            lapse_holds_of(conn, links, &event, now)?;
+        }
         // A second active registration for the email fails the insert below on the
         // unique index, which rolls back the seat with everything else.
-        let status = if registrations::take_seat(conn, event.id)? {
-            RegistrationStatus::Confirmed
-        } else {
-            RegistrationStatus::Waitlisted
+        let seat = registrations::take_seat(conn, event.id)?;
+        let (status, hold) = match (event.email_confirmation, seat) {
+            (true, _) => (
+                RegistrationStatus::PendingConfirmation,
+                Some((now + policy.confirm_within, seat)),
+            ),
+            (false, true) => (RegistrationStatus::Confirmed, None),
+            (false, false) => (RegistrationStatus::Waitlisted, None),
         };
         let id = Uuid::new_v4().to_string();
         let new = NewRegistration {
             id: &id,
             event_id: event.id,
             seq: registrations::next_seq(conn, event.id)?,
-            registrant,
+            registrant: submission.registrant,
             status,
             manage_token_hash: &hash_secret(&links.manage_tokens.token_for(&id)),
+            hold,
         };
         let registration = registrations::insert(conn, &new, now).map_err(|e| match e {
             diesel::result::Error::DatabaseError(
@@ -105,7 +126,7 @@ pub fn register(
             ),
             other => other.into(),
         })?;
-        if let Some(idem) = &idempotency {
+        if let Some(idem) = &submission.idempotency {
             registrations::remember_idempotency_key(
                 conn,
                 idem.key,
@@ -116,9 +137,12 @@ pub fn register(
             )?;
         }
         let position = registrations::position(conn, &registration)?;
-        let notice = match position {
-            Some(position) => Notice::Waitlisted { position },
-            None => Notice::Confirmed,
+        let notice = match hold {
+            Some((confirm_by, holds_seat)) => Notice::ConfirmYourPlace {
+                confirm_by,
+                holds_seat,
+            },
+            None => settled(position),
         };
         notify(conn, links, notice, &registration, &event, now)?;
         Ok(Registered {
@@ -127,6 +151,152 @@ pub fn register(
             event,
         })
     })
+}
+
+/// The message of a registration that has its answer: a seat, or a place in the queue.
+fn settled(position: Option<i64>) -> Notice<'static> {
+    match position {
+        Some(position) => Notice::Waitlisted { position },
+        None => Notice::Confirmed,
+    }
+}
+
+fn unknown_confirmation() -> ApiError {
+    ApiError::NotFound("No registration waits for confirmation with this link.".into())
+}
+
+/// Follows a held registration's emailed link: the hold becomes `confirmed` (with its
+/// seat, or one free now) or `waitlisted` (at the back of the list), and the usual
+/// message with the manage link goes out. Following the link again answers the
+/// registration as it is; a wrong token is a 404, a lapsed or cancelled hold a 409.
+pub fn confirm(
+    conn: &mut DbConnection,
+    links: &Links,
+    id: &str,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<Registered, ApiError> {
+    write_transaction(conn, |conn| {
+        let found = registrations::find(conn, id)?.ok_or_else(unknown_confirmation)?;
+        if !links.manage_tokens.verify_confirmation(id, token) {
+            return Err(unknown_confirmation());
+        }
+        let event = registrations::lock_event(conn, found.event_id)?
+            .ok_or_else(|| ApiError::internal("event vanished"))?;
+        // Read under the event's lock: a lapse or a cancellation may have come first.
+        let row = load(conn, id)?;
+        let lapsed = |by: Option<NaiveDateTime>, at: NaiveDateTime| by.is_some_and(|by| at >= by);
+        match row.status {
+            RegistrationStatus::Confirmed | RegistrationStatus::Waitlisted => {
+                let position = registrations::position(conn, &row)?;
+                Ok(Registered {
+                    registration: row,
+                    position,
+                    event,
+                })
+            }
+            RegistrationStatus::Cancelled => Err(match row.cancelled_at {
+                Some(at) if lapsed(row.confirm_by, at) => confirmation_lapsed(),
+                _ => {
+                    ApiError::conflict("registration-cancelled", "This registration is cancelled.")
+                }
+            }),
+            RegistrationStatus::PendingConfirmation if lapsed(row.confirm_by, now) => {
+                Err(confirmation_lapsed())
+            }
+            RegistrationStatus::PendingConfirmation => {
+                if event.is_cancelled() {
+                    return Err(ApiError::conflict(
+                        "event-cancelled",
+                        "This event has been cancelled.",
+                    ));
+                }
+                if now >= event.starts_at {
+                    return Err(ApiError::conflict(
+                        "event-past",
+                        "This event has already started.",
+                    ));
+                }
+                let (status, seq) = if row.holds_seat || registrations::take_seat(conn, event.id)? {
+                    (RegistrationStatus::Confirmed, None)
+                } else {
+                    let back = registrations::next_seq(conn, event.id)?;
+                    (RegistrationStatus::Waitlisted, Some(back))
+                };
+                registrations::mark_email_confirmed(conn, id, status, seq, now)?;
+                let row = load(conn, id)?;
+                let position = registrations::position(conn, &row)?;
+                notify(conn, links, settled(position), &row, &event, now)?;
+                Ok(Registered {
+                    registration: row,
+                    position,
+                    event,
+                })
+            }
+        }
+    })
+}
+
+fn confirmation_lapsed() -> ApiError {
+    ApiError::conflict(
+        "confirmation-lapsed",
+        "The time to confirm ran out and the place was released. You are welcome to register again while places are open.",
+    )
+}
+
+/// Cancels an event's holds whose time to confirm ran out by `now`, and gives their
+/// seats to the waiting list. Runs inside the caller's write transaction, with the
+/// event locked.
+fn lapse_holds_of(
+    conn: &mut DbConnection,
+    links: &Links,
+    event: &EventRow,
+    now: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    let lapsed = registrations::lapsed_holds(conn, event.id, now)?;
+    let mut freed = false;
+    for row in &lapsed {
+        registrations::mark_cancelled(conn, &row.id, now)?;
+        if row.holds_seat {
+            registrations::release_seat(conn, event.id)?;
+            freed = true;
+        }
+    }
+    if freed {
+        fill_seats(conn, links, event.id, now)?;
+    }
+    Ok(lapsed.len())
+}
+
+/// Events whose lapsed holds one transaction of `lapse_holds` frees.
+const EVENTS_PER_LAPSE_STEP: i64 = 20;
+
+/// Frees the seats of every hold whose time to confirm ran out by `now` (the periodic
+/// job; registering and confirming also lapse the holds of their own event at once).
+/// One short transaction per few events; returns how many holds lapsed.
+pub fn lapse_holds(
+    conn: &mut DbConnection,
+    links: &Links,
+    now: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    let mut lapsed = 0;
+    loop {
+        let step = write_transaction(conn, |conn| {
+            let mut step = 0;
+            for event_id in
+                registrations::events_with_lapsed_holds(conn, now, EVENTS_PER_LAPSE_STEP)?
+            {
+                if let Some(event) = registrations::lock_event(conn, event_id)? {
+                    step += lapse_holds_of(conn, links, &event, now)?;
+                }
+            }
+            Ok::<_, ApiError>(step)
+        })?;
+        if step == 0 {
+            return Ok(lapsed);
+        }
+        lapsed += step;
+    }
 }
 
 /// The earlier answer for a key already used with this event; 409 when the key came
@@ -311,7 +481,7 @@ fn cancel(
     }
     registrations::mark_cancelled(conn, &row.id, now)?;
     notify(conn, links, Notice::Cancelled, &row, &event, now)?;
-    if row.status == RegistrationStatus::Confirmed {
+    if row.has_seat() {
         registrations::release_seat(conn, event.id)?;
         fill_seats(conn, links, event.id, now)?;
     }
@@ -368,11 +538,10 @@ fn notify(
     event: &EventRow,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    let message = render(
-        &notice,
-        &row.full_name,
-        event,
-        &links.queued_manage_link(&row.id),
-    );
+    let link = match notice {
+        Notice::ConfirmYourPlace { .. } => links.queued_confirmation_link(&row.id),
+        _ => links.queued_manage_link(&row.id),
+    };
+    let message = render(&notice, &row.full_name, event, &link);
     notifications::queue(conn, &row.email, &message, Some(&row.id), now)
 }

@@ -73,6 +73,7 @@ pub fn test_settings(database_url: DatabaseUrl) -> Settings {
         login_throttle: LoginThrottle::default(),
         // Every test client is 127.0.0.1; the tests of these limits turn them on.
         rate_limits: RateLimits::OFF,
+        email_confirmation: Default::default(),
         membership_sla: Duration::from_secs(24 * 3600),
         reminder_interval: Duration::from_secs(3600),
         smtp: None,

@@ -28,6 +28,7 @@ mod notifications;
 mod personal_data;
 mod public_http;
 mod rate_limits;
+mod registration_confirmation;
 mod registrations;
 mod registrations_admin;
 mod registrations_concurrency;

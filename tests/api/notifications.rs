@@ -220,8 +220,8 @@ async fn the_delivered_manage_links_token_manages_the_registration() {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-/// The token of the account link `{BASE_URL}{page}#token=…` in a delivered message.
-fn delivered_account_token(received: &Received, page: &str) -> String {
+/// The token of the link `{BASE_URL}{page}#token=…` in a delivered message.
+fn delivered_link_token(received: &Received, page: &str) -> String {
     let data = quoted_printable_decoded(&received.data);
     let prefix = format!("{BASE_URL}{page}#token=");
     let start = data
@@ -258,7 +258,7 @@ async fn the_delivered_verification_link_verifies_the_account() {
             .data
             .contains("Subject: Confirm your email address")
     );
-    let token = delivered_account_token(&received[0], "/account/verify-email");
+    let token = delivered_link_token(&received[0], "/account/verify-email");
     assert_eq!(token.len(), 43, "256 bits: {}", received[0].data);
     for body in app.db_texts("SELECT body AS value FROM notifications") {
         assert!(!body.contains(&token), "the token stored in {body:?}");
@@ -278,6 +278,59 @@ async fn the_delivered_verification_link_verifies_the_account() {
         verify().await.unwrap().status(),
         StatusCode::NOT_FOUND,
         "the link works once"
+    );
+}
+
+#[tokio::test]
+async fn the_delivered_confirmation_link_confirms_and_the_next_mail_brings_the_manage_link() {
+    let sink = SmtpSink::start(0, "").await;
+    let app = app_with_sink(&sink).await;
+    let admin = app.admin_token().await;
+    let mut event = event_body("Workshop", 7);
+    event["registration"] = json!({"email_confirmation": true});
+    let event_id = app.published_event(&admin, &event).await["id"]
+        .as_i64()
+        .unwrap();
+    let created = app.register_email(event_id, "ada@camden.gov.uk").await;
+    let id = created["id"].as_str().unwrap();
+    let manage_token = created["manage_token"].as_str().unwrap();
+    settled(&app, &admin, 1).await;
+
+    let received = sink.received();
+    assert!(
+        received[0]
+            .data
+            .contains("Subject: Please confirm your registration: Workshop"),
+        "{}",
+        received[0].data
+    );
+    let token = delivered_link_token(&received[0], &format!("/registrations/{id}/confirm"));
+    assert_eq!(token.len(), 43, "256 bits: {}", received[0].data);
+    assert_ne!(token, manage_token);
+    assert!(!quoted_printable_decoded(&received[0].data).contains(manage_token));
+    for body in app.db_texts("SELECT body AS value FROM notifications") {
+        assert!(!body.contains(&token), "the token stored in {body:?}");
+    }
+    let confirm = app
+        .post(&format!("/api/v1/registrations/{id}/confirm"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirm.status(), StatusCode::OK);
+
+    settled(&app, &admin, 2).await;
+    let received = sink.received();
+    assert!(
+        received[1]
+            .data
+            .contains("Subject: Your place is confirmed: Workshop")
+    );
+    let link = format!("{BASE_URL}/registrations/{id}/manage#token={manage_token}");
+    assert!(
+        quoted_printable_decoded(&received[1].data).contains(&link),
+        "{}",
+        received[1].data
     );
 }
 
@@ -372,6 +425,33 @@ async fn the_manage_link_opens_a_page_that_uses_the_api_with_a_strict_policy() {
     assert_page_runs_only_its_script(&app, path, "/assets/manage.js").await;
     let script = app.get_text("/assets/manage.js").await;
     assert!(script.contains("X-Manage-Token") && script.contains("location.hash"));
+}
+
+#[tokio::test]
+async fn the_confirmation_link_opens_a_page_that_posts_the_token_with_a_strict_policy() {
+    let (db, url) = TestDb::create();
+    let app = spawn_app_on(db, url, |_| {}).await;
+    let admin = app.admin_token().await;
+    let mut event = event_body("Workshop", 7);
+    event["registration"] = json!({"email_confirmation": true});
+    let event_id = app.published_event(&admin, &event).await["id"]
+        .as_i64()
+        .unwrap();
+    let created = app.register_email(event_id, "ada@camden.gov.uk").await;
+    let items = app.outbox(&admin).await;
+    let body = items[0]["body"].as_str().unwrap();
+    let link = body
+        .lines()
+        .find(|l| l.contains("/confirm#token="))
+        .unwrap();
+    let path = link.trim_start_matches(BASE_URL).split('#').next().unwrap();
+    assert_eq!(
+        path,
+        format!("/registrations/{}/confirm", created["id"].as_str().unwrap())
+    );
+    assert_page_runs_only_its_script(&app, path, "/assets/manage.js").await;
+    let script = app.get_text("/assets/manage.js").await;
+    assert!(script.contains("\"/confirm\"") && script.contains("location.hash"));
 }
 
 /// The page at `path` loads, allows no script but its own, and loads `script`.

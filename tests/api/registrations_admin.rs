@@ -609,7 +609,7 @@ async fn the_admin_event_shows_registration_counts() {
     let counts = |e: &Value| e["registrations"].clone();
     assert_eq!(
         counts(&app.admin_event(&admin, event).await),
-        json!({"confirmed": 0, "waitlisted": 0, "cancelled": 0, "attended": 0})
+        json!({"pending_confirmation": 0, "confirmed": 0, "waitlisted": 0, "cancelled": 0, "attended": 0})
     );
 
     let people = app.register_emails(event, &PEOPLE).await;
@@ -623,12 +623,12 @@ async fn the_admin_event_shows_registration_counts() {
 
     assert_eq!(
         counts(&app.admin_event(&admin, event).await),
-        json!({"confirmed": 3, "waitlisted": 1, "cancelled": 2, "attended": 2})
+        json!({"pending_confirmation": 0, "confirmed": 3, "waitlisted": 1, "cancelled": 2, "attended": 2})
     );
     let listed = admin_listing_counts(&app, &admin, event).await;
     assert_eq!(
         listed,
-        json!({"confirmed": 3, "waitlisted": 1, "cancelled": 2, "attended": 2}),
+        json!({"pending_confirmation": 0, "confirmed": 3, "waitlisted": 1, "cancelled": 2, "attended": 2}),
         "the admin listing agrees"
     );
 }
@@ -665,7 +665,7 @@ async fn raising_the_capacity_promotes_waitlisted_people_in_order_at_once() {
     assert_eq!(edited["seats_remaining"], 0);
     assert_eq!(
         edited["registrations"],
-        json!({"confirmed": 3, "waitlisted": 1, "cancelled": 0, "attended": 0})
+        json!({"pending_confirmation": 0, "confirmed": 3, "waitlisted": 1, "cancelled": 0, "attended": 0})
     );
     assert_eq!(
         rows(&list(&app, &admin, event, &[]).await),
@@ -693,7 +693,7 @@ async fn removing_the_capacity_confirms_the_whole_waiting_list() {
     assert_eq!(edited["capacity"], Value::Null);
     assert_eq!(
         edited["registrations"],
-        json!({"confirmed": 3, "waitlisted": 0, "cancelled": 0, "attended": 0})
+        json!({"pending_confirmation": 0, "confirmed": 3, "waitlisted": 0, "cancelled": 0, "attended": 0})
     );
 }
 

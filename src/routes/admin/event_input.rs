@@ -39,6 +39,11 @@ pub struct RegistrationInput {
     /// When registration closes; absent means at the start of the event.
     #[schema(value_type = Option<DateTime<FixedOffset>>)]
     pub closes_at: Option<InputTime>,
+    /// Whether each registration is held (`pending_confirmation`, `CONFIRM_MINUTES`)
+    /// until the registrant follows the link emailed to them, and only then confirmed
+    /// or waitlisted. Absent on a new event means the operator's default
+    /// (`REGISTRATION_EMAIL_CONFIRMATION`, off unless set).
+    pub email_confirmation: Option<bool>,
 }
 
 fn default_true() -> bool {
@@ -180,14 +185,20 @@ impl EventInput {
                 required: row.registration_required,
                 opens_at: row.registration_opens_at.map(|t| in_zone(t, tz).into()),
                 closes_at: row.registration_closes_at.map(|t| in_zone(t, tz).into()),
+                email_confirmation: Some(row.email_confirmation),
             }),
             bulletin_number: row.bulletin_number,
         }
     }
 
     /// Checks what field-level validation cannot, and builds the draft. `seats_taken`
-    /// guards capacity on an event that already has registrations.
-    pub fn into_draft(self, seats_taken: i32) -> Result<EventDraft, ApiError> {
+    /// guards capacity on an event that already has registrations;
+    /// `email_confirmation_default` applies when the body does not say.
+    pub fn into_draft(
+        self,
+        seats_taken: i32,
+        email_confirmation_default: bool,
+    ) -> Result<EventDraft, ApiError> {
         let mut errors = crate::http::validation::errors_of(&self);
         let title = self.title.trim().to_string();
         if title.chars().count() < 3 && !errors.iter().any(|e| e.field == "title") {
@@ -243,6 +254,7 @@ impl EventInput {
             required: true,
             opens_at: None,
             closes_at: None,
+            email_confirmation: None,
         });
         let draft = EventDraft {
             title,
@@ -261,6 +273,9 @@ impl EventInput {
             registration_required: registration.required,
             registration_opens_at: registration.opens_at.map(|t| to_utc(&t.0)),
             registration_closes_at: registration.closes_at.map(|t| to_utc(&t.0)),
+            email_confirmation: registration
+                .email_confirmation
+                .unwrap_or(email_confirmation_default),
             bulletin_number: self.bulletin_number,
         };
         errors.extend(draft.check(seats_taken));

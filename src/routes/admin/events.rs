@@ -154,7 +154,9 @@ pub async fn admin_create_event(
     state: web::Data<AppState>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let draft = body.parse::<EventInput>()?.into_draft(0)?;
+    let draft = body
+        .parse::<EventInput>()?
+        .into_draft(0, state.email_confirmation.default_for_new_events)?;
     let row = state
         .run(move |conn| service::events::create(conn, &admin.0, &draft))
         .await?;
@@ -222,7 +224,8 @@ pub async fn admin_update_event(
     let links = state.links.clone();
     one_event(&state, move |conn| {
         service::events::update(conn, &admin.0, &links, id, &fields, |current| {
-            patched(&EventInput::from_row(current), &patch)?.into_draft(current.seats_taken)
+            patched(&EventInput::from_row(current), &patch)?
+                .into_draft(current.seats_taken, current.email_confirmation)
         })
     })
     .await

@@ -221,6 +221,9 @@ pub async fn admin_cancel_registration(
 /// Registration counts shown to admins on each event.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegistrationCounts {
+    /// Held until the registrant follows the emailed link (events with
+    /// `registration.email_confirmation`).
+    pub pending_confirmation: i64,
     pub confirmed: i64,
     pub waitlisted: i64,
     pub cancelled: i64,
@@ -230,6 +233,7 @@ pub struct RegistrationCounts {
 impl From<registrations::Counts> for RegistrationCounts {
     fn from(c: registrations::Counts) -> Self {
         Self {
+            pending_confirmation: c.pending_confirmation,
             confirmed: c.confirmed,
             waitlisted: c.waitlisted,
             cancelled: c.cancelled,
