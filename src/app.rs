@@ -3,9 +3,11 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_service::{IntoServiceFactory, ServiceFactoryExt};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::ErrorHandlers;
-use actix_web::{App, HttpServer, web};
+use actix_web::rt::net::TcpStream;
+use actix_web::{App, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -15,6 +17,7 @@ use crate::demo::{self, DemoCredentials};
 use crate::error::ApiError;
 use crate::http::connections::{self, Connections};
 use crate::http::cors::cors;
+use crate::http::edge_answers::ProblemStream;
 use crate::http::extract::BodyDeadlines;
 use crate::http::middleware::access_log::access_log;
 use crate::http::middleware::connection_cap::ConnectionCap;
@@ -197,7 +200,9 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
     // Past this many (a quarter over the cap, still within the file limit) a worker
     // stops accepting; those over the cap but under this are answered 503 and closed.
     let accepted_per_worker = (cap + cap / 4).div_ceil(workers).max(1);
-    let server = HttpServer::new(move || {
+    let local_addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let http = settings.http.clone();
+    let app = move || {
         let (app, _) = App::new()
             .into_utoipa_app()
             .configure(crate::routes::configure)
@@ -222,20 +227,49 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
             .wrap(Layer::new(SecurityHeaders { hsts }))
             .wrap(Layer::new(RecordMetrics(metrics.clone())))
             .wrap(access_log())
-    })
-    .client_request_timeout(settings.http.request_head_timeout)
-    .keep_alive(settings.http.keep_alive)
-    .client_disconnect_timeout(settings.http.disconnect_timeout)
-    .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
-    // The binary handles signals itself (`main.rs`), to bound shutdown.
-    .disable_signals()
-    .worker_max_blocking_threads(blocking_threads(settings.pool_size))
-    .workers(workers)
-    .max_connections(accepted_per_worker)
-    .on_connect(move |_, extensions| counted.opened(extensions))
-    .listen(listener)
-    .map_err(|e| format!("cannot serve: {e}"))?;
+    };
+    // What `HttpServer` would build, with one difference: each connection's stream is a
+    // `ProblemStream`, so that the answers the HTTP/1 dispatcher writes itself (a head it
+    // cannot read) are problem+json too. HTTP/1 only, as `HttpServer` serves plain TCP.
+    let server = actix_server::Server::build()
+        .shutdown_timeout(settings.http.shutdown_timeout.as_secs())
+        // The binary handles signals itself (`main.rs`), to bound shutdown.
+        .disable_signals()
+        .worker_max_blocking_threads(blocking_threads(settings.pool_size))
+        .workers(workers)
+        .max_concurrent_connections(accepted_per_worker)
+        .listen("llcp-hub", listener, move || {
+            let counted = counted.clone();
+            let app = app().into_factory();
+            let dispatcher = actix_http::HttpService::build()
+                .client_request_timeout(http.request_head_timeout)
+                .keep_alive(http.keep_alive)
+                .client_disconnect_timeout(http.disconnect_timeout)
+                .local_addr(local_addr)
+                .on_connect_ext(move |_: &ProblemStream<TcpStream>, extensions| {
+                    counted.opened(extensions)
+                })
+                .h1(actix_service::map_config(app, move |_| {
+                    app_config(local_addr)
+                }));
+            actix_service::fn_service(|stream: TcpStream| async move {
+                let peer = stream.peer_addr().ok();
+                // As actix-http does for TCP: answers are small and must not wait.
+                let _ = stream.set_nodelay(true);
+                Ok::<_, actix_http::error::DispatchError>((ProblemStream::new(stream), peer))
+            })
+            .and_then(dispatcher)
+        })
+        .map_err(|e| format!("cannot serve: {e}"))?;
     Ok(server.run())
+}
+
+/// The app's view of its listener: plain HTTP, named by its address (what a request
+/// without a `Host` header is taken to be for), as `HttpServer` sets it. actix-web
+/// builds this only through the constructor it keeps for actix-test (hidden, so a
+/// release may rename it: the build then says so).
+fn app_config(local_addr: std::net::SocketAddr) -> actix_web::dev::AppConfig {
+    actix_web::dev::AppConfig::__priv_test_new(false, local_addr.to_string(), local_addr)
 }
 
 /// A query string that does not parse is a 400 problem.

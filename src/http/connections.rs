@@ -50,7 +50,7 @@ impl Connections {
         self.cap
     }
 
-    /// Counts a new connection (for `HttpServer::on_connect`); past the cap it ends the
+    /// Counts a new connection (for the dispatcher's `on_connect_ext`); past the cap it ends the
     /// longest-stalled body, or else the connection is not admitted.
     pub fn opened(self: &Arc<Self>, extensions: &mut Extensions) {
         let open = self.open.fetch_add(1, Ordering::AcqRel) + 1;

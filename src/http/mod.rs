@@ -3,6 +3,7 @@
 
 pub mod connections;
 pub mod cors;
+pub mod edge_answers;
 pub mod extract;
 pub mod middleware;
 pub mod pagination;

@@ -50,9 +50,7 @@ impl ApiError {
             Self::NotFound(_) => ("not-found", "The resource was not found"),
             Self::Conflict { kind, .. } => (kind, "The request conflicts with the current state"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
-            Self::RequestTimeout(_) => {
-                ("request-timeout", "The request body did not arrive in time")
-            }
+            Self::RequestTimeout(_) => ("request-timeout", "The request did not arrive in time"),
             Self::UnsupportedMediaType(_) => (
                 "unsupported-media-type",
                 "The request body has the wrong content type",

@@ -234,12 +234,52 @@ async fn raw_exchange(address: &str, request: &[u8]) -> (String, Vec<(String, St
     (status, headers, body)
 }
 
+/// Asserts a raw answer is a problem of this status and type that closes the connection.
+fn assert_raw_problem(
+    case: &str,
+    answer: &(String, Vec<(String, String)>, Vec<u8>),
+    status: &str,
+    kind: &str,
+) {
+    let (line, headers, body) = answer;
+    assert!(
+        line.starts_with(&format!("HTTP/1.1 {status} ")),
+        "{case}: {line:?}"
+    );
+    let has = |name: &str, value: &str| {
+        headers
+            .iter()
+            .any(|(n, v)| n == name && v.starts_with(value))
+    };
+    assert!(
+        has("content-type", "application/problem+json"),
+        "{case}: {headers:?}"
+    );
+    assert!(has("connection", "close"), "{case}: {headers:?}");
+    assert!(
+        has("x-content-type-options", "nosniff"),
+        "{case}: {headers:?}"
+    );
+    let problem: Value = serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("{case}: {e}: {:?}", String::from_utf8_lossy(body)));
+    assert_eq!(problem["status"].to_string(), status, "{case}: {problem}");
+    assert_eq!(
+        problem["type"],
+        format!("/problems/{kind}"),
+        "{case}: {problem}"
+    );
+    assert!(
+        problem["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{case}"
+    );
+}
+
 /// What actix-http's HTTP/1 dispatcher answers by itself, before any service (router,
-/// middleware, `ErrorHandlers`) sees the request: a bare status with an empty body and
-/// no content type. The app has no hook there; these assertions keep the fact visible
-/// (README, "The HTTP edge"). Anything that reaches the app is problem+json.
+/// middleware, `ErrorHandlers`) sees the request (a head it cannot read), goes out as a
+/// problem too, rewritten on its way to the socket (`http::edge_answers`). Anything that
+/// reaches the app is problem+json as well.
 #[tokio::test]
-async fn the_dispatchers_own_400_and_431_are_bare_and_the_apps_errors_are_problems() {
+async fn the_dispatchers_own_400_and_431_are_problems_like_the_apps_errors() {
     let app = spawn_app().await;
     let address = app.address.trim_start_matches("http://").to_string();
     let many_headers: String = (0..100).map(|i| format!("X-H{i}: v\r\n")).collect();
@@ -273,17 +313,33 @@ async fn the_dispatchers_own_400_and_431_are_bare_and_the_apps_errors_are_proble
         ),
     ];
     for (case, request, status) in cases {
-        let (line, headers, body) = raw_exchange(&address, &request).await;
-        assert!(
-            line.starts_with(&format!("HTTP/1.1 {status}")),
-            "{case}: {line:?}"
-        );
-        assert!(
-            !headers.iter().any(|(n, _)| n == "content-type"),
-            "{case}: actix now sends a content type ({headers:?}); see whether it can be a problem"
-        );
-        assert!(body.is_empty(), "{case}: {body:?}");
+        let answer = raw_exchange(&address, &request).await;
+        let kind = match status {
+            "400" => "bad-request",
+            _ => "request-header-fields-too-large",
+        };
+        assert_raw_problem(case, &answer, status, kind);
     }
+    // Garbage after a good request on one connection: the good one is answered as
+    // usual, then the garbage gets its problem.
+    let mut socket = TcpStream::connect(&address).await.unwrap();
+    socket
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: hub.test\r\n\r\nNOT HTTP\r\n\r\n")
+        .await
+        .unwrap();
+    let received = tokio::time::timeout(Duration::from_secs(5), read_to_close(&mut socket))
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&received);
+    let (first, second) = text
+        .split_once("{\"status\":\"ok\"}")
+        .expect("the good answer first");
+    assert!(first.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(second.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text}");
+    assert!(
+        second.contains("application/problem+json") && second.ends_with('}'),
+        "{text}"
+    );
 
     // Past the dispatcher, every refusal is a problem: bad JSON, a bad header value the
     // app reads, a body too large, an unknown route.
@@ -318,21 +374,13 @@ async fn the_dispatchers_own_400_and_431_are_bare_and_the_apps_errors_are_proble
     assert_problem(bad_query, StatusCode::BAD_REQUEST, "bad-request").await;
 }
 
-/// The head timeout's 408 is the dispatcher's too: bare, then the connection closes.
+/// The head timeout's 408 is the dispatcher's too: a problem, then the connection closes.
 #[tokio::test]
-async fn the_head_timeouts_408_is_bare() {
+async fn the_head_timeouts_408_is_a_problem() {
     let app = spawn_app_with(|s| s.http.request_head_timeout = Duration::from_secs(1)).await;
     let address = app.address.trim_start_matches("http://").to_string();
-    let (line, headers, body) = raw_exchange(&address, b"GET /healthz HTTP/1.1\r\nHost: hub").await;
-    assert!(
-        line.is_empty() || line.starts_with("HTTP/1.1 408"),
-        "{line:?}"
-    );
-    assert!(
-        !headers.iter().any(|(n, _)| n == "content-type"),
-        "{headers:?}"
-    );
-    assert!(body.is_empty(), "{body:?}");
+    let answer = raw_exchange(&address, b"GET /healthz HTTP/1.1\r\nHost: hub").await;
+    assert_raw_problem("a head cut short", &answer, "408", "request-timeout");
 }
 
 const STALLED_POST: &[u8] = b"POST /api/v1/accounts HTTP/1.1\r\nHost: hub.test\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{\"email\":";
