@@ -28,6 +28,7 @@ use crate::http::middleware::public_cache::PublicCache;
 use crate::http::middleware::request_id::RequestIds;
 use crate::http::middleware::security_headers::SecurityHeaders;
 use crate::http::problem::problem_for_errors;
+use crate::http::response_cache::ResponseCache;
 use crate::notify::sender::{self, SenderConfig};
 use crate::routes::fallback::{KnownRoutes, not_matched, path_not_parsed};
 use crate::state::AppState;
@@ -55,6 +56,11 @@ impl Application {
                 .map_err(|e| format!("cannot connect to the database: {e}"))?;
             db::run_migrations(&mut conn)?;
         }
+        db::change_listener::start(
+            settings.database_url.clone(),
+            settings.db_limits,
+            pool.public_changes(),
+        );
         let demo_admin = if settings.demo {
             let mut conn = pool
                 .get()
@@ -175,11 +181,14 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
     let state = web::Data::new(AppState::new(settings, pool));
     let metrics =
         web::Data::new(Metrics::new().map_err(|e| format!("cannot set up metrics: {e}"))?);
+    let response_cache = ResponseCache::new(state.pool.public_changes().clone());
     let public_cache = PublicCache {
         routes: public_routes.clone(),
         max_age: settings.public_max_age,
         ttl: settings.public_cache_ttl,
+        cache: response_cache.clone(),
     };
+    let response_cache = web::Data::new(response_cache);
     let hsts = settings.http.hsts;
     let body_deadlines = BodyDeadlines {
         idle: settings.http.body_idle_timeout,
@@ -210,6 +219,7 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
         app.app_data(state.clone())
             .app_data(known_routes.clone())
             .app_data(metrics.clone())
+            .app_data(response_cache.clone())
             .app_data(body_deadlines)
             .app_data(open.clone())
             .app_data(query_errors())

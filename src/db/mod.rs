@@ -1,6 +1,8 @@
 //! The database layer: one connection type over SQLite and PostgreSQL, chosen by URL.
 
 pub mod backup;
+pub mod change_listener;
+pub mod public_changes;
 pub mod schema;
 mod url;
 mod write_gate;
@@ -14,6 +16,7 @@ use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::ApiError;
+use public_changes::PublicChanges;
 pub use url::DatabaseUrl;
 
 #[derive(diesel::MultiConnection)]
@@ -28,11 +31,17 @@ pub struct DbPool {
     pool: r2d2::Pool<DbManager>,
     deadline: Duration,
     postgres: bool,
+    changes: PublicChanges,
 }
 
 impl DbPool {
     pub fn is_postgres(&self) -> bool {
         self.postgres
+    }
+
+    /// The committed changes of public data made through this pool.
+    pub fn public_changes(&self) -> &PublicChanges {
+        &self.changes
     }
 }
 
@@ -163,6 +172,7 @@ pub fn build_pool_with(
         pool,
         deadline: limits.request_deadline,
         postgres: url.is_postgres(),
+        changes: PublicChanges::default(),
     })
 }
 
@@ -274,6 +284,7 @@ where
 {
     let deadline = pool.deadline;
     let started = Instant::now();
+    let changes = pool.changes.clone();
     let pool = pool.pool.clone();
     let job = web::block(move || {
         let left = deadline
@@ -282,7 +293,7 @@ where
             .ok_or_else(too_late)?;
         let wait = left.min(pool.connection_timeout());
         let mut conn = pool.get_timeout(wait)?;
-        with_connection(&mut conn, work)
+        public_changes::counting(&changes, || with_connection(&mut conn, work))
     });
     match actix_web::rt::time::timeout(deadline, job).await {
         Ok(done) => done?,
@@ -297,8 +308,13 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
+    let changes = pool.changes.clone();
     let pool = pool.pool.clone();
-    web::block(move || with_connection(&mut *pool.get()?, work)).await?
+    web::block(move || {
+        let mut conn = pool.get()?;
+        public_changes::counting(&changes, || with_connection(&mut conn, work))
+    })
+    .await?
 }
 
 fn with_connection<T>(
@@ -367,6 +383,7 @@ where
                 rollback(conn);
                 return Err(e.into());
             }
+            public_changes::committed(conn);
             Ok(value)
         }
         Err(e) => {
@@ -377,6 +394,7 @@ where
 }
 
 fn rollback(conn: &mut DbConnection) {
+    public_changes::rolled_back();
     let result = match conn {
         DbConnection::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
         DbConnection::Pg(c) => AnsiTransactionManager::rollback_transaction(c),

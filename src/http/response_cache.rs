@@ -1,37 +1,36 @@
-//! A short-lived cache of whole public responses, one per worker thread (no locks).
+//! A short-lived cache of whole public responses, shared by the server's workers.
 //!
-//! Freshness rules: an entry serves only while this process has made no write since it
-//! was filled (`generation`, bumped after every non-GET request completes, so after its
-//! commit), and for at most a TTL (`PUBLIC_CACHE_TTL_MS`, under a second). The TTL bounds how stale a write made through another
-//! instance, or the passing of time (registration opening, an event ending), can look.
+//! Freshness: an entry serves only while the public data it was read from is unchanged
+//! through this server (`db::public_changes`: counted by committed writes that change
+//! what the public reads show, and nothing else) and for at most a TTL
+//! (`PUBLIC_CACHE_TTL_MS`, under a second), which bounds how stale a change through
+//! another instance, or the passing of time (registration opening, an event ending),
+//! can look.
+//!
+//! Refills are single-flight: one request per key reads the database while the others
+//! that want the same answer wait for it, so a change or an expiry never sends a herd
+//! to the database. An entry in the last fifth of its TTL is refreshed ahead by one
+//! request while the rest are still answered from it, so that under steady load entries
+//! are renewed before they expire and nobody waits at all.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web::Bytes;
+use parking_lot::Mutex;
+use tokio::sync::watch;
+
+use crate::db::public_changes::PublicChanges;
 
 /// Under the one second in which other instances must see a change.
 pub const DEFAULT_TTL: Duration = Duration::from_millis(900);
-/// Distinct queries (say, searches) beyond this empty the worker's cache.
-const MAX_ENTRIES: usize = 512;
+/// Distinct queries (say, searches) beyond this empty the cache instead of growing it.
+const MAX_ENTRIES: usize = 1024;
 /// Larger bodies (a long calendar) are not kept.
 const MAX_BODY: usize = 512 * 1024;
-
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
-/// The current write generation; read it before the database is.
-pub fn generation() -> u64 {
-    GENERATION.load(Ordering::Acquire)
-}
-
-/// Called after a write has committed: every cached response is stale from now on.
-pub fn invalidate() {
-    GENERATION.fetch_add(1, Ordering::AcqRel);
-}
 
 /// A 200 response as sent: headers (without per-request ones), body and entity tag.
 pub struct Stored {
@@ -43,87 +42,215 @@ pub struct Stored {
 struct Entry {
     generation: u64,
     filled: Instant,
-    response: Rc<Stored>,
+    response: Arc<Stored>,
 }
 
-thread_local! {
-    static ENTRIES: RefCell<HashMap<String, Entry>> = RefCell::new(HashMap::new());
+#[derive(Default)]
+struct Entries {
+    entries: HashMap<String, Entry>,
+    /// Keys being refilled, with a receiver that wakes when the refill ends.
+    refilling: HashMap<String, watch::Receiver<()>>,
 }
 
-/// The stored response for `key`, if it is still fresh.
-pub fn get(key: &str, ttl: Duration) -> Option<Rc<Stored>> {
-    let current = generation();
-    ENTRIES.with(|entries| {
-        entries
-            .borrow()
-            .get(key)
-            .filter(|e| e.generation == current && e.filled.elapsed() < ttl)
-            .map(|e| Rc::clone(&e.response))
-    })
+/// One server's cache (cloned into each worker: they share it).
+#[derive(Clone)]
+pub struct ResponseCache {
+    shared: Arc<Mutex<Entries>>,
+    refills: Arc<AtomicU64>,
+    changes: PublicChanges,
 }
 
-/// Keeps a response filled at `generation` (read before the data was).
-pub fn put(key: String, generation: u64, response: Rc<Stored>) {
-    if response.body.len() > MAX_BODY || generation != self::generation() {
-        return;
-    }
-    ENTRIES.with(|entries| {
-        let mut entries = entries.borrow_mut();
-        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
-            entries.clear();
+/// What to do for a public GET.
+pub enum Lookup {
+    /// Answer from this.
+    Hit(Arc<Stored>),
+    /// Read the answer (this request is the one refilling) and `store` it.
+    Refill(Refill),
+    /// Another request is reading this answer: wait for it, then look again.
+    Wait(watch::Receiver<()>),
+}
+
+/// The right to refill one key; others wait until it is stored or dropped.
+pub struct Refill {
+    cache: Arc<Mutex<Entries>>,
+    changes: PublicChanges,
+    key: String,
+    generation: u64,
+    _done: watch::Sender<()>,
+}
+
+impl Refill {
+    /// Keeps the response read for this key, unless public data changed meanwhile.
+    pub fn store(self, response: Arc<Stored>) {
+        if response.body.len() > MAX_BODY || self.generation != self.changes.generation() {
+            return;
         }
-        entries.insert(
-            key,
+        let mut cache = self.cache.lock();
+        if cache.entries.len() >= MAX_ENTRIES && !cache.entries.contains_key(&self.key) {
+            cache.entries.clear();
+        }
+        cache.entries.insert(
+            self.key.clone(),
             Entry {
-                generation,
+                generation: self.generation,
                 filled: Instant::now(),
                 response,
             },
         );
-    });
+    }
+}
+
+impl Drop for Refill {
+    /// Ends the refill, stored or not: the waiters wake (their receivers see the sender
+    /// go) and look again.
+    fn drop(&mut self) {
+        self.cache.lock().refilling.remove(&self.key);
+    }
+}
+
+impl ResponseCache {
+    /// An empty cache whose answers stay fresh while `changes` counts none.
+    pub fn new(changes: PublicChanges) -> Self {
+        Self {
+            shared: Arc::default(),
+            refills: Arc::default(),
+            changes,
+        }
+    }
+
+    /// How many refills this cache has started (answers read from the database to be
+    /// kept): what `/metrics` shows as `llcp_public_cache_refills_total`.
+    pub fn refills(&self) -> u64 {
+        self.refills.load(Ordering::Relaxed)
+    }
+
+    /// The cached answer for `key`, or whether to read it or wait for it.
+    pub fn lookup(&self, key: &str, ttl: Duration) -> Lookup {
+        let current = self.changes.generation();
+        let mut cache = self.shared.lock();
+        let refilling = cache.refilling.get(key).cloned();
+        if let Some(entry) = cache.entries.get(key).filter(|e| e.generation == current) {
+            let age = entry.filled.elapsed();
+            let renew_from = ttl.mul_f32(0.8);
+            if age < renew_from || (age < ttl && refilling.is_some()) {
+                return Lookup::Hit(Arc::clone(&entry.response));
+            }
+        }
+        if let Some(receiver) = refilling {
+            return Lookup::Wait(receiver);
+        }
+        let (done, receiver) = watch::channel(());
+        cache.refilling.insert(key.to_string(), receiver);
+        self.refills.fetch_add(1, Ordering::Relaxed);
+        Lookup::Refill(Refill {
+            cache: Arc::clone(&self.shared),
+            changes: self.changes.clone(),
+            key: key.to_string(),
+            generation: current,
+            _done: done,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The generation is process-wide: these tests take turns with it.
-    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-    fn stored(body: &'static str) -> Rc<Stored> {
-        Rc::new(Stored {
+    fn stored(body: &'static str) -> Arc<Stored> {
+        Arc::new(Stored {
             headers: Vec::new(),
             body: Bytes::from_static(body.as_bytes()),
             etag: "\"t\"".into(),
         })
     }
 
-    #[test]
-    fn a_write_makes_every_entry_stale() {
-        let _turn = SERIAL.lock().unwrap();
-        let g = generation();
-        put("/a".into(), g, stored("one"));
-        assert_eq!(&get("/a", DEFAULT_TTL).unwrap().body[..], b"one");
-        invalidate();
-        assert!(get("/a", DEFAULT_TTL).is_none());
+    fn refill(cache: &ResponseCache, key: &str) -> Refill {
+        match cache.lookup(key, DEFAULT_TTL) {
+            Lookup::Refill(refill) => refill,
+            _ => panic!("{key}: expected to refill"),
+        }
+    }
+
+    fn hit(cache: &ResponseCache, key: &str, ttl: Duration) -> Option<Arc<Stored>> {
+        match cache.lookup(key, ttl) {
+            Lookup::Hit(stored) => Some(stored),
+            _ => None,
+        }
     }
 
     #[test]
-    fn a_response_read_before_a_write_is_not_kept() {
-        let _turn = SERIAL.lock().unwrap();
-        let before = generation();
-        invalidate();
-        put("/b".into(), before, stored("old"));
-        assert!(get("/b", DEFAULT_TTL).is_none());
+    fn a_public_change_makes_every_entry_stale() {
+        let cache = ResponseCache::new(PublicChanges::default());
+        refill(&cache, "/a").store(stored("one"));
+        assert_eq!(&hit(&cache, "/a", DEFAULT_TTL).unwrap().body[..], b"one");
+        cache.changes.changed();
+        assert!(hit(&cache, "/a", DEFAULT_TTL).is_none());
+    }
+
+    #[test]
+    fn a_response_read_before_a_change_is_not_kept() {
+        let cache = ResponseCache::new(PublicChanges::default());
+        let first = refill(&cache, "/b");
+        cache.changes.changed();
+        first.store(stored("old"));
+        drop(refill(&cache, "/b"));
+    }
+
+    #[test]
+    fn one_request_refills_while_the_others_wait_and_then_find_its_answer() {
+        let cache = ResponseCache::new(PublicChanges::default());
+        let first = refill(&cache, "/c");
+        let Lookup::Wait(waiting) = cache.lookup("/c", DEFAULT_TTL) else {
+            panic!("the second request must wait for the first");
+        };
+        first.store(stored("fresh"));
+        assert!(
+            waiting.has_changed().is_err(),
+            "the waiter is woken when the refill ends"
+        );
+        assert_eq!(cache.refills(), 1);
+    }
+
+    #[test]
+    fn a_failed_refill_wakes_the_waiters_and_the_next_request_refills() {
+        let cache = ResponseCache::new(PublicChanges::default());
+        let first = refill(&cache, "/d");
+        let Lookup::Wait(waiting) = cache.lookup("/d", DEFAULT_TTL) else {
+            panic!("the second request must wait");
+        };
+        drop(first);
+        assert!(waiting.has_changed().is_err());
+        drop(refill(&cache, "/d"));
+    }
+
+    #[test]
+    fn near_its_expiry_one_request_renews_an_entry_while_the_rest_still_hit() {
+        let cache = ResponseCache::new(PublicChanges::default());
+        let ttl = Duration::from_millis(200);
+        match cache.lookup("/e", ttl) {
+            Lookup::Refill(r) => r.store(stored("first")),
+            _ => panic!("refill"),
+        }
+        std::thread::sleep(Duration::from_millis(170));
+        let renewing = match cache.lookup("/e", ttl) {
+            Lookup::Refill(r) => r,
+            _ => panic!("the first request in the last fifth renews"),
+        };
+        assert_eq!(
+            &hit(&cache, "/e", ttl).unwrap().body[..],
+            b"first",
+            "the rest hit"
+        );
+        renewing.store(stored("second"));
+        assert_eq!(&hit(&cache, "/e", ttl).unwrap().body[..], b"second");
     }
 
     #[test]
     fn too_many_distinct_queries_empty_the_cache_instead_of_growing_it() {
-        let _turn = SERIAL.lock().unwrap();
-        let g = generation();
+        let cache = ResponseCache::new(PublicChanges::default());
         for i in 0..MAX_ENTRIES + 1 {
-            put(format!("/q{i}"), g, stored("x"));
+            refill(&cache, &format!("/q{i}")).store(stored("x"));
         }
-        ENTRIES.with(|e| assert!(e.borrow().len() <= MAX_ENTRIES));
+        assert!(cache.shared.lock().entries.len() <= MAX_ENTRIES);
     }
 }

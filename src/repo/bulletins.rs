@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::{bulletins as b, events};
+use crate::db::{DbConnection, public_changes};
 use crate::domain::bulletin::{Contact, Section};
 use crate::domain::ids::EventId;
 use crate::domain::page::Page;
@@ -79,6 +79,7 @@ pub fn update(
     id: i64,
     values: &BulletinValues,
 ) -> Result<BulletinRow, ApiError> {
+    public_changes::mark(conn);
     diesel::update(b::table.find(id))
         .set(values)
         .execute(conn)
@@ -129,6 +130,7 @@ pub fn list(
 }
 
 pub fn publish(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<usize, ApiError> {
+    public_changes::mark(conn);
     Ok(
         diesel::update(b::table.find(id).filter(b::published_at.is_null()))
             .set((b::published_at.eq(now), b::updated_at.eq(now)))

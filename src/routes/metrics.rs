@@ -9,6 +9,7 @@ use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::http::middleware::metrics::{Gauges, Metrics};
 use crate::http::problem::Problem;
+use crate::http::response_cache::ResponseCache;
 use crate::repo::{membership, notifications};
 use crate::state::AppState;
 
@@ -32,7 +33,9 @@ fn presents_metrics_token(req: &HttpRequest, expected: Option<&str>) -> bool {
 /// Prometheus text exposition (format 0.0.4): requests per route pattern, method and
 /// status class (`llcp_http_requests_total`), latency histograms per route
 /// (`llcp_http_request_duration_seconds`), database pool connections in use and idle,
-/// the outbox backlog, and pending and overdue membership applications. Answered to
+/// the outbox backlog, pending and overdue membership applications, committed changes
+/// of public data (`llcp_public_changes_total`) and public answers read from the
+/// database for the response cache (`llcp_public_cache_refills_total`). Answered to
 /// loopback peers without credentials; from anywhere else (including through a trusted
 /// proxy) it needs the operator's `METRICS_TOKEN` or an admin's access token as the
 /// bearer token, with the usual 401 and 403.
@@ -51,6 +54,7 @@ pub async fn get_metrics(
     req: HttpRequest,
     state: web::Data<AppState>,
     metrics: web::Data<Metrics>,
+    cache: web::Data<ResponseCache>,
 ) -> Result<HttpResponse, ApiError> {
     let peer = req.peer_addr().map(|a| a.ip());
     if !is_local_scraper(peer, &state.trusted_proxies)
@@ -74,6 +78,8 @@ pub async fn get_metrics(
         outbox_failed,
         applications_pending,
         applications_overdue,
+        public_changes: state.pool.public_changes().generation(),
+        public_cache_refills: cache.refills(),
     };
     let (body, content_type) = metrics
         .encode(&gauges)

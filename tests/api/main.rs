@@ -26,6 +26,7 @@ mod metrics;
 mod migrations;
 mod notifications;
 mod personal_data;
+mod public_freshness;
 mod public_http;
 mod rate_limits;
 mod registration_confirmation;

@@ -191,7 +191,7 @@ async fn another_instance_on_the_same_database_serves_a_change_within_a_second()
 #[tokio::test]
 async fn public_gets_are_answered_from_memory_until_this_instance_writes() {
     use diesel::RunQueryDsl;
-    // One worker (caches are per worker) and a long TTL, so only a write ends the entry.
+    // A long TTL, so that only a write ends the entry.
     let app = spawn_app_with(|s| {
         s.workers = Some(1);
         s.public_cache_ttl = std::time::Duration::from_secs(60);
@@ -226,7 +226,8 @@ async fn public_gets_are_answered_from_memory_until_this_instance_writes() {
         "served from memory"
     );
 
-    // Any write through this instance makes every cached answer stale at once.
+    // A change of public data through this instance makes every cached answer stale at
+    // once.
     app.register_email(&event["id"], "ada@camden.gov.uk").await;
     assert_eq!(title(path).await, "Changed elsewhere");
 }

@@ -8,7 +8,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::web;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use super::layer::Wrap;
@@ -22,6 +23,8 @@ pub struct Metrics {
     pool: IntGaugeVec,
     outbox: IntGaugeVec,
     applications: IntGaugeVec,
+    public_changes: IntCounter,
+    public_cache_refills: IntCounter,
 }
 
 impl Metrics {
@@ -57,8 +60,20 @@ impl Metrics {
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(outbox.clone()))?;
+        let public_changes = IntCounter::new(
+            "public_changes_total",
+            "Committed writes through this instance that changed what public reads show",
+        )?;
+        let public_cache_refills = IntCounter::new(
+            "public_cache_refills_total",
+            "Public answers read from the database to be kept in the response cache",
+        )?;
         registry.register(Box::new(applications.clone()))?;
+        registry.register(Box::new(public_changes.clone()))?;
+        registry.register(Box::new(public_cache_refills.clone()))?;
         Ok(Self {
+            public_changes,
+            public_cache_refills,
             registry,
             requests,
             latency,
@@ -130,6 +145,8 @@ pub struct Gauges {
     pub outbox_failed: i64,
     pub applications_pending: i64,
     pub applications_overdue: i64,
+    pub public_changes: u64,
+    pub public_cache_refills: u64,
 }
 
 impl Metrics {
@@ -144,6 +161,12 @@ impl Metrics {
         set(&self.outbox, "failed", gauges.outbox_failed);
         set(&self.applications, "pending", gauges.applications_pending);
         set(&self.applications, "overdue", gauges.applications_overdue);
+        // Counted elsewhere (atomics on the hot path); brought up to date here.
+        let catch_up = |counter: &IntCounter, value: u64| {
+            counter.inc_by(value.saturating_sub(counter.get()));
+        };
+        catch_up(&self.public_changes, gauges.public_changes);
+        catch_up(&self.public_cache_refills, gauges.public_cache_refills);
         let encoder = TextEncoder::new();
         let mut body = Vec::new();
         encoder.encode(&self.registry.gather(), &mut body)?;

@@ -1,8 +1,9 @@
 //! What every public GET gets: a strong `ETag` from its content, `304 Not Modified` for
 //! a matching `If-None-Match`, a shared-cache `Cache-Control`, and a place in the
 //! response cache, from which the next request for it is answered without routing to
-//! the handler. A request that is not a read empties the cache once it is answered (so
-//! after its commit). Other routes pass through untouched.
+//! the handler (one request refills a key while the others wait for it). Only committed
+//! writes of public data make cached answers stale (`db::public_changes`); other routes
+//! pass through untouched.
 
 use std::future::{Ready, ready};
 use std::rc::Rc;
@@ -17,7 +18,12 @@ use futures_util::future::LocalBoxFuture;
 use sha2::{Digest, Sha256};
 
 use crate::http::public_routes::PublicRoutes;
-use crate::http::response_cache::{self, Stored};
+use crate::http::response_cache::{Lookup, Refill, ResponseCache, Stored};
+
+/// How many times a request waits for another's refill of its key before it reads the
+/// database itself (each wait ends when that refill does, or after `REFILL_WAIT`).
+const REFILL_WAITS: usize = 3;
+const REFILL_WAIT: Duration = Duration::from_secs(3);
 
 /// The middleware; `ttl` zero turns the response cache off (ETags and 304s stay).
 #[derive(Clone)]
@@ -25,6 +31,7 @@ pub struct PublicCache {
     pub routes: Arc<PublicRoutes>,
     pub max_age: u64,
     pub ttl: Duration,
+    pub cache: ResponseCache,
 }
 
 impl<S, B> Transform<S, ServiceRequest> for PublicCache
@@ -63,32 +70,35 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let method = req.method().clone();
-        let public_get = method == Method::GET && self.config.routes.contains(req.path());
+        let public_get = req.method() == Method::GET && self.config.routes.contains(req.path());
         if !public_get {
-            let writes = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
             let response = self.service.call(req);
-            return Box::pin(async move {
-                let response = response.await;
-                if writes {
-                    response_cache::invalidate();
-                }
-                Ok(response?.map_into_boxed_body())
-            });
+            return Box::pin(async move { Ok(response.await?.map_into_boxed_body()) });
         }
         let ttl = self.config.ttl;
-        let key = (!ttl.is_zero()).then(|| cache_key(&req));
-        if let Some(stored) = key.as_deref().and_then(|k| response_cache::get(k, ttl)) {
-            let answer = answer(req.headers(), &stored);
-            let res = req.into_response(answer).map_into_boxed_body();
-            return Box::pin(async move { Ok(res) });
-        }
-        let generation = response_cache::generation();
         let max_age = self.config.max_age;
-        let response = self.service.call(req);
+        let service = Rc::clone(&self.service);
+        if ttl.is_zero() {
+            return Box::pin(async move { finish(service.call(req).await?, max_age, None).await });
+        }
+        let key = cache_key(&req);
+        let cache = self.config.cache.clone();
         Box::pin(async move {
-            let store = key.map(|k| (k, generation));
-            finish(response.await?, max_age, store).await
+            for _ in 0..REFILL_WAITS {
+                match cache.lookup(&key, ttl) {
+                    Lookup::Hit(stored) => {
+                        let answer = answer(req.headers(), &stored);
+                        return Ok(req.into_response(answer).map_into_boxed_body());
+                    }
+                    Lookup::Refill(refill) => {
+                        return finish(service.call(req).await?, max_age, Some(refill)).await;
+                    }
+                    Lookup::Wait(mut refilled) => {
+                        let _ = tokio::time::timeout(REFILL_WAIT, refilled.changed()).await;
+                    }
+                }
+            }
+            finish(service.call(req).await?, max_age, None).await
         })
     }
 }
@@ -146,12 +156,12 @@ fn answer(request_headers: &header::HeaderMap, stored: &Stored) -> HttpResponse 
 
 /// Adds caching headers to a public GET: a strong `ETag` computed from the bytes sent
 /// (so it changes exactly when the content does, on every instance alike), a shared
-/// `Cache-Control`, and 304 when the client's copy is current. With `store`, the 200 is
-/// kept in the response cache under that key and generation.
+/// `Cache-Control`, and 304 when the client's copy is current. With `refill`, the 200 is
+/// kept in the response cache (anything else is not, and the refill ends).
 async fn finish<B>(
     res: ServiceResponse<B>,
     max_age: u64,
-    store: Option<(String, u64)>,
+    refill: Option<Refill>,
 ) -> Result<ServiceResponse<BoxBody>, Error>
 where
     B: MessageBody + 'static,
@@ -183,7 +193,7 @@ where
         headers.insert(header::CACHE_CONTROL, value);
     }
     headers.append(header::VARY, header::HeaderValue::from_static("Accept"));
-    let stored = Rc::new(Stored {
+    let stored = Arc::new(Stored {
         headers: head
             .headers()
             .iter()
@@ -193,8 +203,8 @@ where
         etag,
     });
     let response = answer(req.headers(), &stored);
-    if let Some((key, generation)) = store {
-        response_cache::put(key, generation, stored);
+    if let Some(refill) = refill {
+        refill.store(stored);
     }
     Ok(ServiceResponse::new(req, response))
 }
