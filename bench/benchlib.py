@@ -315,8 +315,9 @@ def report(out):
             )
         lines.append("")
         lines.append(
-            "`list`, `list304`, `event` and `ics` are answered from the hub's per-worker response "
-            "cache (refilled from the database when older than PUBLIC_CACHE_TTL_MS, or after a write); "
+            "`list`, `list304`, `event` and `ics` are answered from the hub's response cache "
+            "(refilled from the database, one request per answer, when near PUBLIC_CACHE_TTL_MS "
+            "or after a change of public data); "
             "`miss`, `list-nc` and `event-nc` reach the database on every request. Errors: non-2xx/3xx "
             "answers plus socket errors, over all rounds."
         )
