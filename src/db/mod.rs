@@ -258,17 +258,36 @@ fn broken_references(c: &mut diesel::SqliteConnection) -> Result<usize, String> 
 /// SQLite with foreign keys off, as when migrating.
 pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<usize, String> {
     match conn {
-        DbConnection::Sqlite(c) => {
-            c.batch_execute("PRAGMA foreign_keys = OFF")
-                .map_err(|e| e.to_string())?;
-            let reverted = c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len());
-            c.batch_execute("PRAGMA foreign_keys = ON")
-                .map_err(|e| e.to_string())?;
-            reverted
-        }
+        DbConnection::Sqlite(c) => without_foreign_keys(c, |c| {
+            c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
+        }),
         DbConnection::Pg(c) => c.revert_all_migrations(PG_MIGRATIONS).map(|v| v.len()),
     }
     .map_err(|e| e.to_string())
+}
+
+/// Reverts the newest applied migration, keeping the data the earlier schema can hold
+/// (operators stepping back from an upgrade; the tests of each down migration).
+pub fn revert_last_migration(conn: &mut DbConnection) -> Result<(), String> {
+    match conn {
+        DbConnection::Sqlite(c) => without_foreign_keys(c, |c| {
+            c.revert_last_migration(SQLITE_MIGRATIONS).map(|_| ())
+        }),
+        DbConnection::Pg(c) => c.revert_last_migration(PG_MIGRATIONS).map(|_| ()),
+    }
+    .map_err(|e| e.to_string())
+}
+
+type MigrationResult<T> = diesel::migration::Result<T>;
+
+fn without_foreign_keys<T>(
+    c: &mut diesel::SqliteConnection,
+    work: impl FnOnce(&mut diesel::SqliteConnection) -> MigrationResult<T>,
+) -> MigrationResult<T> {
+    c.batch_execute("PRAGMA foreign_keys = OFF")?;
+    let done = work(c);
+    c.batch_execute("PRAGMA foreign_keys = ON")?;
+    done
 }
 
 /// Runs a request's database work on the blocking pool with an owned pooled

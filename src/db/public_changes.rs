@@ -91,6 +91,8 @@ thread_local! {
 
 /// Runs database work of the pool that counts `changes` on this thread.
 pub(super) fn counting<T>(changes: &PublicChanges, work: impl FnOnce() -> T) -> T {
+    // A mark left by work that panicked mid-transaction on this thread is void.
+    MARKED.set(false);
     let before = CURRENT.replace(Some(changes.clone()));
     let result = work();
     CURRENT.set(before);

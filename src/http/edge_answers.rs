@@ -61,7 +61,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for ProblemStream<S> {
 impl<S: AsyncWrite + Unpin> ProblemStream<S> {
     /// Writes what is left of a replacement; ready with how much of the dispatcher's
     /// buffer it stood for once it is all out.
-    fn poll_replacement(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+    fn poll_replacement(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf_len: usize,
+    ) -> Poll<io::Result<usize>> {
         let Some(replacement) = self.replacing.as_mut() else {
             return Poll::Ready(Ok(0));
         };
@@ -75,7 +79,7 @@ impl<S: AsyncWrite + Unpin> ProblemStream<S> {
         }
         let stands_for = replacement.stands_for;
         self.replacing = None;
-        Poll::Ready(Ok(stands_for))
+        Poll::Ready(Ok(stands_for.min(buf_len)))
     }
 }
 
@@ -87,7 +91,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for ProblemStream<S> {
     ) -> Poll<io::Result<usize>> {
         if self.replacing.is_some() {
             // The dispatcher offers the same buffer again until it hears it was written.
-            return self.poll_replacement(cx);
+            return self.poll_replacement(cx, buf.len());
         }
         match dispatcher_answer_at(buf) {
             None => Pin::new(&mut self.inner).poll_write(cx, buf),
@@ -95,24 +99,24 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for ProblemStream<S> {
             Some((start, _)) if start > 0 => {
                 Pin::new(&mut self.inner).poll_write(cx, &buf[..start])
             }
-            Some((_, status)) => {
+            Some((start, status)) => {
                 self.replacing = Some(Replacement {
-                    bytes: problem_answer(status, date_of(buf)),
+                    bytes: problem_answer(status, date_of(&buf[start..])),
                     written: 0,
                     stands_for: buf.len(),
                 });
-                self.poll_replacement(cx)
+                self.poll_replacement(cx, buf.len())
             }
         }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.poll_replacement(cx))?;
+        ready!(self.poll_replacement(cx, usize::MAX))?;
         Pin::new(&mut self.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.poll_replacement(cx))?;
+        ready!(self.poll_replacement(cx, usize::MAX))?;
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

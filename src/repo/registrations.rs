@@ -299,6 +299,8 @@ pub fn mark_email_confirmed(
     let changes = (
         r::status.eq(status),
         r::holds_seat.eq(false),
+        // No deadline any more (a later cancellation is not a lapse).
+        r::confirm_by.eq(None::<NaiveDateTime>),
         r::updated_at.eq(now),
     );
     match seq {

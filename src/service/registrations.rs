@@ -272,7 +272,7 @@ fn lapse_holds_of(
 const EVENTS_PER_LAPSE_STEP: i64 = 20;
 
 /// Frees the seats of every hold whose time to confirm ran out by `now` (the periodic
-/// job; registering and confirming also lapse the holds of their own event at once).
+/// job; registering for an event also lapses that event's holds at once).
 /// One short transaction per few events; returns how many holds lapsed.
 pub fn lapse_holds(
     conn: &mut DbConnection,
@@ -480,7 +480,9 @@ fn cancel(
         ));
     }
     registrations::mark_cancelled(conn, &row.id, now)?;
-    notify(conn, links, Notice::Cancelled, &row, &event, now)?;
+    if row.status != RegistrationStatus::PendingConfirmation {
+        notify(conn, links, Notice::Cancelled, &row, &event, now)?;
+    }
     if row.has_seat() {
         registrations::release_seat(conn, event.id)?;
         fill_seats(conn, links, event.id, now)?;
@@ -523,7 +525,12 @@ pub fn notify_event_cancelled(
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
     let reason = event.cancellation_reason.clone().unwrap_or_default();
-    for row in &registrations::active_for_event(conn, event.id)? {
+    // An address that never confirmed gets nothing past the link it was sent.
+    let confirmed = |row: &&RegistrationRow| row.status != RegistrationStatus::PendingConfirmation;
+    for row in registrations::active_for_event(conn, event.id)?
+        .iter()
+        .filter(confirmed)
+    {
         let notice = Notice::EventCancelled { reason: &reason };
         notify(conn, links, notice, row, event, now)?;
     }

@@ -349,3 +349,39 @@ async fn without_email_confirmation_a_registration_is_answered_at_once() {
         ["registration_confirmed"]
     );
 }
+
+#[tokio::test]
+async fn an_address_that_never_confirmed_is_sent_nothing_more() {
+    let (app, admin) = with_admin().await;
+    let event = confirming_event(&app, &admin, 5).await;
+    let [ada, bob] = app
+        .register_each(event, ["ada@camden.gov.uk", "bob@camden.gov.uk"])
+        .await;
+    confirmed(&app, &ada).await;
+    let cancelled = app
+        .manage_registration(Method::DELETE, &registration_id(&bob), &manage_token(&bob))
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::NO_CONTENT);
+    let cy = app.register_email(event, "cy@camden.gov.uk").await;
+    assert_eq!(cy["status"], "pending_confirmation");
+    let response = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/admin/events/{event}/cancel"),
+            &admin,
+            Some(&json!({"reason": "The venue is closed."})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        templates_to(&app, "ada@camden.gov.uk").last().unwrap(),
+        "event_cancelled"
+    );
+    for unconfirmed in ["bob@camden.gov.uk", "cy@camden.gov.uk"] {
+        assert_eq!(
+            templates_to(&app, unconfirmed),
+            ["registration_confirm_email"],
+            "{unconfirmed}"
+        );
+    }
+}

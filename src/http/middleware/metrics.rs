@@ -25,6 +25,8 @@ pub struct Metrics {
     applications: IntGaugeVec,
     public_changes: IntCounter,
     public_cache_refills: IntCounter,
+    /// Two scrapes at once must not both add the same catch-up.
+    catching_up: parking_lot::Mutex<()>,
 }
 
 impl Metrics {
@@ -62,7 +64,7 @@ impl Metrics {
         registry.register(Box::new(outbox.clone()))?;
         let public_changes = IntCounter::new(
             "public_changes_total",
-            "Committed writes through this instance that changed what public reads show",
+            "Committed changes of what public reads show that this instance counted: its own, and on PostgreSQL those other instances announced",
         )?;
         let public_cache_refills = IntCounter::new(
             "public_cache_refills_total",
@@ -72,6 +74,7 @@ impl Metrics {
         registry.register(Box::new(public_changes.clone()))?;
         registry.register(Box::new(public_cache_refills.clone()))?;
         Ok(Self {
+            catching_up: parking_lot::Mutex::new(()),
             public_changes,
             public_cache_refills,
             registry,
@@ -162,6 +165,7 @@ impl Metrics {
         set(&self.applications, "pending", gauges.applications_pending);
         set(&self.applications, "overdue", gauges.applications_overdue);
         // Counted elsewhere (atomics on the hot path); brought up to date here.
+        let _one_at_a_time = self.catching_up.lock();
         let catch_up = |counter: &IntCounter, value: u64| {
             counter.inc_by(value.saturating_sub(counter.get()));
         };
