@@ -402,13 +402,52 @@ where
                 rollback(conn);
                 return Err(e.into());
             }
-            public_changes::committed(conn);
+            if !in_transaction(conn) {
+                public_changes::committed();
+            }
             Ok(value)
         }
         Err(e) => {
             rollback(conn);
             Err(e)
         }
+    }
+}
+
+/// This write changes what public reads show (`public_changes`): counted when its
+/// transaction commits, at once when there is none; on PostgreSQL other instances are
+/// told as it commits.
+pub fn mark_public_change(conn: &mut DbConnection) {
+    let first_in_transaction = if in_transaction(conn) {
+        public_changes::mark_in_transaction()
+    } else {
+        public_changes::count_change();
+        true
+    };
+    if first_in_transaction && let DbConnection::Pg(c) = conn {
+        // Delivered at the commit, dropped with a rollback. It cannot fail short of the
+        // connection failing, which fails the write too.
+        let _ = diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(public_changes::CHANNEL)
+            .bind::<diesel::sql_types::Text, _>(public_changes::instance())
+            .execute(c);
+    }
+}
+
+fn in_transaction(conn: &mut DbConnection) -> bool {
+    fn depth<C>(conn: &mut C) -> u32
+    where
+        C: diesel::Connection<TransactionManager = AnsiTransactionManager>,
+    {
+        AnsiTransactionManager::transaction_manager_status_mut(conn)
+            .transaction_depth()
+            .ok()
+            .flatten()
+            .map_or(0, |d| d.get())
+    }
+    match conn {
+        DbConnection::Sqlite(c) => depth(c) > 0,
+        DbConnection::Pg(c) => depth(c) > 0,
     }
 }
 

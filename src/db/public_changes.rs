@@ -4,21 +4,17 @@
 //! statistics). A rejected request, a sign-in, a token refresh or an admin read writes
 //! nothing public and leaves them alone.
 //!
-//! A repository function that writes such data calls `mark` inside its transaction;
+//! A repository function that writes such data calls `db::mark_public_change` inside
+//! its transaction;
 //! `write_transaction` counts a change on the pool's `PublicChanges` after the commit
 //! (never for a rollback). The response cache keeps answers only for the count they
-//! were read at. On PostgreSQL `mark` also sends a `NOTIFY` in the same transaction
+//! were read at. On PostgreSQL the mark also sends a `NOTIFY` in the same transaction
 //! (so it is delivered exactly when the change commits), on which the other instances'
 //! `change_listener`s count the change too.
 
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
-
-use diesel::RunQueryDsl;
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
-
-use super::DbConnection;
 
 /// The PostgreSQL channel on which instances tell each other of public changes.
 pub const CHANNEL: &str = "llcp_public_changes";
@@ -99,7 +95,7 @@ pub(super) fn counting<T>(changes: &PublicChanges, work: impl FnOnce() -> T) -> 
     result
 }
 
-fn count_change() {
+pub(super) fn count_change() {
     CURRENT.with_borrow(|current| {
         if let Some(changes) = current {
             changes.changed();
@@ -107,52 +103,23 @@ fn count_change() {
     });
 }
 
-/// This write changes public data: counted when its transaction commits, at once when
-/// there is none; other instances are told as it commits.
-pub fn mark(conn: &mut DbConnection) {
-    let first_in_transaction = if in_transaction(conn) {
-        !MARKED.replace(true)
-    } else {
-        count_change();
-        true
-    };
-    if first_in_transaction && let DbConnection::Pg(c) = conn {
-        let instance = CURRENT.with_borrow(|current| {
-            current
-                .as_ref()
-                .map_or_else(String::new, |changes| changes.instance.to_string())
-        });
-        // Delivered at the commit, dropped with a rollback. It cannot fail short of the
-        // connection failing, which fails the write too.
-        let _ = diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<diesel::sql_types::Text, _>(CHANNEL)
-            .bind::<diesel::sql_types::Text, _>(instance)
-            .execute(c);
-    }
+/// Notes a public change in the open transaction; true for its first.
+pub(super) fn mark_in_transaction() -> bool {
+    !MARKED.replace(true)
 }
 
-fn in_transaction(conn: &mut DbConnection) -> bool {
-    match conn {
-        DbConnection::Sqlite(c) => depth(c) > 0,
-        DbConnection::Pg(c) => depth(c) > 0,
-    }
+/// The name of the app whose database work runs on this thread, for its notifications.
+pub(super) fn instance() -> String {
+    CURRENT.with_borrow(|current| {
+        current
+            .as_ref()
+            .map_or_else(String::new, |changes| changes.instance.to_string())
+    })
 }
 
-fn depth<C>(conn: &mut C) -> u32
-where
-    C: diesel::Connection<TransactionManager = AnsiTransactionManager>,
-{
-    AnsiTransactionManager::transaction_manager_status_mut(conn)
-        .transaction_depth()
-        .ok()
-        .flatten()
-        .map_or(0, |d| d.get())
-}
-
-/// After a commit: counts what the transaction marked, once the outermost one has
-/// committed.
-pub(super) fn committed(conn: &mut DbConnection) {
-    if !in_transaction(conn) && MARKED.replace(false) {
+/// After the outermost transaction committed: counts what it marked.
+pub(super) fn committed() {
+    if MARKED.replace(false) {
         count_change();
     }
 }

@@ -8,8 +8,9 @@
 //! can look.
 //!
 //! Refills are single-flight: one request per key reads the database while the others
-//! that want the same answer wait for it, so a change or an expiry never sends a herd
-//! to the database. An entry in the last fifth of its TTL is refreshed ahead by one
+//! that want the same answer wait and are handed its answer, so a change or an expiry
+//! never sends a herd to the database. (A request that arrives after a change does not
+//! take an answer read before it: it starts the next refill.) An entry in the last fifth of its TTL is refreshed ahead by one
 //! request while the rest are still answered from it, so that under steady load entries
 //! are renewed before they expire and nobody waits at all.
 
@@ -45,11 +46,20 @@ struct Entry {
     response: Arc<Stored>,
 }
 
+/// What waiters of a refill are handed: its answer, or `None` when it had none to share
+/// (not a 200), and they read it themselves.
+type Outcome = Option<Arc<Stored>>;
+
+/// A refill under way: the change count it reads at, and where its answer will come.
+struct Pending {
+    generation: u64,
+    outcome: watch::Receiver<Outcome>,
+}
+
 #[derive(Default)]
 struct Entries {
     entries: HashMap<String, Entry>,
-    /// Keys being refilled, with a receiver that wakes when the refill ends.
-    refilling: HashMap<String, watch::Receiver<()>>,
+    refilling: HashMap<String, Pending>,
 }
 
 /// One server's cache (cloned into each worker: they share it).
@@ -64,47 +74,60 @@ pub struct ResponseCache {
 pub enum Lookup {
     /// Answer from this.
     Hit(Arc<Stored>),
-    /// Read the answer (this request is the one refilling) and `store` it.
+    /// Read the answer (this request is the one refilling) and hand it to `done`.
     Refill(Refill),
-    /// Another request is reading this answer: wait for it, then look again.
-    Wait(watch::Receiver<()>),
+    /// Another request, which arrived at the same change count, is reading this answer:
+    /// wait for it and answer with it.
+    Wait(watch::Receiver<Outcome>),
 }
 
-/// The right to refill one key; others wait until it is stored or dropped.
+/// The right to refill one key at one change count; requests for the key that arrive
+/// meanwhile at that count wait for its answer.
 pub struct Refill {
     cache: Arc<Mutex<Entries>>,
     changes: PublicChanges,
     key: String,
     generation: u64,
-    _done: watch::Sender<()>,
+    outcome: watch::Sender<Outcome>,
 }
 
 impl Refill {
-    /// Keeps the response read for this key, unless public data changed meanwhile.
-    pub fn store(self, response: Arc<Stored>) {
-        if response.body.len() > MAX_BODY || self.generation != self.changes.generation() {
-            return;
+    /// Hands the answer read (`None`: not one to share) to the waiters, and keeps it
+    /// unless public data changed meanwhile or it is too large.
+    pub fn done(self, response: Outcome) {
+        if let Some(response) = &response
+            && response.body.len() <= MAX_BODY
+            && self.generation == self.changes.generation()
+        {
+            let mut cache = self.cache.lock();
+            if cache.entries.len() >= MAX_ENTRIES && !cache.entries.contains_key(&self.key) {
+                cache.entries.clear();
+            }
+            cache.entries.insert(
+                self.key.clone(),
+                Entry {
+                    generation: self.generation,
+                    filled: Instant::now(),
+                    response: Arc::clone(response),
+                },
+            );
         }
-        let mut cache = self.cache.lock();
-        if cache.entries.len() >= MAX_ENTRIES && !cache.entries.contains_key(&self.key) {
-            cache.entries.clear();
-        }
-        cache.entries.insert(
-            self.key.clone(),
-            Entry {
-                generation: self.generation,
-                filled: Instant::now(),
-                response,
-            },
-        );
+        self.outcome.send_replace(response);
     }
 }
 
 impl Drop for Refill {
-    /// Ends the refill, stored or not: the waiters wake (their receivers see the sender
-    /// go) and look again.
+    /// Ends the refill, answered or not (a dropped one wakes its waiters with nothing,
+    /// and they read for themselves); a newer refill of the key is left alone.
     fn drop(&mut self) {
-        self.cache.lock().refilling.remove(&self.key);
+        let mut cache = self.cache.lock();
+        if cache
+            .refilling
+            .get(&self.key)
+            .is_some_and(|p| p.generation == self.generation)
+        {
+            cache.refilling.remove(&self.key);
+        }
     }
 }
 
@@ -124,11 +147,17 @@ impl ResponseCache {
         self.refills.load(Ordering::Relaxed)
     }
 
-    /// The cached answer for `key`, or whether to read it or wait for it.
+    /// The cached answer for `key`, or whether to read it or wait for another's read.
+    /// A refill that began before the latest change cannot serve a request that came
+    /// after it: such a request starts a refill of its own at the new count.
     pub fn lookup(&self, key: &str, ttl: Duration) -> Lookup {
         let current = self.changes.generation();
         let mut cache = self.shared.lock();
-        let refilling = cache.refilling.get(key).cloned();
+        let refilling = cache
+            .refilling
+            .get(key)
+            .filter(|p| p.generation == current)
+            .map(|p| p.outcome.clone());
         if let Some(entry) = cache.entries.get(key).filter(|e| e.generation == current) {
             let age = entry.filled.elapsed();
             let renew_from = ttl.mul_f32(0.8);
@@ -136,18 +165,24 @@ impl ResponseCache {
                 return Lookup::Hit(Arc::clone(&entry.response));
             }
         }
-        if let Some(receiver) = refilling {
-            return Lookup::Wait(receiver);
+        if let Some(outcome) = refilling {
+            return Lookup::Wait(outcome);
         }
-        let (done, receiver) = watch::channel(());
-        cache.refilling.insert(key.to_string(), receiver);
+        let (sender, receiver) = watch::channel(None);
+        cache.refilling.insert(
+            key.to_string(),
+            Pending {
+                generation: current,
+                outcome: receiver,
+            },
+        );
         self.refills.fetch_add(1, Ordering::Relaxed);
         Lookup::Refill(Refill {
             cache: Arc::clone(&self.shared),
             changes: self.changes.clone(),
             key: key.to_string(),
             generation: current,
-            _done: done,
+            outcome: sender,
         })
     }
 }
@@ -181,7 +216,7 @@ mod tests {
     #[test]
     fn a_public_change_makes_every_entry_stale() {
         let cache = ResponseCache::new(PublicChanges::default());
-        refill(&cache, "/a").store(stored("one"));
+        refill(&cache, "/a").done(Some(stored("one")));
         assert_eq!(&hit(&cache, "/a", DEFAULT_TTL).unwrap().body[..], b"one");
         cache.changes.changed();
         assert!(hit(&cache, "/a", DEFAULT_TTL).is_none());
@@ -192,35 +227,56 @@ mod tests {
         let cache = ResponseCache::new(PublicChanges::default());
         let first = refill(&cache, "/b");
         cache.changes.changed();
-        first.store(stored("old"));
+        first.done(Some(stored("old")));
         drop(refill(&cache, "/b"));
     }
 
     #[test]
-    fn one_request_refills_while_the_others_wait_and_then_find_its_answer() {
+    fn one_request_refills_while_the_others_wait_and_are_handed_its_answer() {
         let cache = ResponseCache::new(PublicChanges::default());
         let first = refill(&cache, "/c");
-        let Lookup::Wait(waiting) = cache.lookup("/c", DEFAULT_TTL) else {
+        let Lookup::Wait(mut waiting) = cache.lookup("/c", DEFAULT_TTL) else {
             panic!("the second request must wait for the first");
         };
-        first.store(stored("fresh"));
-        assert!(
-            waiting.has_changed().is_err(),
-            "the waiter is woken when the refill ends"
-        );
-        assert_eq!(cache.refills(), 1);
+        first.done(Some(stored("fresh")));
+        let woken = futures_util::FutureExt::now_or_never(waiting.changed());
+        assert!(matches!(woken, Some(Ok(()))), "the waiter is woken");
+        let handed = waiting.borrow_and_update().clone().unwrap();
+        assert_eq!(&handed.body[..], b"fresh");
+        assert_eq!(cache.refills(), 1, "one read for both");
+        assert_eq!(&hit(&cache, "/c", DEFAULT_TTL).unwrap().body[..], b"fresh");
     }
 
     #[test]
-    fn a_failed_refill_wakes_the_waiters_and_the_next_request_refills() {
+    fn a_refill_without_an_answer_wakes_the_waiters_and_the_next_request_refills() {
         let cache = ResponseCache::new(PublicChanges::default());
         let first = refill(&cache, "/d");
-        let Lookup::Wait(waiting) = cache.lookup("/d", DEFAULT_TTL) else {
+        let Lookup::Wait(mut waiting) = cache.lookup("/d", DEFAULT_TTL) else {
             panic!("the second request must wait");
         };
-        drop(first);
-        assert!(waiting.has_changed().is_err());
+        first.done(None);
+        let woken = futures_util::FutureExt::now_or_never(waiting.changed());
+        assert!(matches!(woken, Some(Ok(()))), "the waiter is woken");
+        assert!(waiting.borrow_and_update().is_none(), "nothing to share");
         drop(refill(&cache, "/d"));
+    }
+
+    #[test]
+    fn a_request_after_a_change_does_not_wait_for_a_refill_begun_before_it() {
+        let cache = ResponseCache::new(PublicChanges::default());
+        let before = refill(&cache, "/f");
+        cache.changes.changed();
+        let after = refill(&cache, "/f");
+        before.done(Some(stored("old")));
+        assert!(
+            hit(&cache, "/f", DEFAULT_TTL).is_none(),
+            "the old answer is not kept"
+        );
+        let Lookup::Wait(_) = cache.lookup("/f", DEFAULT_TTL) else {
+            panic!("the newer refill is still under way");
+        };
+        after.done(Some(stored("new")));
+        assert_eq!(&hit(&cache, "/f", DEFAULT_TTL).unwrap().body[..], b"new");
     }
 
     #[test]
@@ -228,7 +284,7 @@ mod tests {
         let cache = ResponseCache::new(PublicChanges::default());
         let ttl = Duration::from_millis(200);
         match cache.lookup("/e", ttl) {
-            Lookup::Refill(r) => r.store(stored("first")),
+            Lookup::Refill(r) => r.done(Some(stored("first"))),
             _ => panic!("refill"),
         }
         std::thread::sleep(Duration::from_millis(170));
@@ -241,7 +297,7 @@ mod tests {
             b"first",
             "the rest hit"
         );
-        renewing.store(stored("second"));
+        renewing.done(Some(stored("second")));
         assert_eq!(&hit(&cache, "/e", ttl).unwrap().body[..], b"second");
     }
 
@@ -249,7 +305,7 @@ mod tests {
     fn too_many_distinct_queries_empty_the_cache_instead_of_growing_it() {
         let cache = ResponseCache::new(PublicChanges::default());
         for i in 0..MAX_ENTRIES + 1 {
-            refill(&cache, &format!("/q{i}")).store(stored("x"));
+            refill(&cache, &format!("/q{i}")).done(Some(stored("x")));
         }
         assert!(cache.shared.lock().entries.len() <= MAX_ENTRIES);
     }

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{bulletins as b, events};
-use crate::db::{DbConnection, public_changes};
+use crate::db::{DbConnection, mark_public_change};
 use crate::domain::bulletin::{Contact, Section};
 use crate::domain::ids::EventId;
 use crate::domain::page::Page;
@@ -79,7 +79,7 @@ pub fn update(
     id: i64,
     values: &BulletinValues,
 ) -> Result<BulletinRow, ApiError> {
-    public_changes::mark(conn);
+    mark_public_change(conn);
     diesel::update(b::table.find(id))
         .set(values)
         .execute(conn)
@@ -130,7 +130,7 @@ pub fn list(
 }
 
 pub fn publish(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<usize, ApiError> {
-    public_changes::mark(conn);
+    mark_public_change(conn);
     Ok(
         diesel::update(b::table.find(id).filter(b::published_at.is_null()))
             .set((b::published_at.eq(now), b::updated_at.eq(now)))

@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::events;
-use crate::db::{DbConnection, MultiBackend, public_changes};
+use crate::db::{DbConnection, MultiBackend, mark_public_change};
 use crate::domain::Slug;
 use crate::domain::event::{EventDraft, EventKind, EventStatus};
 use crate::domain::ids::EventId;
@@ -202,7 +202,7 @@ pub fn update(
     now: NaiveDateTime,
 ) -> Result<EventRow, ApiError> {
     let slug = choose_slug(conn, draft, Some(id))?;
-    public_changes::mark(conn);
+    mark_public_change(conn);
     diesel::update(events::table.find(id))
         .set((
             EventValues::new(draft, &slug, now),
@@ -336,7 +336,7 @@ pub fn publish(
     id: EventId,
     now: NaiveDateTime,
 ) -> Result<usize, ApiError> {
-    public_changes::mark(conn);
+    mark_public_change(conn);
     Ok(diesel::update(
         events::table
             .find(id)
@@ -352,7 +352,7 @@ pub fn cancel(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<usize, ApiError> {
-    public_changes::mark(conn);
+    mark_public_change(conn);
     Ok(diesel::update(
         events::table
             .find(id)

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{accounts, membership_applications as ma};
-use crate::db::{DbConnection, MultiBackend, public_changes};
+use crate::db::{DbConnection, MultiBackend, mark_public_change};
 use crate::domain::ids::{AccountId, ApplicationId};
 use crate::domain::membership::ApplicationStatus;
 use crate::domain::page::Page;
@@ -145,7 +145,7 @@ pub fn mark_decided(
     now: NaiveDateTime,
 ) -> Result<usize, ApiError> {
     // The community statistics count decisions.
-    public_changes::mark(conn);
+    mark_public_change(conn);
     Ok(diesel::update(
         ma::table
             .find(id)

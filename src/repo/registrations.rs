@@ -7,7 +7,7 @@ use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
 
 use crate::db::schema::{events, idempotency_keys as ik, registrations as r};
-use crate::db::{DbConnection, MultiBackend, public_changes};
+use crate::db::{DbConnection, MultiBackend, mark_public_change};
 use crate::domain::ids::{EventId, RegistrationId};
 use crate::domain::page::Page;
 use crate::domain::registration::RegistrationStatus;
@@ -49,7 +49,7 @@ pub fn take_seat(conn: &mut DbConnection, event_id: EventId) -> Result<bool, Api
         .set(events::seats_taken.eq(events::seats_taken + 1))
         .execute(conn)?;
     if taken == 1 {
-        public_changes::mark(conn);
+        mark_public_change(conn);
     }
     Ok(taken == 1)
 }
@@ -63,7 +63,7 @@ pub fn release_seat(conn: &mut DbConnection, event_id: EventId) -> Result<(), Ap
     )
     .set(events::seats_taken.eq(events::seats_taken - 1))
     .execute(conn)?;
-    public_changes::mark(conn);
+    mark_public_change(conn);
     Ok(())
 }
 

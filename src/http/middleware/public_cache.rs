@@ -21,7 +21,8 @@ use crate::http::public_routes::PublicRoutes;
 use crate::http::response_cache::{Lookup, Refill, ResponseCache, Stored};
 
 /// How many times a request waits for another's refill of its key before it reads the
-/// database itself (each wait ends when that refill does, or after `REFILL_WAIT`).
+/// database itself (each wait ends when that refill does, or after `REFILL_WAIT`); a
+/// refill without an answer to share (not a 200) sends its waiters round again.
 const REFILL_WAITS: usize = 3;
 const REFILL_WAIT: Duration = Duration::from_secs(3);
 
@@ -94,7 +95,15 @@ where
                         return finish(service.call(req).await?, max_age, Some(refill)).await;
                     }
                     Lookup::Wait(mut refilled) => {
-                        let _ = tokio::time::timeout(REFILL_WAIT, refilled.changed()).await;
+                        let woken = tokio::time::timeout(REFILL_WAIT, refilled.changed()).await;
+                        let handed = match woken {
+                            Ok(Ok(())) => refilled.borrow_and_update().clone(),
+                            _ => None,
+                        };
+                        if let Some(stored) = handed {
+                            let answer = answer(req.headers(), &stored);
+                            return Ok(req.into_response(answer).map_into_boxed_body());
+                        }
                     }
                 }
             }
@@ -173,6 +182,9 @@ where
         header::HeaderValue::from_static("ETag, Link"),
     );
     if res.status() != StatusCode::OK {
+        if let Some(refill) = refill {
+            refill.done(None);
+        }
         return Ok(res);
     }
     let (req, response) = res.into_parts();
@@ -204,7 +216,7 @@ where
     });
     let response = answer(req.headers(), &stored);
     if let Some(refill) = refill {
-        refill.store(stored);
+        refill.done(Some(stored));
     }
     Ok(ServiceResponse::new(req, response))
 }
