@@ -30,6 +30,7 @@ use crate::http::middleware::security_headers::SecurityHeaders;
 use crate::http::problem::problem_for_errors;
 use crate::http::response_cache::ResponseCache;
 use crate::notify::sender::{self, SenderConfig};
+use crate::routes::event_fragments::EventFragments;
 use crate::routes::fallback::{KnownRoutes, not_matched, path_not_parsed};
 use crate::state::AppState;
 
@@ -189,6 +190,7 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
         cache: response_cache.clone(),
     };
     let response_cache = web::Data::new(response_cache);
+    let event_fragments = web::Data::new(EventFragments::default());
     let hsts = settings.http.hsts;
     let body_deadlines = BodyDeadlines {
         idle: settings.http.body_idle_timeout,
@@ -220,6 +222,7 @@ fn serve(listener: TcpListener, settings: &Settings, pool: DbPool) -> Result<Ser
             .app_data(known_routes.clone())
             .app_data(metrics.clone())
             .app_data(response_cache.clone())
+            .app_data(event_fragments.clone())
             .app_data(body_deadlines)
             .app_data(open.clone())
             .app_data(query_errors())

@@ -36,6 +36,19 @@ pub enum RegistrationState {
     NotRequired,
 }
 
+impl RegistrationState {
+    /// Its name in JSON (what serde writes).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::NotYetOpen => "not_yet_open",
+            Self::Closed => "closed",
+            Self::FullWaitlistOpen => "full_waitlist_open",
+            Self::NotRequired => "not_required",
+        }
+    }
+}
+
 /// The facts the registration state is derived from.
 pub struct RegistrationFacts {
     pub required: bool,

@@ -77,6 +77,18 @@ macro_rules! list_envelope {
 /// 200 with the envelope and a `Link` header for the neighbouring pages.
 pub fn list_response(req: &HttpRequest, body: &impl Envelope) -> HttpResponse {
     let (page, total) = (body.page(), body.total());
+    page_links(req, page, total).json(body)
+}
+
+/// `list_response` for an envelope already serialized.
+pub fn list_response_of(req: &HttpRequest, page: Page, total: i64, json: String) -> HttpResponse {
+    page_links(req, page, total)
+        .content_type("application/json")
+        .body(json)
+}
+
+/// A 200 with the `Link` header of the pages next to this one.
+fn page_links(req: &HttpRequest, page: Page, total: i64) -> actix_web::HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
     let mut links = Vec::new();
     let next = page.offset.saturating_add(page.limit);
@@ -96,7 +108,7 @@ pub fn list_response(req: &HttpRequest, body: &impl Envelope) -> HttpResponse {
     if !links.is_empty() {
         response.insert_header(("Link", links.join(", ")));
     }
-    response.json(body)
+    response
 }
 
 /// The request's own path and query with `limit` and `offset` replaced.

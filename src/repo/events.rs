@@ -301,6 +301,101 @@ pub fn list(
     })
 }
 
+/// What a public read needs of an event besides its rendered JSON: the version that
+/// JSON must be of, and the facts its live values (seats, registration state) come from.
+#[derive(Debug, Clone, Queryable)]
+pub struct PublicFacts {
+    pub id: EventId,
+    pub updated_at: NaiveDateTime,
+    pub sequence: i32,
+    pub capacity: Option<i32>,
+    pub seats_taken: i32,
+    pub registration_required: bool,
+    pub status: EventStatus,
+    pub starts_at: NaiveDateTime,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
+}
+
+impl PublicFacts {
+    /// The version of the event (every write of it changes one or both).
+    pub fn version(&self) -> (NaiveDateTime, i32) {
+        (self.updated_at, self.sequence)
+    }
+}
+
+type PublicColumns = (
+    events::id,
+    events::updated_at,
+    events::sequence,
+    events::capacity,
+    events::seats_taken,
+    events::registration_required,
+    events::status,
+    events::starts_at,
+    events::registration_opens_at,
+    events::registration_closes_at,
+);
+
+const PUBLIC_COLUMNS: PublicColumns = (
+    events::id,
+    events::updated_at,
+    events::sequence,
+    events::capacity,
+    events::seats_taken,
+    events::registration_required,
+    events::status,
+    events::starts_at,
+    events::registration_opens_at,
+    events::registration_closes_at,
+);
+
+/// One page of matching events' public facts, soonest first, with the total over all
+/// pages from the same query (a window count).
+pub fn public_page(
+    conn: &mut DbConnection,
+    filter: &EventFilter,
+    page: Page,
+) -> Result<(Vec<PublicFacts>, i64), ApiError> {
+    let rows: Vec<(PublicFacts, i64)> = filtered(filter)
+        .select((
+            PUBLIC_COLUMNS,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
+        ))
+        .order((events::starts_at.asc(), events::id.asc()))
+        .offset(page.offset)
+        .limit(page.limit)
+        .load(conn)?;
+    let total = match rows.first() {
+        Some((_, total)) => *total,
+        // Past the last page the window has no row to ride on.
+        None if page.offset > 0 => filtered(filter).count().get_result(conn)?,
+        None => 0,
+    };
+    Ok((rows.into_iter().map(|(facts, _)| facts).collect(), total))
+}
+
+/// A published event's public facts, by numeric id or slug.
+pub fn public_facts(conn: &mut DbConnection, key: &str) -> Result<Option<PublicFacts>, ApiError> {
+    let published = events::table
+        .filter(events::published_at.is_not_null())
+        .select(PUBLIC_COLUMNS)
+        .into_boxed();
+    let query = match key.parse::<EventId>() {
+        Ok(id) => published.filter(events::id.eq(id)),
+        Err(_) => published.filter(events::slug.eq(key.to_string())),
+    };
+    Ok(query.first(conn).optional()?)
+}
+
+/// The events with these ids (to render what a page lacks).
+pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<EventRow>, ApiError> {
+    Ok(events::table
+        .filter(events::id.eq_any(ids.to_vec()))
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
 /// One page of matching events, soonest first, without counting them all (feeds).
 pub fn page(
     conn: &mut DbConnection,

@@ -1,5 +1,7 @@
 //! The public event listing and event pages.
 
+use std::fmt::Write;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
@@ -12,12 +14,13 @@ use crate::domain::time::{DateBound, FilterTime, Rfc3339, now, shown_in};
 use crate::error::ApiError;
 use crate::feeds::ics;
 use crate::http::extract::{Path, Query};
-use crate::http::pagination::{Page, PageParams, list_response};
+use crate::http::pagination::{Page, PageParams, list_response_of};
 use crate::http::problem::Problem;
 use crate::http::validation::filter_time;
 use crate::list_envelope;
 use crate::pages::register_page_path;
-use crate::repo::events::{self, EventFilter, EventRow};
+use crate::repo::events::{self, EventFilter, EventRow, PublicFacts};
+use crate::routes::event_fragments::EventFragments;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -248,29 +251,65 @@ pub async fn published_upcoming(
 pub async fn list_events(
     req: HttpRequest,
     state: web::Data<AppState>,
+    fragments: web::Data<EventFragments>,
     query: Query<EventQuery>,
     paging: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = paging.page()?;
     let filter = query.filter(true, true)?;
-    let (rows, total) = state
-        .run(move |conn| events::list(conn, &filter, page))
+    let (facts, total) = state
+        .run(move |conn| events::public_page(conn, &filter, page))
         .await?;
-    let body = EventList {
-        items: rows
-            .into_iter()
-            .map(|row| Event::from_row(row, &state))
-            .collect(),
-        total,
-        limit: page.limit,
-        offset: page.offset,
-    };
-    Ok(list_response(&req, &body))
+    let items = with_fragments(&state, &fragments, facts).await?;
+    let mut body = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 64);
+    body.push_str("{\"items\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    let _ = write!(
+        body,
+        "],\"total\":{total},\"limit\":{},\"offset\":{}}}",
+        page.limit, page.offset
+    );
+    Ok(list_response_of(&req, page, total, body))
+}
+
+/// Each event's JSON from its fragment (`event_fragments`), rendering the fragments a
+/// page lacks from their rows first.
+async fn with_fragments(
+    state: &AppState,
+    fragments: &EventFragments,
+    facts: Vec<PublicFacts>,
+) -> Result<Vec<String>, ApiError> {
+    let missing = fragments.missing(&facts);
+    if !missing.is_empty() {
+        let rows = state
+            .run(move |conn| events::find_many(conn, &missing))
+            .await?;
+        fragments.render(rows, |row| {
+            serde_json::to_value(Event::from_row(row, state)).ok()
+        });
+    }
+    let at = now();
+    let mut items = Vec::with_capacity(facts.len());
+    for f in &facts {
+        let mut item = String::with_capacity(2048);
+        if !fragments.write(f, at, &mut item) {
+            return Err(ApiError::internal(
+                "an event's fragment could not be rendered",
+            ));
+        }
+        items.push(item);
+    }
+    Ok(items)
 }
 
 /// One event's `Last-Modified`: its last edit (the ETag stays the validator).
-fn last_modified(row: &EventRow) -> (header::HeaderName, header::HeaderValue) {
-    let when = std::time::SystemTime::from(crate::domain::time::as_utc(row.updated_at));
+fn last_modified(updated_at: chrono::NaiveDateTime) -> (header::HeaderName, header::HeaderValue) {
+    let when = std::time::SystemTime::from(crate::domain::time::as_utc(updated_at));
     let value = header::HttpDate::from(when).to_string();
     (
         header::LAST_MODIFIED,
@@ -370,19 +409,32 @@ pub fn json_ld(event: &Event, register_page: &str) -> serde_json::Value {
 pub async fn get_event(
     req: HttpRequest,
     state: web::Data<AppState>,
+    fragments: web::Data<EventFragments>,
     path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = published_event(&state, path.into_inner()).await?;
-    let modified = last_modified(&row);
-    let event = Event::from_row(row, &state);
+    let key = path.into_inner();
     if wants_json_ld(&req) {
+        let row = published_event(&state, key).await?;
+        let modified = last_modified(row.updated_at);
+        let event = Event::from_row(row, &state);
         let register_page = state.url(&register_page_path(&event.slug));
         return Ok(HttpResponse::Ok()
             .content_type("application/ld+json")
             .insert_header(modified)
             .body(json_ld(&event, &register_page).to_string()));
     }
-    Ok(HttpResponse::Ok().insert_header(modified).json(event))
+    let facts = state
+        .run(move |conn| events::public_facts(conn, &key))
+        .await?
+        .ok_or_else(|| ApiError::NotFound("No published event has this id or slug.".into()))?;
+    let modified = last_modified(facts.updated_at);
+    let body = with_fragments(&state, &fragments, vec![facts])
+        .await?
+        .concat();
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(modified)
+        .body(body))
 }
 
 /// A published event by numeric id or slug; 404 for a draft or no event.
@@ -462,7 +514,7 @@ pub async fn get_event_ics(
 ) -> Result<HttpResponse, ApiError> {
     let row = published_event(&state, path.into_inner()).await?;
     let (filename, title) = (row.slug.clone(), row.title.clone());
-    let (name, value) = last_modified(&row);
+    let (name, value) = last_modified(row.updated_at);
     let mut response = calendar_response(&title, &[row], &state, &filename);
     response.headers_mut().insert(name, value);
     Ok(response)

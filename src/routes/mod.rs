@@ -8,6 +8,7 @@ pub mod auth;
 pub mod boroughs;
 pub mod bulletins;
 pub mod embed;
+pub mod event_fragments;
 pub mod events;
 pub mod fallback;
 pub mod health;

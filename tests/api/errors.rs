@@ -179,11 +179,12 @@ async fn a_stored_list_that_is_not_json_is_a_500_not_an_empty_list() {
     );
     let mut conn = app.pool.get().unwrap();
     diesel::sql_query(format!(
-        "UPDATE events SET audience = 'officers, councillors' WHERE id = {event}"
+        "UPDATE events SET audience = 'officers, councillors', sequence = sequence + 1 WHERE id = {event}"
     ))
     .execute(&mut conn)
     .unwrap();
-    // Past the response cache's freshness bound, so the row is read again.
+    // A new version of the event (as every write makes), past the response cache's
+    // freshness bound, so the row is read again.
     tokio::time::sleep(llcp_hub::http::response_cache::DEFAULT_TTL).await;
     let response = app.get(&path).send().await.unwrap();
     assert_problem(response, StatusCode::INTERNAL_SERVER_ERROR, "internal").await;

@@ -126,7 +126,7 @@ async fn requests_that_change_nothing_public_leave_every_cached_answer_in_place(
     // Changed behind the hub's back: a refill would show it.
     let mut conn = app.pool.get().unwrap();
     diesel::sql_query(format!(
-        "UPDATE events SET title = 'Changed elsewhere' WHERE id = {id}"
+        "UPDATE events SET title = 'Changed elsewhere', sequence = sequence + 1 WHERE id = {id}"
     ))
     .execute(&mut conn)
     .unwrap();
@@ -222,4 +222,55 @@ async fn on_postgresql_a_change_through_one_instance_reaches_anothers_cache_with
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     drop(second_handle.stop(false));
+}
+
+/// The public listing and event page copy each event's JSON from a fragment rendered
+/// once per version; they must read exactly as the event built field by field (the
+/// admin view, which has no fragment), whatever state the event is in.
+#[tokio::test]
+async fn the_public_json_from_fragments_matches_the_event_built_field_by_field() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let soon = chrono::Utc::now() + chrono::Duration::days(3);
+    let mut bodies = Vec::new();
+    let mut full = event_body("Full workshop", 5);
+    full["capacity"] = json!(1);
+    bodies.push(full);
+    let mut unlimited = event_body("Open to all", 6);
+    unlimited["capacity"] = Value::Null;
+    bodies.push(unlimited);
+    let mut later = event_body("Opens later", 20);
+    later["registration"] = json!({"opens_at": (soon).to_rfc3339(), "email_confirmation": true});
+    bodies.push(later);
+    let mut drop_in = event_body("Drop-in", 8);
+    drop_in["registration"] = json!({"required": false});
+    drop_in["timezone"] = json!("America/New_York");
+    bodies.push(drop_in);
+    bodies.push(event_body("To be cancelled", 9));
+    let mut ids = Vec::new();
+    for body in &bodies {
+        ids.push(app.published_event(&admin, body).await["id"].clone());
+    }
+    app.register_email(&ids[0], "ada@camden.gov.uk").await;
+    let cancel = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/admin/events/{}/cancel", ids[4]),
+            &admin,
+            Some(&json!({"reason": "The venue is closed."})),
+        )
+        .await;
+    assert_eq!(cancel.status(), StatusCode::OK);
+
+    let listing = app.public_json("/api/v1/events").await;
+    assert_eq!(listing["total"], 5);
+    for id in &ids {
+        let mut built = app
+            .get_json(&admin, &format!("/api/v1/admin/events/{id}"))
+            .await;
+        built.as_object_mut().unwrap().remove("registrations");
+        let page = app.public_json(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(page, built, "event {id}");
+        assert_eq!(listed(&listing, id), Some(&built), "listed event {id}");
+    }
 }

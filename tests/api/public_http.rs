@@ -211,10 +211,11 @@ async fn public_gets_are_answered_from_memory_until_this_instance_writes() {
     };
     assert_eq!(title(path.clone()).await, "Cached workshop");
 
-    // A change this instance did not make (as if through another instance).
+    // A change this instance did not make (as if through another instance, which bumps
+    // the event's version as every write of it does).
     let mut conn = app.pool.get().unwrap();
     diesel::sql_query(format!(
-        "UPDATE events SET title = 'Changed elsewhere' WHERE id = {}",
+        "UPDATE events SET title = 'Changed elsewhere', sequence = sequence + 1 WHERE id = {}",
         event["id"]
     ))
     .execute(&mut conn)
