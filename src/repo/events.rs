@@ -303,7 +303,8 @@ pub fn list(
 
 /// What a public read needs of an event besides its rendered JSON: the version that
 /// JSON must be of, and the facts its live values (seats, registration state) come from.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
 pub struct PublicFacts {
     pub id: EventId,
     pub updated_at: NaiveDateTime,
@@ -324,32 +325,6 @@ impl PublicFacts {
     }
 }
 
-type PublicColumns = (
-    events::id,
-    events::updated_at,
-    events::sequence,
-    events::capacity,
-    events::seats_taken,
-    events::registration_required,
-    events::status,
-    events::starts_at,
-    events::registration_opens_at,
-    events::registration_closes_at,
-);
-
-const PUBLIC_COLUMNS: PublicColumns = (
-    events::id,
-    events::updated_at,
-    events::sequence,
-    events::capacity,
-    events::seats_taken,
-    events::registration_required,
-    events::status,
-    events::starts_at,
-    events::registration_opens_at,
-    events::registration_closes_at,
-);
-
 /// One page of matching events' public facts, soonest first, with the total over all
 /// pages from the same query (a window count).
 pub fn public_page(
@@ -359,7 +334,7 @@ pub fn public_page(
 ) -> Result<(Vec<PublicFacts>, i64), ApiError> {
     let rows: Vec<(PublicFacts, i64)> = filtered(filter)
         .select((
-            PUBLIC_COLUMNS,
+            PublicFacts::as_select(),
             diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
         ))
         .order((events::starts_at.asc(), events::id.asc()))
@@ -379,7 +354,7 @@ pub fn public_page(
 pub fn public_facts(conn: &mut DbConnection, key: &str) -> Result<Option<PublicFacts>, ApiError> {
     let published = events::table
         .filter(events::published_at.is_not_null())
-        .select(PUBLIC_COLUMNS)
+        .select(PublicFacts::as_select())
         .into_boxed();
     let query = match key.parse::<EventId>() {
         Ok(id) => published.filter(events::id.eq(id)),
